@@ -1,0 +1,44 @@
+# keyward: `make run` serves the app at http://127.0.0.1:3000; `make test` runs every suite.
+# Every target installs what is missing first (scripts/setup.sh is idempotent and offline
+# once everything is there).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+# wasm-opt comes from npm (binaryen 132): Debian's binaryen 108 breaks hydration.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# The server's unit/integration tests share the release profile with `make build`, so CI
+# compiles the dependency tree once, not twice.
+CARGO_TEST := cargo test --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server --features app/ssr
+
+.PHONY: setup build run test test-rust test-e2e lint fmt bench clean
+
+setup:
+	bash scripts/setup.sh
+
+build: setup
+	cargo leptos build --release
+
+run: build
+	target/release/keyward serve
+
+test: setup
+	$(MAKE) --no-print-directory test-rust
+	$(MAKE) --no-print-directory test-e2e
+
+test-rust:
+	$(CARGO_TEST)
+
+test-e2e:
+	cargo leptos build --release
+	cd end2end && npx playwright test
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server --features app/ssr --all-targets -- -D warnings
+	cargo clippy --profile wasm-release --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+clean:
+	rm -rf target/site end2end/.tmp

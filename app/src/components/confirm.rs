@@ -1,0 +1,53 @@
+//! A modal dialog. While it is open, the rest of the page is taken out of the accessibility
+//! tree (`aria-hidden` + `inert` on the page root), as a native modal would do, so a screen
+//! reader or a test finding buttons by role sees only the dialog.
+
+use leptos::portal::Portal;
+use leptos::prelude::*;
+
+/// `open` controls visibility; `on_close` runs on Escape and on the backdrop.
+#[component]
+pub fn Modal(
+    open: Signal<bool>,
+    title: &'static str,
+    #[prop(into)] on_close: Callback<()>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = document().get_element_by_id("page") {
+            if open.get() {
+                let _ = root.set_attribute("aria-hidden", "true");
+                let _ = root.set_attribute("inert", "");
+            } else {
+                let _ = root.remove_attribute("aria-hidden");
+                let _ = root.remove_attribute("inert");
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = open.get();
+    });
+    let children = StoredValue::new(children);
+    view! {
+        <Show when=move || open.get()>
+            // Outside `#page`, which is hidden from assistive technology while this is open.
+            <Portal>
+            <div class="backdrop" on:click=move |_| on_close.run(())></div>
+            <div
+                class="dialog"
+                role="dialog"
+                aria-modal="true"
+                aria-label=title
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        on_close.run(());
+                    }
+                }
+            >
+                <h2>{title}</h2>
+                {children.with_value(|c| c())}
+            </div>
+            </Portal>
+        </Show>
+    }
+}

@@ -1,0 +1,13 @@
+//! Small building blocks shared by the pages.
+
+mod confirm;
+pub mod field;
+mod hydrated;
+mod persisted;
+mod shown_once;
+
+pub use confirm::Modal;
+pub use field::FieldMessage;
+pub use hydrated::{provide_hydrated, use_hydrated};
+pub use persisted::PersistedCheckbox;
+pub use shown_once::ShownOnce;

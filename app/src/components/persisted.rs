@@ -1,0 +1,50 @@
+//! A checkbox whose state lives in the browser's localStorage (e.g. "Hide expired").
+//!
+//! The server cannot know the stored value, so it renders the default; the stored value is
+//! read in an Effect, which runs only after hydration. Reading it during the first render
+//! would make the client's DOM differ from the server's (a hydration mismatch).
+
+use leptos::prelude::*;
+
+use super::use_hydrated;
+
+/// Renders `<input type=checkbox>` + label bound to `flag`, stored under `storage_key`.
+#[component]
+pub fn PersistedCheckbox(
+    storage_key: &'static str,
+    label: &'static str,
+    flag: RwSignal<bool>,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
+    #[cfg(not(feature = "hydrate"))]
+    let _ = storage_key;
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            use gloo_storage::Storage;
+            if let Ok(stored) = gloo_storage::LocalStorage::get::<bool>(storage_key) {
+                flag.set(stored);
+            }
+        }
+    });
+    let on_change = move |ev: leptos::ev::Event| {
+        let checked = event_target_checked(&ev);
+        flag.set(checked);
+        #[cfg(feature = "hydrate")]
+        {
+            use gloo_storage::Storage;
+            let _ = gloo_storage::LocalStorage::set(storage_key, checked);
+        }
+    };
+    view! {
+        <label class="toggle">
+            <input
+                type="checkbox"
+                prop:checked=move || flag.get()
+                on:change=on_change
+                disabled=move || !hydrated.get()
+            />
+            {label}
+        </label>
+    }
+}

@@ -1,0 +1,105 @@
+//! The error every server function returns. It travels to the browser as JSON, so the page
+//! can show a field's message next to that field.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// One input broke a rule; shown next to the field named `field`.
+    #[error("{message}")]
+    Field { field: String, message: String },
+    /// A form-level failure with a message for a person (e.g. wrong credentials).
+    #[error("{0}")]
+    Message(String),
+    /// No live browser session (tokens cannot call server functions).
+    #[error("You are not signed in.")]
+    NotSignedIn,
+    #[error("That item no longer exists.")]
+    NotFound,
+    /// Something failed on the server; details are in the server log only.
+    #[error("Something went wrong on the server. Please try again.")]
+    Internal,
+    /// Transport-level failure (network, bad request encoding).
+    #[error("The request failed: {0}")]
+    ServerFn(ServerFnErrorErr),
+}
+
+impl AppError {
+    /// The message for `field`, if this error is about it.
+    pub fn for_field(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Field { field: f, message } if f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The message for the form as a whole (errors not tied to one field).
+    pub fn form_message(&self) -> Option<String> {
+        match self {
+            AppError::Field { .. } => None,
+            other => Some(other.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    /// The HTTP status that fits this error (server functions otherwise answer every error
+    /// with 500, which would blame the server for the caller's bad input).
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Field { .. } => 422,
+            AppError::Message(_) => 400,
+            AppError::NotSignedIn => 401,
+            AppError::NotFound => 404,
+            AppError::Internal => 500,
+            AppError::ServerFn(e) => match e {
+                ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_)
+                | ServerFnErrorErr::UnsupportedRequestMethod(_) => 400,
+                ServerFnErrorErr::Registration(_) => 404,
+                _ => 500,
+            },
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::ServerFn(value)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<keyward_backend::Error> for AppError {
+    fn from(e: keyward_backend::Error) -> Self {
+        use keyward_backend::Error as E;
+        match e {
+            E::Invalid(f) | E::Conflict(f) => AppError::Field {
+                field: f.field,
+                message: f.message,
+            },
+            E::NotFound => AppError::NotFound,
+            E::NotSignedIn | E::Auth(_) => AppError::NotSignedIn,
+            E::BadCredentials => AppError::Message(e.to_string()),
+            E::Config(_) | E::Internal(_) => {
+                tracing::error!(error = %e, "server function failed");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<keyward_core::FieldError> for AppError {
+    fn from(f: keyward_core::FieldError) -> Self {
+        AppError::Field {
+            field: f.field,
+            message: f.message,
+        }
+    }
+}

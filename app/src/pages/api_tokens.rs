@@ -1,0 +1,375 @@
+//! The API Tokens card: mint, list (with expiry colours), re-date, revoke, hide expired.
+
+use keyward_core::expiry::{ExpiryStatus, expiry_text};
+use leptos::prelude::*;
+
+use crate::components::field::invalid;
+use crate::components::{FieldMessage, Modal, PersistedCheckbox, ShownOnce, use_hydrated};
+use crate::rpc::{CreateApiToken, EditApiTokenExpiry, RevokeApiToken, list_api_tokens};
+use crate::types::{ApiTokenList, ApiTokenView, MintedToken, format_date, format_time};
+
+const HIDE_EXPIRED_KEY: &str = "keyward.api_tokens.hide_expired";
+
+/// State shared by the card's parts.
+#[derive(Clone, Copy)]
+struct Card {
+    create: ServerAction<CreateApiToken>,
+    edit: ServerAction<EditApiTokenExpiry>,
+    revoke: ServerAction<RevokeApiToken>,
+    form_open: RwSignal<bool>,
+    /// The value to show once, with its heading.
+    shown: RwSignal<Option<(String, MintedToken)>>,
+    editing: RwSignal<Option<ApiTokenView>>,
+    revoking: RwSignal<Option<ApiTokenView>>,
+    hide_expired: RwSignal<bool>,
+}
+
+#[component]
+pub fn ApiTokensCard() -> impl IntoView {
+    let card = Card {
+        create: ServerAction::new(),
+        edit: ServerAction::new(),
+        revoke: ServerAction::new(),
+        form_open: RwSignal::new(false),
+        shown: RwSignal::new(None),
+        editing: RwSignal::new(None),
+        revoking: RwSignal::new(None),
+        hide_expired: RwSignal::new(false),
+    };
+    let tokens = Resource::new(
+        move || {
+            (
+                card.create.version().get(),
+                card.edit.version().get(),
+                card.revoke.version().get(),
+            )
+        },
+        |_| list_api_tokens(),
+    );
+
+    // A successful action closes its form or dialog and, for mint and edit, shows the value.
+    Effect::new(move |_| {
+        if let Some(Ok(m)) = card.create.value().get() {
+            card.form_open.set(false);
+            card.shown
+                .set(Some((format!("New API token “{}”", m.name), m)));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(m)) = card.edit.value().get() {
+            card.editing.set(None);
+            card.shown
+                .set(Some((format!("Replacement value for “{}”", m.name), m)));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = card.revoke.value().get() {
+            card.revoking.set(None);
+        }
+    });
+
+    let hydrated = use_hydrated();
+    let open_form = move |_| {
+        card.create.value().set(None);
+        card.shown.set(None);
+        card.form_open.set(true);
+    };
+
+    view! {
+        <section class="card" aria-labelledby="api-tokens-title">
+            <div class="card-head">
+                <h2 id="api-tokens-title">"API Tokens"</h2>
+                <PersistedCheckbox
+                    storage_key=HIDE_EXPIRED_KEY
+                    label="Hide expired"
+                    flag=card.hide_expired
+                />
+                <button type="button" on:click=open_form disabled=move || !hydrated.get()>
+                    "New API token"
+                </button>
+            </div>
+            <p class="muted">
+                "API tokens act as you, with your current permissions, for scripts and the "
+                <code>"kw"</code>
+                " command-line client. They cannot create or change tokens."
+            </p>
+            <Transition fallback=|| view! { <p>"Loading tokens…"</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(list) => view! { <CardBody card list/> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }
+                            .into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
+    let now = list.now;
+    let expired_count = list
+        .tokens
+        .iter()
+        .filter(|t| ExpiryStatus::of(Some(t.expires_at), now) == ExpiryStatus::Expired)
+        .count();
+    let any_expired = expired_count > 0;
+    let form_list = list.clone();
+    let tokens = StoredValue::new(list.tokens.clone());
+    let visible = move || {
+        let hide = card.hide_expired.get();
+        tokens
+            .get_value()
+            .into_iter()
+            .filter(move |t| {
+                !hide || ExpiryStatus::of(Some(t.expires_at), now) != ExpiryStatus::Expired
+            })
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <Show when=move || card.form_open.get()>
+            <NewTokenForm card list=form_list.clone()/>
+        </Show>
+        {move || {
+            card.shown.get().map(|(heading, minted)| {
+                view! {
+                    <ShownOnce
+                        id="api-token-value"
+                        heading=heading
+                        value=minted.token.expose().to_string()
+                        on_dismiss=move |_| card.shown.set(None)
+                    />
+                }
+            })
+        }}
+        <Show
+            when=move || !visible().is_empty()
+            fallback=move || {
+                view! {
+                    <p class="empty">
+                        {if tokens.with_value(Vec::is_empty) {
+                            "You have no API tokens."
+                        } else {
+                            "All your API tokens are expired (hidden)."
+                        }}
+                    </p>
+                }
+            }
+        >
+            <table class="tokens" aria-label="API tokens">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Prefix"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=visible key=|t| (t.id, t.display_prefix.clone()) let:token>
+                        <TokenRow card token now/>
+                    </For>
+                </tbody>
+            </table>
+        </Show>
+        <Show when=move || card.hide_expired.get() && any_expired>
+            <p class="muted">{format!("{expired_count} expired token(s) hidden.")}</p>
+        </Show>
+        <EditDialog card list=list.clone()/>
+        <RevokeDialog card/>
+    }
+}
+
+#[component]
+fn TokenRow(card: Card, token: ApiTokenView, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let status = ExpiryStatus::of(Some(token.expires_at), now);
+    let text = expiry_text(Some(token.expires_at), now);
+    let (for_edit, for_revoke) = (token.clone(), token.clone());
+    view! {
+        <tr class=format!("expiry-{}", status.css_class())>
+            <td>{token.name.clone()}</td>
+            <td><code>{token.display_prefix.clone()}"…"</code></td>
+            <td>{format_date(token.created_at)}</td>
+            <td>
+                <time datetime=token.expires_at.to_rfc3339() title=format_time(token.expires_at)>
+                    {format_date(token.expires_at)}
+                </time>
+                {text.map(|t| view! { " " <span class="badge">{t}</span> })}
+            </td>
+            <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>
+            <td class="actions">
+                <button
+                    type="button"
+                    class="secondary"
+                    disabled=move || !hydrated.get()
+                    on:click=move |_| {
+                        card.edit.value().set(None);
+                        card.form_open.set(false);
+                        card.editing.set(Some(for_edit.clone()));
+                    }
+                >
+                    "Edit expiration"
+                </button>
+                <button
+                    type="button"
+                    class="danger"
+                    disabled=move || !hydrated.get()
+                    on:click=move |_| {
+                        card.revoke.value().set(None);
+                        card.revoking.set(Some(for_revoke.clone()));
+                    }
+                >
+                    "Revoke"
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn NewTokenForm(card: Card, list: ApiTokenList) -> impl IntoView {
+    let error = Signal::derive(move || card.create.value().get().and_then(Result::err));
+    let form_error = move || error.get().and_then(|e| e.form_message());
+    view! {
+        <ActionForm action=card.create attr:class="form inline-form" attr:aria-label="New API token">
+            <label for="new-token-name">"Name"</label>
+            <input
+                id="new-token-name"
+                name="name"
+                required
+                maxlength="100"
+                placeholder="e.g. deploy script"
+                aria-describedby="new-token-name-error"
+                aria-invalid=invalid(error, "name")
+            />
+            <FieldMessage error field="name" id="new-token-name-error"/>
+            <label for="new-token-expires">"Expiration date"</label>
+            <input
+                id="new-token-expires"
+                name="expires_on"
+                type="date"
+                required
+                value=list.default_expiry.to_string()
+                min=list.min_expiry.to_string()
+                max=list.max_expiry.to_string()
+                aria-describedby="new-token-expires-hint new-token-expires-error"
+                aria-invalid=invalid(error, "expires_at")
+            />
+            <p class="hint" id="new-token-expires-hint">
+                {format!(
+                    "The token stops working at 00:00 UTC on this date. At most {}.",
+                    list.max_expiry,
+                )}
+            </p>
+            <FieldMessage error field="expires_at" id="new-token-expires-error"/>
+            <p class="form-error" role="alert" hidden=move || form_error().is_none()>
+                {form_error}
+            </p>
+            <div class="buttons">
+                <button type="submit" disabled=move || card.create.pending().get()>
+                    "Create token"
+                </button>
+                <button type="button" class="secondary" on:click=move |_| card.form_open.set(false)>
+                    "Cancel"
+                </button>
+            </div>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn EditDialog(card: Card, list: ApiTokenList) -> impl IntoView {
+    let error = Signal::derive(move || card.edit.value().get().and_then(Result::err));
+    let form_error = move || error.get().and_then(|e| e.form_message());
+    let close = move |_| card.editing.set(None);
+    let list = StoredValue::new(list);
+    view! {
+        <Modal open=Signal::derive(move || card.editing.get().is_some()) title="Edit expiration" on_close=close>
+            {move || card.editing.get().map(|t| {
+                let list = list.get_value();
+                view! {
+                    <p>
+                        "Saving sets the new date and issues a replacement value for “"
+                        {t.name.clone()}
+                        "”. The current value stops working immediately."
+                    </p>
+                    <ActionForm action=card.edit attr:class="form">
+                        <input type="hidden" name="id" value=t.id.to_string()/>
+                        <label for="edit-token-expires">"New expiration date"</label>
+                        <input
+                            id="edit-token-expires"
+                            name="expires_on"
+                            type="date"
+                            required
+                            value=list.default_expiry.to_string()
+                            min=list.min_expiry.to_string()
+                            max=list.max_expiry.to_string()
+                            aria-describedby="edit-token-expires-error"
+                            aria-invalid=invalid(error, "expires_at")
+                        />
+                        <FieldMessage error field="expires_at" id="edit-token-expires-error"/>
+                        <p class="form-error" role="alert" hidden=move || form_error().is_none()>
+                            {form_error}
+                        </p>
+                        <div class="buttons">
+                            <button type="submit" disabled=move || card.edit.pending().get()>
+                                "Save"
+                            </button>
+                            <button type="button" class="secondary" on:click=move |_| card.editing.set(None)>
+                                "Cancel"
+                            </button>
+                        </div>
+                    </ActionForm>
+                }
+            })}
+        </Modal>
+    }
+}
+
+#[component]
+fn RevokeDialog(card: Card) -> impl IntoView {
+    let error = move || {
+        card.revoke
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <Modal
+            open=Signal::derive(move || card.revoking.get().is_some())
+            title="Revoke token?"
+            on_close=move |_| card.revoking.set(None)
+        >
+            {move || card.revoking.get().map(|t| {
+                let id = t.id;
+                view! {
+                    <p>
+                        "“" {t.name.clone()} "” (" <code>{t.display_prefix.clone()}"…"</code>
+                        ") will stop working immediately. Anything that uses it will get 401 Unauthorized."
+                    </p>
+                    <p class="form-error" role="alert" hidden=move || error().is_none()>{error}</p>
+                    <div class="buttons">
+                        <button
+                            type="button"
+                            class="danger"
+                            disabled=move || card.revoke.pending().get()
+                            on:click=move |_| {
+                                card.revoke.dispatch(RevokeApiToken { id });
+                            }
+                        >
+                            "Revoke"
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| card.revoking.set(None)>
+                            "Cancel"
+                        </button>
+                    </div>
+                }
+            })}
+        </Modal>
+    }
+}

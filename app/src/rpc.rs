@@ -1,0 +1,205 @@
+//! Server functions: the page's only way to the services. Each authenticates with the
+//! session cookie alone (see `ssr::current_session`), so only a signed-in browser can mint,
+//! re-date or revoke tokens. They are served under `/rpc/`, apart from the bearer `/api/v1`.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::types::{ApiTokenList, Me, MintedToken};
+
+#[cfg(feature = "ssr")]
+mod imp {
+    use keyward_backend::db::{ApiTokenRow, UserRow};
+
+    use crate::types::{ApiTokenView, Me, MintedToken};
+
+    pub fn me(user: UserRow) -> Me {
+        Me {
+            access_level: user.role.access_level(0),
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            email: user.email,
+            role: user.role,
+        }
+    }
+
+    pub fn token_view(t: ApiTokenRow) -> ApiTokenView {
+        ApiTokenView {
+            id: t.id,
+            name: t.name,
+            display_prefix: t.display_prefix,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+        }
+    }
+
+    pub fn minted(m: keyward_backend::Minted) -> MintedToken {
+        MintedToken {
+            id: m.id,
+            name: m.name,
+            token: m.secret,
+            expires_at: m.expires_at,
+        }
+    }
+
+    /// Marks a response that carries a secret as not to be stored by any cache.
+    pub fn no_store() {
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            res.insert_header(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+        }
+    }
+}
+
+/// The signed-in user, or `None` when signed out.
+#[server(prefix = "/rpc", endpoint = "me")]
+pub async fn get_me() -> Result<Option<Me>, AppError> {
+    use crate::ssr::current_session;
+    match current_session().await {
+        Ok(s) => Ok(Some(imp::me(s.user))),
+        Err(AppError::NotSignedIn) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Signs in and sets the session cookie, then sends the browser to its profile.
+#[server(prefix = "/rpc", endpoint = "login")]
+pub async fn login(username: String, password: String) -> Result<(), AppError> {
+    use crate::ssr::{backend, now, request_headers, session_set_cookie};
+    use keyward_backend::sessions::ClientInfo;
+
+    let headers = request_headers()?;
+    let client = ClientInfo {
+        ip: leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .ok()
+            .map(|c| c.0.ip().to_string()),
+        user_agent: headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(300).collect()),
+    };
+    let backend = backend()?;
+    let now = now();
+    let signed_in = backend
+        .sign_in(&username, &password, client, now, &mut rand_core::OsRng)
+        .await?;
+    let res = expect_context::<leptos_axum::ResponseOptions>();
+    res.append_header(
+        axum::http::header::SET_COOKIE,
+        session_set_cookie(
+            &headers,
+            Some(signed_in.cookie.expose()),
+            (signed_in.expires_at - now).num_seconds(),
+        ),
+    );
+    leptos_axum::redirect("/profile");
+    Ok(())
+}
+
+/// Ends the session and clears the cookie.
+#[server(prefix = "/rpc", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::ssr::{backend, current_session, now, request_headers, session_set_cookie};
+    if let Ok(s) = current_session().await {
+        backend()?.sign_out(s.session.id, now()).await?;
+    }
+    let res = expect_context::<leptos_axum::ResponseOptions>();
+    res.append_header(
+        axum::http::header::SET_COOKIE,
+        session_set_cookie(&request_headers()?, None, 0),
+    );
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Whether a setup code can still create the first administrator.
+#[server(prefix = "/rpc", endpoint = "setup_status")]
+pub async fn setup_code_usable(code: String) -> Result<bool, AppError> {
+    Ok(crate::ssr::backend()?.setup_code_usable(&code).await?)
+}
+
+/// Creates the first administrator with the one-time setup code, then asks them to sign in.
+#[server(prefix = "/rpc", endpoint = "setup")]
+pub async fn complete_setup(
+    code: String,
+    username: String,
+    display_name: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    use keyward_backend::users::UserInput;
+    let input = UserInput {
+        username,
+        display_name,
+        email: Some(email),
+        role: keyward_core::Role::Admin,
+        password,
+    };
+    crate::ssr::backend()?
+        .complete_setup(&code, input, crate::ssr::now())
+        .await?;
+    leptos_axum::redirect("/login?setup=done");
+    Ok(())
+}
+
+/// The signed-in user's API tokens (revoked ones excluded), with the clock and the policy.
+#[server(prefix = "/rpc", endpoint = "api_tokens")]
+pub async fn list_api_tokens() -> Result<ApiTokenList, AppError> {
+    use crate::ssr::{backend, current_session, now};
+    use keyward_core::expiry::date_in_days;
+    use keyward_core::validate::DEFAULT_API_TOKEN_DAYS;
+
+    let session = current_session().await?;
+    let backend = backend()?;
+    let now = now();
+    let max_days = backend.max_token_days().await?;
+    let tokens = backend.list_api_tokens(session.user.id).await?;
+    Ok(ApiTokenList {
+        now,
+        tokens: tokens.into_iter().map(imp::token_view).collect(),
+        default_expiry: date_in_days(now, DEFAULT_API_TOKEN_DAYS.min(max_days)),
+        min_expiry: date_in_days(now, 1),
+        max_expiry: date_in_days(now, max_days),
+    })
+}
+
+/// Mints an API token; the value is in this response only.
+#[server(prefix = "/rpc", endpoint = "create_api_token")]
+pub async fn create_api_token(name: String, expires_on: String) -> Result<MintedToken, AppError> {
+    use crate::ssr::{backend, current_session, now};
+    let session = current_session().await?;
+    let date = keyward_core::validate::date("expires_at", &expires_on)?;
+    let minted = backend()?
+        .mint_api_token(session.user.id, &name, date, now(), &mut rand_core::OsRng)
+        .await?;
+    imp::no_store();
+    Ok(imp::minted(minted))
+}
+
+/// Sets a new expiration date and issues the replacement value (the old one dies at once).
+#[server(prefix = "/rpc", endpoint = "edit_api_token_expiry")]
+pub async fn edit_api_token_expiry(id: i64, expires_on: String) -> Result<MintedToken, AppError> {
+    use crate::ssr::{backend, current_session, now};
+    let session = current_session().await?;
+    let date = keyward_core::validate::date("expires_at", &expires_on)?;
+    let minted = backend()?
+        .edit_api_token_expiry(session.user.id, id, date, now(), &mut rand_core::OsRng)
+        .await?;
+    imp::no_store();
+    Ok(imp::minted(minted))
+}
+
+#[server(prefix = "/rpc", endpoint = "revoke_api_token")]
+pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
+    use crate::ssr::{backend, current_session, now};
+    let session = current_session().await?;
+    backend()?
+        .revoke_api_token(session.user.id, id, now())
+        .await?;
+    Ok(())
+}

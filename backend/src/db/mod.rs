@@ -1,0 +1,137 @@
+//! The repository: every SQL statement of keyward lives behind [`Repository`].
+//! Services and handlers see only these methods and the row types, so a second backend
+//! (PostgreSQL for scale-out) is one more implementation of the trait.
+
+mod rows;
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use rows::{ApiTokenRow, SessionRow, UserRow};
+pub use sqlite::SqliteRepository;
+
+use crate::error::Error;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A user to insert. `password_hash` is already an Argon2id PHC string.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: keyward_core::Role,
+    pub password_hash: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewApiToken {
+    pub user_id: i64,
+    pub name: String,
+    pub token_hash: String,
+    pub display_prefix: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    Browser,
+    Api,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Browser => "browser",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub user_id: i64,
+    pub secret_hash: String,
+    pub kind: SessionKind,
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A new secret and expiry for an existing API token (Edit expiration).
+#[derive(Clone, Debug)]
+pub struct ReplacedSecret {
+    pub token_hash: String,
+    pub display_prefix: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait Repository: Send + Sync + 'static {
+    /// A cheap round trip, for health checks.
+    async fn ping(&self) -> Result<()>;
+
+    // users
+    async fn count_users(&self) -> Result<i64>;
+    /// Fails with a `username` (or `email`) conflict if either is taken.
+    async fn create_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<i64>;
+    async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>>;
+
+    // the one-time setup link
+    /// Forgets every earlier code and stores this one.
+    async fn replace_setup_code(&self, code_hash: &str, now: DateTime<Utc>) -> Result<()>;
+    /// In one transaction: uses up the code (which must be unused) and creates the first
+    /// user, only while there is no user yet. `Ok(None)` if the code is unknown or spent.
+    async fn create_first_admin(
+        &self,
+        code_hash: &str,
+        user: &NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>>;
+    /// Whether the code could still create the first admin.
+    async fn setup_code_usable(&self, code_hash: &str) -> Result<bool>;
+
+    // API tokens
+    async fn insert_api_token(&self, token: &NewApiToken, now: DateTime<Utc>) -> Result<i64>;
+    /// The user's tokens that are not revoked, newest first.
+    async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiTokenRow>>;
+    async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiTokenRow>>;
+    /// Replaces secret and expiry of the user's unrevoked token; `false` if there is none.
+    async fn replace_api_token_secret(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        secret: &ReplacedSecret,
+    ) -> Result<bool>;
+    /// Revokes the user's token; `false` if it does not exist, is not theirs or is revoked.
+    async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Records use, unless it was already recorded at or after `stale_before` (throttling
+    /// keeps verification a read under load).
+    async fn touch_api_token(
+        &self,
+        token_id: i64,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<()>;
+
+    // sessions
+    async fn insert_session(&self, session: &NewSession, now: DateTime<Utc>) -> Result<i64>;
+    async fn session_by_hash(&self, secret_hash: &str) -> Result<Option<SessionRow>>;
+    async fn touch_session(
+        &self,
+        session_id: i64,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<()>;
+    async fn end_session(&self, session_id: i64, now: DateTime<Utc>) -> Result<()>;
+
+    // settings
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+}

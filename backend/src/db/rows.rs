@@ -1,0 +1,137 @@
+//! What the database holds. Times are stored as unix seconds; the raw structs read them as
+//! such and the public rows carry `DateTime<Utc>`. Rows are never sent to a client as they
+//! are (they hold hashes): the app and the API map them to wire types.
+
+use chrono::{DateTime, Utc};
+use keyward_core::Role;
+
+use crate::error::Error;
+
+pub(crate) fn from_unix(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// The primary email address, if any.
+    pub email: Option<String>,
+    pub role: Role,
+    pub active: bool,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RawUser {
+    id: i64,
+    username: String,
+    display_name: String,
+    email: Option<String>,
+    role: String,
+    active: bool,
+    password_hash: String,
+    created_at: i64,
+}
+
+impl TryFrom<RawUser> for UserRow {
+    type Error = Error;
+
+    fn try_from(r: RawUser) -> Result<Self, Error> {
+        Ok(UserRow {
+            role: r.role.parse().map_err(|_| {
+                Error::Internal(format!("user {} has unknown role {}", r.id, r.role))
+            })?,
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            email: r.email,
+            active: r.active,
+            password_hash: r.password_hash,
+            created_at: from_unix(r.created_at),
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub display_prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RawApiToken {
+    id: i64,
+    user_id: i64,
+    name: String,
+    display_prefix: String,
+    created_at: i64,
+    expires_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl From<RawApiToken> for ApiTokenRow {
+    fn from(r: RawApiToken) -> Self {
+        ApiTokenRow {
+            id: r.id,
+            user_id: r.user_id,
+            name: r.name,
+            display_prefix: r.display_prefix,
+            created_at: from_unix(r.created_at),
+            expires_at: from_unix(r.expires_at),
+            last_used_at: r.last_used_at.map(from_unix),
+            revoked_at: r.revoked_at.map(from_unix),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RawSession {
+    id: i64,
+    user_id: i64,
+    kind: String,
+    created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    ended_at: Option<i64>,
+}
+
+impl From<RawSession> for SessionRow {
+    fn from(r: RawSession) -> Self {
+        SessionRow {
+            id: r.id,
+            user_id: r.user_id,
+            kind: r.kind,
+            created_at: from_unix(r.created_at),
+            last_seen_at: from_unix(r.last_seen_at),
+            expires_at: from_unix(r.expires_at),
+            ip: r.ip,
+            user_agent: r.user_agent,
+            ended_at: r.ended_at.map(from_unix),
+        }
+    }
+}

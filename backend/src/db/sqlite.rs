@@ -1,0 +1,360 @@
+//! The embedded default backend: one SQLite file (WAL mode, so `keyward admin ...` can write
+//! while the server runs).
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use keyward_core::FieldError;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+use super::rows::{RawApiToken, RawSession, RawUser};
+use super::*;
+
+/// Columns of [`RawUser`]: the user and their primary email.
+const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, e.email, u.role, u.active,
+        u.password_hash, u.created_at
+    FROM users u LEFT JOIN user_emails e ON e.user_id = u.id AND e.is_primary = 1";
+
+const API_TOKEN_COLUMNS: &str = "id, user_id, name, display_prefix, created_at, expires_at,
+    last_used_at, revoked_at";
+
+#[derive(Clone)]
+pub struct SqliteRepository {
+    pool: SqlitePool,
+}
+
+impl SqliteRepository {
+    /// Opens (creating the file and its directory if needed) and migrates the database.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| Error::Config(format!("bad SQLite database URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        if let Some(dir) = options.get_filename().parent()
+            && !dir.as_os_str().is_empty()
+            && !dir.exists()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::Config(format!(
+                    "cannot create database directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| Error::Config(format!("cannot open the SQLite database: {e}")))?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| Error::Config(format!("database migration failed: {e}")))?;
+        Ok(SqliteRepository { pool })
+    }
+
+    /// A database file path, for messages.
+    pub fn describe(url: &str) -> String {
+        SqliteConnectOptions::from_str(url)
+            .map(|o| Path::new(o.get_filename()).display().to_string())
+            .unwrap_or_else(|_| url.to_string())
+    }
+}
+
+/// Maps a unique-constraint failure to the field it is about.
+fn conflict(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        let msg = db.message();
+        if msg.contains("users.username") {
+            return Error::Conflict(FieldError::new("username", "That username is taken."));
+        }
+        if msg.contains("user_emails.email") {
+            return Error::Conflict(FieldError::new(
+                "email",
+                "That email address belongs to another account.",
+            ));
+        }
+    }
+    e.into()
+}
+
+#[async_trait]
+impl Repository for SqliteRepository {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn count_users(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn create_user(&self, user: &NewUser, now: DateTime<Utc>) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id = insert_user(&mut tx, user, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
+        sqlx::query_as::<_, RawUser>(&format!("{USER_SELECT} WHERE u.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(UserRow::try_from)
+            .transpose()
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
+        sqlx::query_as::<_, RawUser>(&format!("{USER_SELECT} WHERE u.username = ?"))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(UserRow::try_from)
+            .transpose()
+    }
+
+    async fn replace_setup_code(&self, code_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM setup_codes")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO setup_codes (code_hash, created_at) VALUES (?, ?)")
+            .bind(code_hash)
+            .bind(now.timestamp())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_first_admin(
+        &self,
+        code_hash: &str,
+        user: &NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        // BEGIN IMMEDIATE would be ideal; the UPDATE below takes the write lock first, and
+        // its WHERE clause makes a second concurrent use find nothing to update.
+        let mut tx = self.pool.begin().await?;
+        let used = sqlx::query(
+            "UPDATE setup_codes SET used_at = ?
+             WHERE code_hash = ? AND used_at IS NULL AND NOT EXISTS (SELECT 1 FROM users)",
+        )
+        .bind(now.timestamp())
+        .bind(code_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if used == 0 {
+            return Ok(None);
+        }
+        let id = insert_user(&mut tx, user, now).await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    async fn setup_code_usable(&self, code_hash: &str) -> Result<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM setup_codes WHERE code_hash = ? AND used_at IS NULL)
+                AND NOT EXISTS (SELECT 1 FROM users)",
+        )
+        .bind(code_hash)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn insert_api_token(&self, t: &NewApiToken, now: DateTime<Utc>) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, name, token_hash, display_prefix, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(t.user_id)
+        .bind(&t.name)
+        .bind(&t.token_hash)
+        .bind(&t.display_prefix)
+        .bind(now.timestamp())
+        .bind(t.expires_at.timestamp())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiTokenRow>> {
+        let rows = sqlx::query_as::<_, RawApiToken>(&format!(
+            "SELECT {API_TOKEN_COLUMNS} FROM api_tokens
+             WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiTokenRow>> {
+        let row = sqlx::query_as::<_, RawApiToken>(&format!(
+            "SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn replace_api_token_secret(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        s: &ReplacedSecret,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE api_tokens SET token_hash = ?, display_prefix = ?, expires_at = ?
+             WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(&s.token_hash)
+        .bind(&s.display_prefix)
+        .bind(s.expires_at.timestamp())
+        .bind(token_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = ?
+             WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now.timestamp())
+        .bind(token_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn touch_api_token(
+        &self,
+        token_id: i64,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = ?
+             WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+        )
+        .bind(now.timestamp())
+        .bind(token_id)
+        .bind(stale_before.timestamp())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_session(&self, s: &NewSession, now: DateTime<Utc>) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO sessions (user_id, secret_hash, kind, created_at, last_seen_at, expires_at,
+                 ip, user_agent)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(s.user_id)
+        .bind(&s.secret_hash)
+        .bind(s.kind.as_str())
+        .bind(now.timestamp())
+        .bind(now.timestamp())
+        .bind(s.expires_at.timestamp())
+        .bind(&s.ip)
+        .bind(&s.user_agent)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn session_by_hash(&self, secret_hash: &str) -> Result<Option<SessionRow>> {
+        let row = sqlx::query_as::<_, RawSession>(
+            "SELECT id, user_id, kind, created_at, last_seen_at, expires_at, ip, user_agent,
+                 ended_at
+             FROM sessions WHERE secret_hash = ?",
+        )
+        .bind(secret_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn touch_session(
+        &self,
+        session_id: i64,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?")
+            .bind(now.timestamp())
+            .bind(session_id)
+            .bind(stale_before.timestamp())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn end_session(&self, session_id: i64, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL")
+            .bind(now.timestamp())
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+}
+
+async fn insert_user(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    user: &NewUser,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, role, password_hash, created_at)
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&user.username)
+    .bind(&user.display_name)
+    .bind(user.role.as_str())
+    .bind(&user.password_hash)
+    .bind(now.timestamp())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(conflict)?;
+    if let Some(email) = &user.email {
+        sqlx::query("INSERT INTO user_emails (user_id, email, is_primary) VALUES (?, ?, 1)")
+            .bind(id)
+            .bind(email)
+            .execute(&mut **tx)
+            .await
+            .map_err(conflict)?;
+    }
+    Ok(id)
+}

@@ -1,0 +1,70 @@
+//! One error type for every service. The edges (the JSON API, the server functions, the admin
+//! CLI) map it once to what their callers see; `Internal` details are logged, never shown.
+
+use keyward_core::FieldError;
+
+/// Why a bearer credential was refused. Each maps to a 401 code of the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// Missing, malformed, wrong checksum, foreign prefix or unknown.
+    #[error("the bearer token is missing, malformed or unknown")]
+    InvalidToken,
+    #[error("the token has expired")]
+    TokenExpired,
+    #[error("the token has been revoked")]
+    TokenRevoked,
+    /// The owner was deactivated.
+    #[error("the account that owns this credential is deactivated")]
+    AccountDisabled,
+}
+
+impl AuthError {
+    /// The `code` of the JSON error body.
+    pub fn code(self) -> &'static str {
+        match self {
+            AuthError::InvalidToken => "invalid_token",
+            AuthError::TokenExpired => "token_expired",
+            AuthError::TokenRevoked => "token_revoked",
+            AuthError::AccountDisabled => "account_disabled",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input broke a rule; the field error says which and why.
+    #[error("{}", .0.message)]
+    Invalid(FieldError),
+    /// Input collides with an existing row (a taken username or email).
+    #[error("{}", .0.message)]
+    Conflict(FieldError),
+    /// The row does not exist or belongs to someone else (the two are not told apart).
+    #[error("not found")]
+    NotFound,
+    /// Sign-in failed. The message never says which of username and password was wrong.
+    #[error("Incorrect username or password.")]
+    BadCredentials,
+    /// No live session: the browser must sign in.
+    #[error("You are not signed in.")]
+    NotSignedIn,
+    #[error("{0}")]
+    Auth(#[from] AuthError),
+    /// Bad configuration (database URL, unwritable directory): reported at start-up.
+    #[error("{0}")]
+    Config(String),
+    /// A failure that is not the caller's fault. The text is for the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<FieldError> for Error {
+    fn from(e: FieldError) -> Self {
+        Error::Invalid(e)
+    }
+}

@@ -1,0 +1,85 @@
+//! keyward's services and storage. The edges (server functions, the JSON API, the admin CLI)
+//! call [`Backend`]; it validates with `keyward-core`, decides, and reaches the database only
+//! through the [`db::Repository`] trait. Every method that depends on time takes `now`, and
+//! every method that mints a secret takes the random number generator.
+
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod password;
+pub mod sessions;
+pub mod setup;
+pub mod tokens;
+pub mod users;
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+
+pub use auth::{Credential, Principal};
+pub use error::{AuthError, Error};
+pub use tokens::Minted;
+
+use db::Repository;
+
+/// Tunables of the services; [`Config::default`] is what `keyward serve` uses.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// A browser session ends after this long without a request.
+    pub session_idle: TimeDelta,
+    /// ...and after this long in any case.
+    pub session_absolute: TimeDelta,
+    /// Last-used and last-seen times are written at most this often per credential, so
+    /// verifying a credential stays a read.
+    pub touch_interval: TimeDelta,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            session_idle: TimeDelta::hours(12),
+            session_absolute: TimeDelta::days(7),
+            touch_interval: TimeDelta::minutes(1),
+        }
+    }
+}
+
+/// The services, cheap to clone (shared state behind `Arc`s).
+#[derive(Clone)]
+pub struct Backend {
+    repo: Arc<dyn Repository>,
+    config: Arc<Config>,
+}
+
+impl Backend {
+    pub fn new(repo: Arc<dyn Repository>, config: Config) -> Self {
+        Backend {
+            repo,
+            config: Arc::new(config),
+        }
+    }
+
+    /// Opens the database named by `url` (creating and migrating it) and builds the services.
+    pub async fn connect(url: &str, config: Config) -> Result<Self, Error> {
+        if url.starts_with("sqlite:") {
+            let repo = db::SqliteRepository::connect(url).await?;
+            Ok(Backend::new(Arc::new(repo), config))
+        } else {
+            Err(Error::Config(format!(
+                "unsupported database URL (expected sqlite://...): {}",
+                url.split(['@', '?']).next().unwrap_or_default()
+            )))
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn repo(&self) -> &dyn Repository {
+        &*self.repo
+    }
+}
+
+#[cfg(test)]
+mod tests;

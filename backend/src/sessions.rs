@@ -1,0 +1,129 @@
+//! Browser sign-in sessions. The cookie holds 256 random bits; the database holds their
+//! SHA-256 only, so a copy of the database cannot be used to sign in.
+
+use chrono::{DateTime, Utc};
+use keyward_core::{Secret, token::sha256_hex};
+use rand_core::{CryptoRng, RngCore};
+
+use crate::db::{NewSession, SessionKind, SessionRow, UserRow};
+use crate::{Backend, Error, password};
+
+/// Where a sign-in came from, kept on the session for the session list.
+#[derive(Clone, Debug, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A successful sign-in: the cookie value (sent once, in `Set-Cookie`) and the session.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub cookie: Secret,
+    pub session_id: i64,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A request's live session and its user.
+#[derive(Clone, Debug)]
+pub struct SessionUser {
+    pub session: SessionRow,
+    pub user: UserRow,
+}
+
+impl Backend {
+    /// Checks username and password and opens a browser session. Any failure is
+    /// `BadCredentials`, whichever part was wrong.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        client: ClientInfo,
+        now: DateTime<Utc>,
+        rng: &mut (impl RngCore + CryptoRng + Send),
+    ) -> Result<SignedIn, Error> {
+        let user = self.repo.user_by_username(username.trim()).await?;
+        let password = password.to_string();
+        let (user, ok) = match user {
+            Some(user) if user.active => {
+                let phc = user.password_hash.clone();
+                let ok = blocking(move || password::verify(&password, &phc)).await?;
+                (Some(user), ok)
+            }
+            _ => {
+                blocking(move || password::burn_time(&password)).await?;
+                (None, false)
+            }
+        };
+        let user = user.filter(|_| ok).ok_or(Error::BadCredentials)?;
+
+        let mut bytes = [0u8; 32];
+        rng.fill_bytes(&mut bytes);
+        let cookie = Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect());
+        let expires_at = now + self.config.session_absolute;
+        let session_id = self
+            .repo
+            .insert_session(
+                &NewSession {
+                    user_id: user.id,
+                    secret_hash: sha256_hex(cookie.expose().as_bytes()),
+                    kind: SessionKind::Browser,
+                    expires_at,
+                    ip: client.ip,
+                    user_agent: client.user_agent,
+                },
+                now,
+            )
+            .await?;
+        Ok(SignedIn {
+            cookie,
+            session_id,
+            expires_at,
+        })
+    }
+
+    /// The live session a cookie value names, or `NotSignedIn` (unknown, ended, idle too
+    /// long, past its absolute lifetime, or its user deactivated).
+    pub async fn session_user(
+        &self,
+        cookie: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SessionUser, Error> {
+        let session = self
+            .repo
+            .session_by_hash(&sha256_hex(cookie.as_bytes()))
+            .await?
+            .ok_or(Error::NotSignedIn)?;
+        let live = session.ended_at.is_none()
+            && now < session.expires_at
+            && now - session.last_seen_at < self.config.session_idle;
+        if !live {
+            return Err(Error::NotSignedIn);
+        }
+        let user = self
+            .repo
+            .user_by_id(session.user_id)
+            .await?
+            .filter(|u| u.active)
+            .ok_or(Error::NotSignedIn)?;
+        let stale_before = now - self.config.touch_interval;
+        if session.last_seen_at < stale_before {
+            self.repo
+                .touch_session(session.id, now, stale_before)
+                .await?;
+        }
+        Ok(SessionUser { session, user })
+    }
+
+    pub async fn sign_out(&self, session_id: i64, now: DateTime<Utc>) -> Result<(), Error> {
+        self.repo.end_session(session_id, now).await
+    }
+}
+
+/// Runs CPU-heavy work (Argon2) off the async worker threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("blocking task failed: {e}")))
+}

@@ -1,0 +1,403 @@
+//! Service tests against a real SQLite file, with a pinned clock and a seeded RNG.
+
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, TimeZone, Utc};
+use keyward_core::api::CredentialKind;
+use keyward_core::{Role, TokenKind, token};
+use rand_chacha::ChaCha8Rng;
+use rand_core::SeedableRng;
+
+use crate::sessions::ClientInfo;
+use crate::users::UserInput;
+use crate::{AuthError, Backend, Config, Error};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()
+}
+
+fn rng() -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(42)
+}
+
+struct Fixture {
+    backend: Backend,
+    _dir: tempfile::TempDir,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/nested/k.db", dir.path().display());
+    let backend = Backend::connect(&url, Config::default()).await.unwrap();
+    Fixture { backend, _dir: dir }
+}
+
+fn input(username: &str) -> UserInput {
+    UserInput {
+        username: username.into(),
+        display_name: String::new(),
+        email: Some(format!("{username}@example.com")),
+        role: Role::User,
+        password: "correct horse battery".into(),
+    }
+}
+
+fn date(days: u64) -> NaiveDate {
+    t0().date_naive() + Days::new(days)
+}
+
+fn bearer(t: &str) -> String {
+    format!("Bearer {t}")
+}
+
+#[tokio::test]
+async fn users_are_validated_and_unique() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let id = b.create_user(input("alice"), t0()).await.unwrap();
+    let alice = b.repo().user_by_id(id).await.unwrap().unwrap();
+    assert_eq!(
+        alice.display_name, "alice",
+        "display name defaults to the username"
+    );
+    assert_eq!(alice.email.as_deref(), Some("alice@example.com"));
+
+    let dup = b.create_user(input("alice"), t0()).await.unwrap_err();
+    assert!(
+        matches!(dup, Error::Conflict(ref e) if e.field == "username"),
+        "{dup:?}"
+    );
+    let mut same_email = input("alice2");
+    same_email.email = Some("ALICE@example.com".into());
+    let dup = b.create_user(same_email, t0()).await.unwrap_err();
+    assert!(
+        matches!(dup, Error::Conflict(ref e) if e.field == "email"),
+        "{dup:?}"
+    );
+    let mut weak = input("bob");
+    weak.password = "short".into();
+    assert!(
+        matches!(b.create_user(weak, t0()).await, Err(Error::Invalid(e)) if e.field == "password")
+    );
+    assert!(
+        matches!(b.create_user(input("Bad Name"), t0()).await, Err(Error::Invalid(e)) if e.field == "username")
+    );
+}
+
+#[tokio::test]
+async fn token_life_cycle_and_every_401() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let uid = b.create_user(input("alice"), t0()).await.unwrap();
+    let mut rng = rng();
+
+    let minted = b
+        .mint_api_token(uid, " ci ", date(30), t0(), &mut rng)
+        .await
+        .unwrap();
+    assert_eq!(minted.name, "ci");
+    let value = minted.secret.expose().to_string();
+    assert!(token::parse(&value).is_ok());
+    // Only the hash and the display prefix are stored.
+    let rows = b.list_api_tokens(uid).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].display_prefix, &value[..12]);
+    assert_eq!(rows[0].last_used_at, None);
+
+    let p = b
+        .authenticate_bearer(Some(&bearer(&value)), t0())
+        .await
+        .unwrap();
+    assert_eq!(p.user.id, uid);
+    assert_eq!(p.credential.kind, CredentialKind::ApiToken);
+    assert_eq!(
+        b.list_api_tokens(uid).await.unwrap()[0].last_used_at,
+        Some(t0())
+    );
+
+    // Last used is throttled: a call 10 s later does not write, one 2 minutes later does.
+    b.authenticate_bearer(Some(&bearer(&value)), t0() + TimeDelta::seconds(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        b.list_api_tokens(uid).await.unwrap()[0].last_used_at,
+        Some(t0())
+    );
+    let later = t0() + TimeDelta::minutes(2);
+    b.authenticate_bearer(Some(&bearer(&value)), later)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.list_api_tokens(uid).await.unwrap()[0].last_used_at,
+        Some(later)
+    );
+
+    // Expired: at the first instant of the expiration date.
+    let at_expiry = minted.expires_at;
+    let err = b
+        .authenticate_bearer(Some(&bearer(&value)), at_expiry)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::TokenExpired)),
+        "{err:?}"
+    );
+
+    // Malformed, foreign prefix, wrong checksum, unknown, missing: all invalid_token.
+    let mut wrong_checksum = value.clone();
+    let last = wrong_checksum.pop().unwrap();
+    wrong_checksum.push(if last == 'a' { 'b' } else { 'a' });
+    let unknown = token::generate(TokenKind::ApiToken, &mut rng);
+    let service = token::generate(TokenKind::ServiceToken, &mut rng);
+    for header in [
+        None,
+        Some(String::new()),
+        Some(value.clone()), // no scheme
+        Some(format!("Basic {value}")),
+        Some(bearer("kwat_short")),
+        Some(bearer(&format!("ghp_{}", &value[5..]))),
+        Some(bearer(&wrong_checksum)),
+        Some(bearer(unknown.expose())),
+        Some(bearer(service.expose())),
+    ] {
+        let err = b
+            .authenticate_bearer(header.as_deref(), t0())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Auth(AuthError::InvalidToken)),
+            "{header:?}: {err:?}"
+        );
+    }
+
+    // Revoked wins over expired, and revoking twice is NotFound.
+    b.revoke_api_token(uid, minted.id, t0()).await.unwrap();
+    let err = b
+        .authenticate_bearer(Some(&bearer(&value)), at_expiry)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::TokenRevoked)),
+        "{err:?}"
+    );
+    assert!(matches!(
+        b.revoke_api_token(uid, minted.id, t0()).await,
+        Err(Error::NotFound)
+    ));
+    assert!(
+        b.list_api_tokens(uid).await.unwrap().is_empty(),
+        "revoked tokens leave the list"
+    );
+}
+
+#[tokio::test]
+async fn expiry_policy_and_edit_replaces_the_secret() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let uid = b.create_user(input("alice"), t0()).await.unwrap();
+    let mut rng = rng();
+
+    for (d, why) in [(0, "today"), (367, "past the maximum")] {
+        let err = b
+            .mint_api_token(uid, "x", date(d), t0(), &mut rng)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Invalid(ref e) if e.field == "expires_at"),
+            "{why}: {err:?}"
+        );
+    }
+    let err = b
+        .mint_api_token(uid, "", date(3), t0(), &mut rng)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(ref e) if e.field == "name"));
+    assert!(
+        b.mint_api_token(uid, "max", date(366), t0(), &mut rng)
+            .await
+            .is_ok()
+    );
+
+    let old = b
+        .mint_api_token(uid, "deploy", date(3), t0(), &mut rng)
+        .await
+        .unwrap();
+    let new = b
+        .edit_api_token_expiry(uid, old.id, date(90), t0(), &mut rng)
+        .await
+        .unwrap();
+    assert_eq!((new.id, new.name.as_str()), (old.id, "deploy"));
+    assert_ne!(new.secret, old.secret);
+    assert_eq!(new.expires_at.date_naive(), date(90));
+    let err = b
+        .authenticate_bearer(Some(&bearer(old.secret.expose())), t0())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::InvalidToken)),
+        "{err:?}"
+    );
+    let p = b
+        .authenticate_bearer(Some(&bearer(new.secret.expose())), t0())
+        .await
+        .unwrap();
+    assert_eq!(p.credential.expires_at, Some(new.expires_at));
+    assert_eq!(p.credential.display_prefix, new.secret.display_prefix());
+
+    // An expired token can be re-dated too; a revoked one cannot.
+    let gone = b
+        .mint_api_token_at(uid, "old", t0() - TimeDelta::days(1), t0(), &mut rng)
+        .await
+        .unwrap();
+    assert!(
+        b.edit_api_token_expiry(uid, gone.id, date(5), t0(), &mut rng)
+            .await
+            .is_ok()
+    );
+    b.revoke_api_token(uid, gone.id, t0()).await.unwrap();
+    let err = b
+        .edit_api_token_expiry(uid, gone.id, date(5), t0(), &mut rng)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound));
+}
+
+#[tokio::test]
+async fn another_users_tokens_are_not_found() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let alice = b.create_user(input("alice"), t0()).await.unwrap();
+    let mallory = b.create_user(input("mallory"), t0()).await.unwrap();
+    let mut rng = rng();
+    let t = b
+        .mint_api_token(alice, "a", date(5), t0(), &mut rng)
+        .await
+        .unwrap();
+
+    assert!(b.list_api_tokens(mallory).await.unwrap().is_empty());
+    let err = b.revoke_api_token(mallory, t.id, t0()).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound));
+    let err = b
+        .edit_api_token_expiry(mallory, t.id, date(9), t0(), &mut rng)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound));
+    // Alice's token is untouched.
+    assert!(
+        b.authenticate_bearer(Some(&bearer(t.secret.expose())), t0())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn sessions_sign_in_time_out_and_sign_out() {
+    let f = fixture().await;
+    let b = &f.backend;
+    b.create_user(input("alice"), t0()).await.unwrap();
+    let mut rng = rng();
+    let client = ClientInfo::default();
+
+    for (user, pw) in [
+        ("alice", "wrong password!"),
+        ("nobody", "correct horse battery"),
+    ] {
+        let err = b
+            .sign_in(user, pw, client.clone(), t0(), &mut rng)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::BadCredentials), "{err:?}");
+    }
+    let s = b
+        .sign_in(
+            "alice",
+            "correct horse battery",
+            client.clone(),
+            t0(),
+            &mut rng,
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.cookie.expose().len(), 64);
+    let cookie = s.cookie.expose();
+    assert_eq!(
+        b.session_user(cookie, t0()).await.unwrap().user.username,
+        "alice"
+    );
+    assert!(matches!(
+        b.session_user("nope", t0()).await,
+        Err(Error::NotSignedIn)
+    ));
+
+    // Idle timeout: activity every 11 hours keeps it alive, 12 idle hours end it.
+    let idle = b.config().session_idle;
+    let mut now = t0();
+    for _ in 0..3 {
+        now += idle - TimeDelta::hours(1);
+        b.session_user(cookie, now).await.unwrap();
+    }
+    assert!(matches!(
+        b.session_user(cookie, now + idle).await,
+        Err(Error::NotSignedIn)
+    ));
+    // Absolute timeout, however active.
+    assert!(matches!(
+        b.session_user(cookie, t0() + b.config().session_absolute)
+            .await,
+        Err(Error::NotSignedIn)
+    ));
+
+    b.sign_out(s.session_id, now).await.unwrap();
+    assert!(matches!(
+        b.session_user(cookie, now).await,
+        Err(Error::NotSignedIn)
+    ));
+}
+
+#[tokio::test]
+async fn setup_code_creates_one_admin_once() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let mut rng = rng();
+    let first = b
+        .setup_code_if_needed(t0(), &mut rng)
+        .await
+        .unwrap()
+        .unwrap();
+    // A restart before anyone used it prints a new code; the old one stops working.
+    let code = b
+        .setup_code_if_needed(t0(), &mut rng)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!b.setup_code_usable(first.expose()).await.unwrap());
+    assert!(b.setup_code_usable(code.expose()).await.unwrap());
+
+    // Invalid input does not spend the code.
+    let mut bad = input("root");
+    bad.password = "short".into();
+    assert!(b.complete_setup(code.expose(), bad, t0()).await.is_err());
+    assert!(b.setup_code_usable(code.expose()).await.unwrap());
+
+    let id = b
+        .complete_setup(code.expose(), input("root"), t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        b.repo().user_by_id(id).await.unwrap().unwrap().role,
+        Role::Admin
+    );
+    let err = b
+        .complete_setup(code.expose(), input("root2"), t0())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Invalid(ref e) if e.field == "code"),
+        "{err:?}"
+    );
+    assert!(!b.setup_code_usable(code.expose()).await.unwrap());
+    assert!(
+        b.setup_code_if_needed(t0(), &mut rng)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -1,0 +1,151 @@
+//! API tokens (`kwat_`): mint, list, re-date (with a replacement secret) and revoke.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use keyward_core::{Secret, TokenKind, token, validate};
+use rand_core::{CryptoRng, RngCore};
+
+use crate::db::{ApiTokenRow, NewApiToken, ReplacedSecret};
+use crate::{Backend, Error, Principal};
+
+/// Settings key of the maximum API token lifetime in days.
+pub const MAX_TOKEN_DAYS_KEY: &str = "max_api_token_days";
+
+/// A token just created or re-issued: the only place its value ever exists.
+#[derive(Clone, Debug)]
+pub struct Minted {
+    pub id: i64,
+    pub name: String,
+    pub secret: Secret,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Backend {
+    /// The longest lifetime an API token may be given, in days (an admin setting).
+    pub async fn max_token_days(&self) -> Result<u32, Error> {
+        Ok(self
+            .repo
+            .setting(MAX_TOKEN_DAYS_KEY)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(validate::DEFAULT_MAX_TOKEN_DAYS))
+    }
+
+    /// Mints a token for the profile page: the date must be in the future and within policy.
+    pub async fn mint_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        expires_on: NaiveDate,
+        now: DateTime<Utc>,
+        rng: &mut (impl RngCore + CryptoRng + Send),
+    ) -> Result<Minted, Error> {
+        let name = validate::token_name(name)?;
+        let expires_at = validate::api_token_expiry(expires_on, now, self.max_token_days().await?)?;
+        self.mint_api_token_at(user_id, name, expires_at, now, rng)
+            .await
+    }
+
+    /// Mints a token with any expiry, even a past one (`keyward admin mint-token`, for
+    /// bootstrapping automation and for tests). Only the name is validated.
+    pub async fn mint_api_token_at(
+        &self,
+        user_id: i64,
+        name: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        rng: &mut (impl RngCore + CryptoRng + Send),
+    ) -> Result<Minted, Error> {
+        let name = validate::token_name(name)?.to_string();
+        let secret = token::generate(TokenKind::ApiToken, rng);
+        let id = self
+            .repo
+            .insert_api_token(
+                &NewApiToken {
+                    user_id,
+                    name: name.clone(),
+                    token_hash: token::hash_token(secret.expose()),
+                    display_prefix: secret.display_prefix().to_string(),
+                    expires_at,
+                },
+                now,
+            )
+            .await?;
+        Ok(Minted {
+            id,
+            name,
+            secret,
+            expires_at,
+        })
+    }
+
+    /// The user's live (unrevoked) tokens, expired ones included, newest first.
+    pub async fn list_api_tokens(&self, user_id: i64) -> Result<Vec<ApiTokenRow>, Error> {
+        self.repo.api_tokens_of(user_id).await
+    }
+
+    /// Sets a new expiration date and issues a replacement secret: the old value stops
+    /// working at once. Another user's token is `NotFound`.
+    pub async fn edit_api_token_expiry(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        expires_on: NaiveDate,
+        now: DateTime<Utc>,
+        rng: &mut (impl RngCore + CryptoRng + Send),
+    ) -> Result<Minted, Error> {
+        let expires_at = validate::api_token_expiry(expires_on, now, self.max_token_days().await?)?;
+        let secret = token::generate(TokenKind::ApiToken, rng);
+        let replaced = self
+            .repo
+            .replace_api_token_secret(
+                user_id,
+                token_id,
+                &ReplacedSecret {
+                    token_hash: token::hash_token(secret.expose()),
+                    display_prefix: secret.display_prefix().to_string(),
+                    expires_at,
+                },
+            )
+            .await?;
+        if !replaced {
+            return Err(Error::NotFound);
+        }
+        let name = self
+            .list_api_tokens(user_id)
+            .await?
+            .into_iter()
+            .find(|t| t.id == token_id)
+            .map(|t| t.name)
+            .ok_or(Error::NotFound)?;
+        Ok(Minted {
+            id: token_id,
+            name,
+            secret,
+            expires_at,
+        })
+    }
+
+    /// Revokes one of the user's tokens. Another user's token is `NotFound`.
+    pub async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        if self.repo.revoke_api_token(user_id, token_id, now).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+
+    /// `DELETE /api/v1/tokens/current`: the calling token revokes itself (leak response).
+    pub async fn revoke_current(
+        &self,
+        principal: &Principal,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        self.revoke_api_token(principal.user.id, principal.credential.id, now)
+            .await
+    }
+}

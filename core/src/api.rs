@@ -1,0 +1,68 @@
+//! Wire types of the bearer API (`/api/v1`), shared by the server and the `kw` client.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::role::Role;
+
+/// `{"error": {"code": "...", "message": "..."}}`: every non-2xx answer of the API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `invalid_token`, `token_expired`, `token_revoked`.
+    pub code: String,
+    pub message: String,
+    /// The request field a 400/422 is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// What kind of credential authenticated a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// `kwat_` token: acts as its owner with the owner's current permissions.
+    ApiToken,
+    /// `kwst_` token: acts as a service principal with the grant on the token.
+    ServiceToken,
+    /// A login JWT from `POST /api/v1/login`.
+    LoginSession,
+}
+
+/// A user as the API shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRef {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialInfo {
+    pub kind: CredentialKind,
+    /// The first 12 characters of the token (never the whole value).
+    pub display_prefix: String,
+    /// `None` for a credential that never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The effective grants of the caller.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grants {
+    /// Every permission on every project (managers and admins).
+    pub all_projects: bool,
+}
+
+/// `GET /api/v1/whoami`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Whoami {
+    /// The user the request acts as.
+    pub user: UserRef,
+    pub credential: CredentialInfo,
+    pub grants: Grants,
+}

@@ -1,0 +1,16 @@
+//! keyward's pure domain code. No I/O, no clock, no global randomness: time arrives as a
+//! `now` parameter and randomness as an `RngCore`, so the same code runs (and is tested)
+//! identically on the server, in the WASM page and in the CLI.
+
+pub mod api;
+pub mod expiry;
+pub mod role;
+pub mod secret;
+pub mod token;
+pub mod validate;
+
+pub use expiry::ExpiryStatus;
+pub use role::Role;
+pub use secret::Secret;
+pub use token::{ParsedToken, TokenFormatError, TokenKind};
+pub use validate::FieldError;

@@ -1,0 +1,197 @@
+//! Input rules shared by the page (to explain early), the server (to enforce) and the CLI.
+//! Each failure names the field it is about, so it can be shown next to that field.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::expiry::expiry_instant;
+
+/// A rule broken by one input field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    /// The field's machine name (`name`, `expires_at`, `username`, ...).
+    pub field: String,
+    /// A sentence for a person.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The default lifetime offered for a new API token.
+pub const DEFAULT_API_TOKEN_DAYS: u32 = 30;
+/// The default maximum lifetime of an API token (an admin may change it).
+pub const DEFAULT_MAX_TOKEN_DAYS: u32 = 366;
+pub const TOKEN_NAME_MAX: usize = 100;
+pub const PASSWORD_MIN: usize = 12;
+
+/// 3-32 of `a-z0-9._-`.
+pub fn username(s: &str) -> Result<&str, FieldError> {
+    let ok_chars = s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if !(3..=32).contains(&s.len()) || !ok_chars {
+        return Err(FieldError::new(
+            "username",
+            "Username must be 3-32 characters of a-z, 0-9, '.', '_' or '-'.",
+        ));
+    }
+    Ok(s)
+}
+
+/// A token's name: 1-100 characters after trimming, no control characters.
+pub fn token_name(s: &str) -> Result<&str, FieldError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(FieldError::new("name", "Name is required."));
+    }
+    if s.chars().count() > TOKEN_NAME_MAX {
+        return Err(FieldError::new(
+            "name",
+            format!("Name must be at most {TOKEN_NAME_MAX} characters."),
+        ));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            "name",
+            "Name must not contain control characters.",
+        ));
+    }
+    Ok(s)
+}
+
+/// Parses the date field of the token forms (`YYYY-MM-DD`, as `<input type=date>` sends it).
+pub fn date(field: &str, s: &str) -> Result<NaiveDate, FieldError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "Enter a date as YYYY-MM-DD."))
+}
+
+/// An API token's expiration date: strictly after today, at most `max_days` ahead.
+/// Returns the instant the token stops working.
+pub fn api_token_expiry(
+    date: NaiveDate,
+    now: DateTime<Utc>,
+    max_days: u32,
+) -> Result<DateTime<Utc>, FieldError> {
+    let at = expiry_instant(date);
+    if at <= now {
+        return Err(FieldError::new(
+            "expires_at",
+            "Expiration date must be in the future.",
+        ));
+    }
+    let latest = crate::expiry::date_in_days(now, max_days);
+    if date > latest {
+        return Err(FieldError::new(
+            "expires_at",
+            format!("Expiration date must be at most {max_days} days from today ({latest})."),
+        ));
+    }
+    Ok(at)
+}
+
+/// Password policy: at least 12 characters and not the username.
+pub fn password<'a>(password: &'a str, username: &str) -> Result<&'a str, FieldError> {
+    if password.chars().count() < PASSWORD_MIN {
+        return Err(FieldError::new(
+            "password",
+            format!("Password must be at least {PASSWORD_MIN} characters."),
+        ));
+    }
+    if password.eq_ignore_ascii_case(username) {
+        return Err(FieldError::new(
+            "password",
+            "Password must not be the same as the username.",
+        ));
+    }
+    Ok(password)
+}
+
+/// A plausible email address (one `@`, something on each side, a dot in the domain).
+pub fn email(s: &str) -> Result<&str, FieldError> {
+    let s = s.trim();
+    let valid = s.len() <= 254
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && matches!(s.split_once('@'), Some((local, domain))
+            if !local.is_empty() && domain.contains('.') && !domain.contains('@')
+                && !domain.starts_with('.') && !domain.ends_with('.'));
+    if valid {
+        Ok(s)
+    } else {
+        Err(FieldError::new("email", "Enter a valid email address."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn usernames() {
+        for ok in ["abc", "a.b_c-d", "x23456789012345678901234567890yz"] {
+            assert!(username(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ab",
+            "Alice",
+            "a b",
+            "é-user",
+            "x234567890123456789012345678901yz",
+            "",
+        ] {
+            assert_eq!(username(bad).unwrap_err().field, "username", "{bad}");
+        }
+    }
+
+    #[test]
+    fn token_names() {
+        assert_eq!(token_name("  ci deploy ").unwrap(), "ci deploy");
+        assert!(token_name("   ").is_err());
+        assert!(token_name(&"x".repeat(100)).is_ok());
+        assert!(token_name(&"x".repeat(101)).is_err());
+        assert!(token_name("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn expiry_dates() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert!(
+            api_token_expiry(d(2026, 11, 23), now, 366).is_err(),
+            "today"
+        );
+        assert!(api_token_expiry(d(2020, 1, 1), now, 366).is_err(), "past");
+        assert_eq!(
+            api_token_expiry(d(2026, 11, 24), now, 366).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap()
+        );
+        assert!(
+            api_token_expiry(d(2027, 11, 24), now, 366).is_ok(),
+            "366 days"
+        );
+        let err = api_token_expiry(d(2027, 11, 25), now, 366).unwrap_err();
+        assert_eq!(err.field, "expires_at");
+        assert!(err.message.contains("366"));
+        assert!(date("expires_at", "2026-13-01").is_err());
+        assert!(date("expires_at", "").is_err());
+    }
+
+    #[test]
+    fn passwords_and_emails() {
+        assert!(password("short", "alice").is_err());
+        assert!(password("aliceALICEaliceALICE", "alicealicealicealice").is_err());
+        assert!(password("correct horse battery", "alice").is_ok());
+        assert!(email("a@b.co").is_ok());
+        for bad in ["", "a@b", "@b.co", "a b@c.de", "a@@b.co", "a@b.co."] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import { test, expect } from '@playwright/test';
+import { signIn, signOut } from './helpers';
+
+test('the profile needs a signed-in user', async ({ page }) => {
+  await page.goto('/profile');
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+});
+
+test('wrong credentials get one message that does not say which part was wrong', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Incorrect username or password.');
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test('sign in shows the profile overview, sign out ends it', async ({ page }) => {
+  await signIn(page, 'alice');
+  const overview = page.getByRole('region', { name: 'Profile Overview' });
+  await expect(overview).toContainText('Alice Example');
+  await expect(overview).toContainText('alice@example.com');
+  await expect(overview).toContainText('Assigned projects (0)');
+  await signOut(page);
+  await page.goto('/profile');
+  await expect(page).toHaveURL(/\/login$/);
+});

@@ -1,0 +1,34 @@
+import { execFileSync } from 'child_process';
+import { expect, Page, APIRequestContext } from '@playwright/test';
+import { DATABASE_URL, KEYWARD, PASSWORD } from './env';
+
+export async function signIn(page: Page, username: string) {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByRole('heading', { name: 'API Tokens' })).toBeVisible();
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+}
+
+/** `keyward admin mint-token ...`: prints the value alone on stdout. */
+export function mintToken(username: string, name: string, expiry: string[]): string {
+  return execFileSync(KEYWARD, ['admin', 'mint-token', '--username', username, '--name', name, ...expiry], {
+    env: { ...process.env, KEYWARD_DATABASE_URL: DATABASE_URL },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).toString().trim();
+}
+
+export async function whoami(request: APIRequestContext, token: string) {
+  const res = await request.get('/api/v1/whoami', { headers: { Authorization: `Bearer ${token}` } });
+  return { status: res.status(), body: await res.json() };
+}
+
+export function tokenRow(page: Page, name: string) {
+  return page.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
+}

@@ -1,0 +1,77 @@
+import { test, expect } from '@playwright/test';
+import { signIn, whoami, tokenRow } from './helpers';
+
+test('mint, re-date and revoke an API token in the browser, checked against the API', async ({ page, request }) => {
+  await signIn(page, 'alice');
+
+  // Mint: the value is shown once, in "Token value".
+  await page.getByRole('button', { name: 'New API token' }).click();
+  await page.getByLabel('Name').fill('e2e deploy');
+  const expiry = page.getByLabel('Expiration date');
+  const defaultDate = await expiry.inputValue();
+  const in30 = new Date(Date.now() + 30 * 86400_000).toISOString().slice(0, 10);
+  expect(defaultDate).toBe(in30);
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const value = page.getByRole('textbox', { name: 'Token value' });
+  await expect(value).toHaveValue(/^kwat_[0-9A-Za-z]{36}$/);
+  const first = await value.inputValue();
+  await expect(page.getByText('will not be shown again')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Copy' })).toBeEnabled();
+
+  let r = await whoami(request, first);
+  expect(r.status).toBe(200);
+  expect(r.body.user.username).toBe('alice');
+  expect(r.body.credential.kind).toBe('api_token');
+
+  const row = tokenRow(page, 'e2e deploy');
+  await expect(row).toContainText(first.slice(0, 12));
+  await expect(row).toContainText(in30);
+
+  // Reloading never shows the value again.
+  await page.reload();
+  await expect(page.getByRole('textbox', { name: 'Token value' })).toHaveCount(0);
+  expect(await page.content()).not.toContain(first);
+
+  // Edit expiration: a replacement value; the old one dies at once.
+  await tokenRow(page, 'e2e deploy').getByRole('button', { name: 'Edit expiration' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Edit expiration' });
+  const in90 = new Date(Date.now() + 90 * 86400_000).toISOString().slice(0, 10);
+  await dialog.getByLabel('New expiration date').fill(in90);
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(value).toHaveValue(/^kwat_/);
+  const second = await value.inputValue();
+  expect(second).not.toBe(first);
+  expect((await whoami(request, first)).status).toBe(401);
+  r = await whoami(request, second);
+  expect(r.status).toBe(200);
+  expect(r.body.credential.expires_at.slice(0, 10)).toBe(in90);
+  await expect(tokenRow(page, 'e2e deploy')).toContainText(in90);
+
+  // Revoke, with confirmation; Cancel first changes nothing.
+  await tokenRow(page, 'e2e deploy').getByRole('button', { name: 'Revoke' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  expect((await whoami(request, second)).status).toBe(200);
+  await tokenRow(page, 'e2e deploy').getByRole('button', { name: 'Revoke' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Revoke token?' });
+  await expect(confirm).toContainText('e2e deploy');
+  await confirm.getByRole('button', { name: 'Revoke' }).click();
+  await expect(tokenRow(page, 'e2e deploy')).toHaveCount(0);
+  r = await whoami(request, second);
+  expect(r.status).toBe(401);
+  expect(r.body.error.code).toBe('token_revoked');
+});
+
+test('bad input is explained next to the field', async ({ page }) => {
+  await signIn(page, 'alice');
+  await page.getByRole('button', { name: 'New API token' }).click();
+  await page.getByLabel('Name').fill('too far');
+  // Past the 366-day maximum (the browser's max attribute is bypassed by typing).
+  const tooFar = new Date(Date.now() + 400 * 86400_000).toISOString().slice(0, 10);
+  await page.getByLabel('Expiration date').evaluate((el: HTMLInputElement) => el.removeAttribute('max'));
+  await page.getByLabel('Expiration date').fill(tooFar);
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await expect(page.locator('#new-token-expires-error')).toContainText('at most 366 days');
+  await expect(page.getByLabel('Expiration date')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('textbox', { name: 'Token value' })).toHaveCount(0);
+});

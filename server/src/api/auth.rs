@@ -1,0 +1,31 @@
+//! The bearer extractor: a handler that takes [`Bearer`] runs only for a valid credential.
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use chrono::Utc;
+use keyward_backend::{Backend, Principal};
+
+use super::error::ApiError;
+
+/// The authenticated caller of an API request.
+pub struct Bearer(pub Principal);
+
+impl<S> FromRequestParts<S> for Bearer
+where
+    Backend: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let backend = Backend::from_ref(state);
+        Ok(Bearer(
+            backend.authenticate_bearer(header, Utc::now()).await?,
+        ))
+    }
+}

@@ -1,0 +1,94 @@
+//! The API's one error type: every failure becomes `{"error": {"code", "message"}}` with the
+//! right status, here and nowhere else.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use keyward_backend::{AuthError, Error};
+use keyward_core::api::{ErrorBody, ErrorDetail};
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn not_found() -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such resource.")
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Auth(a) => ApiError::new(StatusCode::UNAUTHORIZED, a.code(), a.to_string()),
+            Error::Invalid(f) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid_field",
+                message: f.message,
+                field: Some(f.field),
+            },
+            Error::Conflict(f) => ApiError {
+                status: StatusCode::CONFLICT,
+                code: "conflict",
+                message: f.message,
+                field: Some(f.field),
+            },
+            Error::NotFound => ApiError::not_found(),
+            Error::BadCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                e.to_string(),
+            ),
+            Error::NotSignedIn => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                AuthError::InvalidToken.code(),
+                AuthError::InvalidToken.to_string(),
+            ),
+            Error::Config(_) | Error::Internal(_) => {
+                tracing::error!(error = %e, "API request failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Something went wrong on the server.",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.into(),
+                message: self.message,
+                field: self.field,
+            },
+        };
+        let mut res = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 6750: a 401 names the scheme, and the error for a bad token.
+            let challenge = format!(
+                "Bearer realm=\"keyward\", error=\"invalid_token\", error_description=\"{}\"",
+                self.code
+            );
+            if let Ok(v) = HeaderValue::from_str(&challenge) {
+                res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+            }
+        }
+        res
+    }
+}

@@ -1,0 +1,37 @@
+//! The bearer REST API under `/api/v1`.
+
+mod auth;
+mod error;
+mod tokens;
+mod whoami;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::routing::{delete, get};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use auth::Bearer;
+pub use error::ApiError;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/whoami", get(whoami::whoami))
+        .route("/tokens/current", delete(tokens::revoke_current))
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such API route.")
+        })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "This route does not accept that method.",
+            )
+        })
+        // API answers are per-caller and may carry secrets: no cache keeps them.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}

@@ -1,0 +1,16 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::Utc;
+use keyward_backend::Backend;
+
+use super::{ApiError, Bearer};
+
+/// `DELETE /api/v1/tokens/current`: the calling token revokes itself (for leak response).
+pub async fn revoke_current(
+    State(backend): State<Backend>,
+    Bearer(p): Bearer,
+) -> Result<StatusCode, ApiError> {
+    backend.revoke_current(&p, Utc::now()).await?;
+    tracing::info!(prefix = %p.credential.display_prefix, "token revoked itself");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,33 @@
+//! `keyward serve` configuration, from the environment with defaults that work from the
+//! repository root with nothing set.
+
+use std::net::SocketAddr;
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/keyward.db";
+pub const DEFAULT_SITE_ROOT: &str = "target/site";
+
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// `KEYWARD_ADDR`.
+    pub addr: SocketAddr,
+    /// `KEYWARD_DATABASE_URL`.
+    pub database_url: String,
+    /// `KEYWARD_SITE_ROOT`: the directory holding `pkg/` (the WASM, JS and CSS).
+    pub site_root: String,
+}
+
+impl ServeConfig {
+    pub fn from_env() -> Result<Self, String> {
+        let var =
+            |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+        let addr = var("KEYWARD_ADDR", DEFAULT_ADDR);
+        Ok(ServeConfig {
+            addr: addr.parse().map_err(|_| {
+                format!("KEYWARD_ADDR is not an address like 127.0.0.1:3000: {addr}")
+            })?,
+            database_url: var("KEYWARD_DATABASE_URL", DEFAULT_DATABASE_URL),
+            site_root: var("KEYWARD_SITE_ROOT", DEFAULT_SITE_ROOT),
+        })
+    }
+}

@@ -1,0 +1,128 @@
+//! The keyward server: the axum router (pages, server functions, bearer API), start-up, and
+//! the `keyward admin` subcommands.
+
+// Leptos views are deeply nested types; their layout queries need more depth than the default.
+#![recursion_limit = "256"]
+
+pub mod admin;
+pub mod api;
+pub mod config;
+mod guard;
+pub mod state;
+
+use std::net::SocketAddr;
+
+use app::{App, shell};
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use chrono::Utc;
+use keyward_backend::{Backend, Config};
+use keyward_core::Secret;
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use config::ServeConfig;
+use state::AppState;
+
+/// The whole HTTP surface of keyward.
+pub fn router(state: AppState) -> Router {
+    let backend = state.backend.clone();
+    let leptos = state.leptos.clone();
+    let routes = generate_route_list(App);
+    Router::new()
+        .nest("/api/v1", api::router())
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(backend.clone()),
+            move || shell(leptos.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::pages))
+        .layer(middleware::from_fn(guard::server_functions))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}
+
+async fn healthz(
+    axum::extract::State(backend): axum::extract::State<Backend>,
+) -> Result<Json<serde_json::Value>, api::ApiError> {
+    backend.repo().ping().await?;
+    Ok(Json(serde_json::json!({ "status": "ok" })))
+}
+
+/// Leptos' options built in code, so `keyward serve` needs no cargo-leptos environment.
+fn leptos_options(config: &ServeConfig) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("keyward")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .env(Env::PROD)
+        .build()
+}
+
+/// A server bound to its address, not yet serving.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+    /// The one-time code of the setup link, when the database has no users yet.
+    pub setup_code: Option<Secret>,
+}
+
+impl Server {
+    /// Opens (and migrates) the database and binds the address (port 0 picks a free one).
+    pub async fn bind(config: &ServeConfig) -> Result<Server, String> {
+        let backend = Backend::connect(&config.database_url, Config::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        let setup_code = backend
+            .setup_code_if_needed(Utc::now(), &mut rand_core::OsRng)
+            .await
+            .map_err(|e| e.to_string())?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+        let mut config = config.clone();
+        config.addr = listener.local_addr().map_err(|e| e.to_string())?;
+        Ok(Server {
+            listener,
+            state: AppState {
+                leptos: leptos_options(&config),
+                backend,
+            },
+            setup_code,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.state.leptos.site_addr
+    }
+
+    /// Serves until `shutdown` resolves.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

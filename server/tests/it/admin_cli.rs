@@ -1,0 +1,183 @@
+//! `keyward admin ...` as scripts run it: the real binary against the server's database.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::support::{code, start};
+
+fn keyward(database_url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(args)
+        .env("KEYWARD_DATABASE_URL", database_url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+#[tokio::test]
+async fn create_user_and_mint_tokens_for_scripts() {
+    let s = start().await;
+    let db = s.database_url.as_str();
+    let o = keyward(
+        db,
+        &[
+            "admin",
+            "create-user",
+            "--username",
+            "ci-bot",
+            "--role",
+            "manager",
+            "--email",
+            "ci@example.com",
+            "--password-stdin",
+        ],
+        "correct horse battery\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).parse::<i64>().is_ok(),
+        "prints only the id: {}",
+        stdout(&o)
+    );
+
+    let o = keyward(
+        db,
+        &[
+            "admin",
+            "mint-token",
+            "--username",
+            "ci-bot",
+            "--name",
+            "deploy",
+            "--expires-in-days",
+            "60",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t = stdout(&o);
+    assert!(
+        keyward_core::token::parse(&t).is_ok(),
+        "prints only the token: {t}"
+    );
+    assert!(!stderr(&o).contains(&t), "the value appears on stdout only");
+    let (status, body) = s.whoami(&t).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["user"]["username"], "ci-bot");
+
+    let o = keyward(
+        db,
+        &[
+            "admin",
+            "mint-token",
+            "--username",
+            "ci-bot",
+            "--name",
+            "old",
+            "--expires-at",
+            "2020-01-01T00:00:00Z",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning"), "{}", stderr(&o));
+    let (status, body) = s.whoami(&stdout(&o)).await;
+    assert_eq!((status, code(&body)), (401, "token_expired"));
+}
+
+#[tokio::test]
+async fn bad_admin_input_is_one_clear_line_and_a_failure_code() {
+    let s = start().await;
+    let db = s.database_url.as_str();
+    let cases: [(&[&str], &str, &str); 6] = [
+        (
+            &["admin", "create-user", "--username", "bob"],
+            "",
+            "--password-stdin",
+        ),
+        (
+            &[
+                "admin",
+                "create-user",
+                "--username",
+                "Bob!",
+                "--password-stdin",
+            ],
+            "correct horse battery\n",
+            "--username",
+        ),
+        (
+            &[
+                "admin",
+                "create-user",
+                "--username",
+                "bob",
+                "--password-stdin",
+            ],
+            "short\n",
+            "--password",
+        ),
+        (
+            &[
+                "admin",
+                "create-user",
+                "--username",
+                "bob",
+                "--role",
+                "root",
+                "--password-stdin",
+            ],
+            "correct horse battery\n",
+            "role",
+        ),
+        (
+            &[
+                "admin",
+                "mint-token",
+                "--username",
+                "nobody",
+                "--name",
+                "x",
+                "--expires-in-days",
+                "5",
+            ],
+            "",
+            "no user named nobody",
+        ),
+        (
+            &["admin", "mint-token", "--username", "nobody", "--name", "x"],
+            "",
+            "--expires-in-days",
+        ),
+    ];
+    for (args, stdin, expected) in cases {
+        let o = keyward(db, args, stdin);
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?}");
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+    let o = keyward(db, &["admin", "--help"], "");
+    let help = stdout(&o);
+    assert!(
+        help.contains("create-user") && help.contains("mint-token"),
+        "{help}"
+    );
+}

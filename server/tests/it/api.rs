@@ -1,0 +1,179 @@
+//! The bearer API: whoami, self-revocation, every 401 code, headers.
+
+use chrono::{TimeDelta, Utc};
+use keyward_core::{Role, TokenKind, token};
+
+use crate::support::{code, start};
+
+#[tokio::test]
+async fn healthz_answers() {
+    let s = start().await;
+    let res = reqwest::get(s.url("/healthz")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap()["status"],
+        "ok"
+    );
+}
+
+#[tokio::test]
+async fn whoami_describes_the_caller_and_records_use() {
+    let s = start().await;
+    let uid = s.user("alice", Role::Manager).await;
+    let t = s.token(uid, TimeDelta::days(10)).await;
+    assert_eq!(
+        s.backend.list_api_tokens(uid).await.unwrap()[0].last_used_at,
+        None
+    );
+
+    let (status, headers, body) = s.whoami_raw(Some(&format!("Bearer {t}"))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(body["user"]["username"], "alice");
+    assert_eq!(body["user"]["role"], "manager");
+    assert_eq!(body["credential"]["kind"], "api_token");
+    assert_eq!(body["credential"]["display_prefix"], &t[..12]);
+    assert!(
+        body["credential"]["expires_at"]
+            .as_str()
+            .unwrap()
+            .starts_with('2')
+    );
+    assert_eq!(body["grants"]["all_projects"], true);
+    // The full value never comes back.
+    assert!(!body.to_string().contains(&t));
+
+    let used = s.backend.list_api_tokens(uid).await.unwrap()[0].last_used_at;
+    let used = used.expect("last used is recorded");
+    assert!((Utc::now() - used).num_seconds().abs() < 30);
+}
+
+#[tokio::test]
+async fn every_bad_credential_is_a_401_with_its_code() {
+    let s = start().await;
+    let uid = s.user("alice", Role::User).await;
+    let good = s.token(uid, TimeDelta::days(10)).await;
+    let expired = s.token(uid, TimeDelta::days(-1)).await;
+    let revoked = s.token(uid, TimeDelta::days(10)).await;
+    let revoked_id = s.backend.list_api_tokens(uid).await.unwrap()[0].id;
+    s.backend
+        .revoke_api_token(uid, revoked_id, Utc::now())
+        .await
+        .unwrap();
+
+    let mut wrong_checksum = good.clone();
+    let last = wrong_checksum.pop().unwrap();
+    wrong_checksum.push(if last == '0' { '1' } else { '0' });
+    let unknown = token::generate(TokenKind::ApiToken, &mut rand_core::OsRng);
+    let service = token::generate(TokenKind::ServiceToken, &mut rand_core::OsRng);
+    let foreign = format!("ghp_{}", &good[5..]);
+
+    let cases: Vec<(&str, Option<String>, &str)> = vec![
+        ("missing header", None, "invalid_token"),
+        ("empty bearer", Some("Bearer ".into()), "invalid_token"),
+        (
+            "other scheme",
+            Some(format!("Basic {good}")),
+            "invalid_token",
+        ),
+        (
+            "malformed",
+            Some("Bearer kwat_nope".into()),
+            "invalid_token",
+        ),
+        (
+            "foreign prefix",
+            Some(format!("Bearer {foreign}")),
+            "invalid_token",
+        ),
+        (
+            "wrong checksum",
+            Some(format!("Bearer {wrong_checksum}")),
+            "invalid_token",
+        ),
+        (
+            "unknown",
+            Some(format!("Bearer {}", unknown.expose())),
+            "invalid_token",
+        ),
+        (
+            "unknown service token",
+            Some(format!("Bearer {}", service.expose())),
+            "invalid_token",
+        ),
+        (
+            "expired",
+            Some(format!("Bearer {expired}")),
+            "token_expired",
+        ),
+        (
+            "revoked",
+            Some(format!("Bearer {revoked}")),
+            "token_revoked",
+        ),
+    ];
+    for (case, header, expected) in cases {
+        let (status, headers, body) = s.whoami_raw(header.as_deref()).await;
+        assert_eq!(status, 401, "{case}: {body}");
+        assert_eq!(code(&body), expected, "{case}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{case}"
+        );
+        let challenge = headers["www-authenticate"].to_str().unwrap();
+        assert!(challenge.starts_with("Bearer"), "{case}: {challenge}");
+        // No token value is echoed in the error.
+        for secret in [&good, &expired, &revoked] {
+            assert!(!body.to_string().contains(secret.as_str()), "{case}");
+        }
+    }
+    let (status, _) = s.whoami(&good).await;
+    assert_eq!(status, 200, "the good token still works");
+}
+
+#[tokio::test]
+async fn a_token_can_revoke_itself_and_only_itself() {
+    let s = start().await;
+    let uid = s.user("alice", Role::User).await;
+    let leaked = s.token(uid, TimeDelta::days(10)).await;
+    let other = s.token(uid, TimeDelta::days(10)).await;
+    let client = reqwest::Client::new();
+
+    let res = client
+        .delete(s.url("/api/v1/tokens/current"))
+        .bearer_auth(&leaked)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (status, body) = s.whoami(&leaked).await;
+    assert_eq!((status, code(&body)), (401, "token_revoked"));
+    let (status, _) = s.whoami(&other).await;
+    assert_eq!(status, 200);
+
+    // A revoked token cannot revoke (again).
+    let res = client
+        .delete(s.url("/api/v1/tokens/current"))
+        .bearer_auth(&leaked)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_json_errors() {
+    let s = start().await;
+    let res = reqwest::get(s.url("/api/v1/nope")).await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(code(&res.json().await.unwrap()), "not_found");
+    let res = reqwest::Client::new()
+        .post(s.url("/api/v1/whoami"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(code(&res.json().await.unwrap()), "method_not_allowed");
+}

@@ -1,0 +1,270 @@
+//! The server functions behind the profile page, called as the browser calls them
+//! (form-encoded POSTs with the session cookie).
+
+use chrono::{Days, TimeDelta, Utc};
+use keyward_core::Role;
+use reqwest::Client;
+use serde_json::Value;
+
+use crate::support::{PASSWORD, TestServer, code, start};
+
+fn in_days(days: u64) -> String {
+    (Utc::now().date_naive() + Days::new(days)).to_string()
+}
+
+async fn call(
+    s: &TestServer,
+    client: &Client,
+    f: &str,
+    form: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let res = client
+        .post(s.url(&format!("/rpc/{f}")))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, headers, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn sign_in_failures_do_not_say_which_part_was_wrong() {
+    let s = start().await;
+    s.user("alice", Role::User).await;
+    let client = Client::new();
+    let mut messages = vec![];
+    for (user, pw) in [("alice", "wrong password!!"), ("nobody", PASSWORD)] {
+        let (status, headers, body) = call(
+            &s,
+            &client,
+            "login",
+            &[("username", user), ("password", pw)],
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert!(headers.get("set-cookie").is_none());
+        messages.push(body.to_string());
+    }
+    assert_eq!(messages[0], messages[1]);
+    assert!(messages[0].contains("Incorrect username or password"));
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_lax() {
+    let s = start().await;
+    s.user("alice", Role::User).await;
+    let res = Client::new()
+        .post(s.url("/rpc/login"))
+        .form(&[("username", "alice"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("kw_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain http on localhost");
+    assert_eq!(res.headers()["location"], "/profile");
+}
+
+#[tokio::test]
+async fn mint_edit_and_revoke_through_the_page_functions() {
+    let s = start().await;
+    s.user("alice", Role::User).await;
+    let browser = s.signed_in("alice").await;
+
+    let (status, headers, minted) = call(
+        &s,
+        &browser,
+        "create_api_token",
+        &[("name", "deploy"), ("expires_on", &in_days(30))],
+    )
+    .await;
+    assert_eq!(status, 200, "{minted}");
+    assert_eq!(headers["cache-control"], "no-store");
+    let first = minted["token"].as_str().unwrap().to_string();
+    let id = minted["id"].as_i64().unwrap().to_string();
+    assert_eq!(s.whoami(&first).await.0, 200);
+
+    let (status, _, list) = call(&s, &browser, "api_tokens", &[]).await;
+    assert_eq!(status, 200);
+    let rows = list["tokens"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["display_prefix"], &first[..12]);
+    assert!(
+        !list.to_string().contains(&first),
+        "the list never carries a value"
+    );
+
+    // Edit expiration: a replacement value, the old one dies at once.
+    let (status, headers, edited) = call(
+        &s,
+        &browser,
+        "edit_api_token_expiry",
+        &[("id", &id), ("expires_on", &in_days(90))],
+    )
+    .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(headers["cache-control"], "no-store");
+    let second = edited["token"].as_str().unwrap().to_string();
+    assert_ne!(first, second);
+    let (status, body) = s.whoami(&first).await;
+    assert_eq!((status, code(&body)), (401, "invalid_token"));
+    let (status, body) = s.whoami(&second).await;
+    assert_eq!(status, 200);
+    assert!(
+        body["credential"]["expires_at"]
+            .as_str()
+            .unwrap()
+            .starts_with(&in_days(90))
+    );
+
+    let (status, _, _) = call(&s, &browser, "revoke_api_token", &[("id", &id)]).await;
+    assert_eq!(status, 200);
+    let (status, body) = s.whoami(&second).await;
+    assert_eq!((status, code(&body)), (401, "token_revoked"));
+    let (_, _, list) = call(&s, &browser, "api_tokens", &[]).await;
+    assert!(list["tokens"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_field_error_never_a_500() {
+    let s = start().await;
+    s.user("alice", Role::User).await;
+    let browser = s.signed_in("alice").await;
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (&[("name", ""), ("expires_on", &in_days(3))], "name"),
+        (
+            &[("name", &"x".repeat(101)), ("expires_on", &in_days(3))],
+            "name",
+        ),
+        (&[("name", "a"), ("expires_on", &in_days(0))], "expires_at"),
+        (
+            &[("name", "a"), ("expires_on", &in_days(367))],
+            "expires_at",
+        ),
+        (&[("name", "a"), ("expires_on", "31/12/2026")], "expires_at"),
+    ];
+    for (form, field) in cases {
+        let (status, _, body) = call(&s, &browser, "create_api_token", form).await;
+        assert_eq!(status, 422, "{form:?}: {body}");
+        assert_eq!(body["Field"]["field"], field, "{form:?}: {body}");
+    }
+    // Missing arguments and a non-numeric id are the caller's fault too.
+    let (status, _, _) = call(&s, &browser, "create_api_token", &[("name", "a")]).await;
+    assert_eq!(status, 400);
+    let (status, _, _) = call(&s, &browser, "revoke_api_token", &[("id", "abc")]).await;
+    assert_eq!(status, 400);
+    assert!(
+        s.backend.list_api_tokens(1).await.unwrap().is_empty(),
+        "nothing was minted"
+    );
+}
+
+#[tokio::test]
+async fn another_users_token_is_not_found() {
+    let s = start().await;
+    let alice = s.user("alice", Role::User).await;
+    s.user("mallory", Role::Admin).await;
+    let t = s.token(alice, TimeDelta::days(5)).await;
+    let id = s.backend.list_api_tokens(alice).await.unwrap()[0]
+        .id
+        .to_string();
+    let mallory = s.signed_in("mallory").await;
+
+    let (status, _, body) = call(&s, &mallory, "revoke_api_token", &[("id", &id)]).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, _, _) = call(
+        &s,
+        &mallory,
+        "edit_api_token_expiry",
+        &[("id", &id), ("expires_on", &in_days(9))],
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, _, list) = call(&s, &mallory, "api_tokens", &[]).await;
+    assert!(list["tokens"].as_array().unwrap().is_empty());
+    assert_eq!(s.whoami(&t).await.0, 200, "alice's token is untouched");
+}
+
+#[tokio::test]
+async fn tokens_cannot_call_the_page_functions() {
+    let s = start().await;
+    let uid = s.user("alice", Role::Admin).await;
+    let t = s.token(uid, TimeDelta::days(5)).await;
+    let client = Client::new();
+    for (f, form) in [
+        ("api_tokens", vec![]),
+        (
+            "create_api_token",
+            vec![("name", "evil".to_string()), ("expires_on", in_days(5))],
+        ),
+        ("revoke_api_token", vec![("id", "1".to_string())]),
+    ] {
+        let res = client
+            .post(s.url(&format!("/rpc/{f}")))
+            .bearer_auth(&t)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{f}");
+        assert_eq!(res.json::<Value>().await.unwrap(), "NotSignedIn");
+    }
+    assert_eq!(
+        s.backend.list_api_tokens(uid).await.unwrap().len(),
+        1,
+        "nothing minted or revoked"
+    );
+    assert_eq!(s.whoami(&t).await.0, 200);
+}
+
+#[tokio::test]
+async fn cross_site_calls_are_refused_and_sign_out_ends_the_session() {
+    let s = start().await;
+    s.user("alice", Role::User).await;
+    let plain = Client::new();
+    let res = plain
+        .post(s.url("/rpc/login"))
+        .form(&[("username", "alice"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap();
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let with_cookie = |f: &str| {
+        plain
+            .post(s.url(&format!("/rpc/{f}")))
+            .header("cookie", cookie.as_str())
+    };
+
+    let res = with_cookie("create_api_token")
+        .header("origin", "https://evil.example")
+        .form(&[("name", "x"), ("expires_on", &in_days(5))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = with_cookie("api_tokens")
+        .header("origin", &s.base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "same origin is fine");
+
+    let res = with_cookie("logout").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    // The old cookie value is dead on the server, not just forgotten by the browser.
+    let res = with_cookie("api_tokens").send().await.unwrap();
+    assert_eq!(res.status(), 401);
+}

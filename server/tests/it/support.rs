@@ -1,0 +1,139 @@
+use chrono::{DateTime, TimeDelta, Utc};
+use keyward_backend::users::UserInput;
+use keyward_backend::{Backend, Config};
+use keyward_core::Role;
+use keyward_server::{ServeConfig, Server};
+use reqwest::header::AUTHORIZATION;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running server with its own database; stops when dropped.
+pub struct TestServer {
+    pub base: String,
+    pub database_url: String,
+    pub backend: Backend,
+    pub setup_code: Option<String>,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn start() -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}/keyward.db", dir.path().display());
+    let config = ServeConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: database_url.clone(),
+        site_root: dir.path().join("site").display().to_string(),
+    };
+    let server = Server::bind(&config).await.unwrap();
+    let base = format!("http://{}", server.local_addr());
+    let setup_code = server.setup_code.as_ref().map(|s| s.expose().to_string());
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    // A second handle on the same database, as `keyward admin` would open it.
+    let backend = Backend::connect(&database_url, Config::default())
+        .await
+        .unwrap();
+    TestServer {
+        base,
+        database_url,
+        backend,
+        setup_code,
+        _stop: stop,
+        _dir: dir,
+    }
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn user(&self, username: &str, role: Role) -> i64 {
+        self.backend
+            .create_user(
+                UserInput {
+                    username: username.into(),
+                    display_name: format!("{username} test"),
+                    email: Some(format!("{username}@example.com")),
+                    role,
+                    password: PASSWORD.into(),
+                },
+                Utc::now(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// Mints like `keyward admin mint-token`: any expiry, even a past one.
+    pub async fn token(&self, user_id: i64, expires_in: TimeDelta) -> String {
+        self.token_at(user_id, Utc::now() + expires_in).await
+    }
+
+    pub async fn token_at(&self, user_id: i64, expires_at: DateTime<Utc>) -> String {
+        self.backend
+            .mint_api_token_at(
+                user_id,
+                "test",
+                expires_at,
+                Utc::now(),
+                &mut rand_core::OsRng,
+            )
+            .await
+            .unwrap()
+            .secret
+            .expose()
+            .to_string()
+    }
+
+    /// `GET /api/v1/whoami` with `Authorization: <header>`; status, headers and body.
+    pub async fn whoami_raw(
+        &self,
+        header: Option<&str>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut req = reqwest::Client::new().get(self.url("/api/v1/whoami"));
+        if let Some(h) = header {
+            req = req.header(AUTHORIZATION, h);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.json().await.unwrap_or(Value::Null);
+        (status, headers, body)
+    }
+
+    pub async fn whoami(&self, token: &str) -> (u16, Value) {
+        let (status, _, body) = self.whoami_raw(Some(&format!("Bearer {token}"))).await;
+        (status, body)
+    }
+
+    /// A browser-like client signed in as `username` (cookie jar + POST /rpc/login).
+    pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = client
+            .post(self.url("/rpc/login"))
+            .form(&[("username", username), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status().is_success() || res.status().is_redirection(),
+            "{}",
+            res.status()
+        );
+        client
+    }
+}
+
+/// The `error.code` of an API error body.
+pub fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<none>")
+}
