@@ -39,7 +39,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    components::provide_hydrated();
     view! {
         <Stylesheet id="keyward" href="/pkg/keyward.css"/>
         <Title text="keyward"/>

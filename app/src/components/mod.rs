@@ -8,6 +8,6 @@ mod shown_once;
 
 pub use confirm::Modal;
 pub use field::FieldMessage;
-pub use hydrated::{provide_hydrated, use_hydrated};
+pub use hydrated::use_hydrated;
 pub use persisted::PersistedCheckbox;
 pub use shown_once::ShownOnce;

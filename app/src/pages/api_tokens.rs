@@ -117,8 +117,12 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
     let any_expired = expired_count > 0;
     let form_list = list.clone();
     let tokens = StoredValue::new(list.tokens.clone());
+    // The stored preference applies only once this table has hydrated: the server rendered
+    // every row, and the first client render must match it.
+    let hydrated = use_hydrated();
+    let hiding = move || hydrated.get() && card.hide_expired.get();
     let visible = move || {
-        let hide = card.hide_expired.get();
+        let hide = hiding();
         tokens
             .get_value()
             .into_iter()
@@ -175,7 +179,7 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
                 </tbody>
             </table>
         </Show>
-        <Show when=move || card.hide_expired.get() && any_expired>
+        <Show when=move || hiding() && any_expired>
             <p class="muted">{format!("{expired_count} expired token(s) hidden.")}</p>
         </Show>
         <EditDialog card list=list.clone()/>
