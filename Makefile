@@ -35,7 +35,7 @@ test-e2e:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server --features app/ssr --all-targets -- -D warnings
-	cargo clippy --profile wasm-release --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --profile wasm-release --locked -p frontend -p app --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
 
 fmt:
 	cargo fmt --all

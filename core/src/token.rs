@@ -199,7 +199,7 @@ mod tests {
     fn checksum_is_crc32_of_the_head_in_base62() {
         let t = token(TokenKind::ApiToken, 1);
         let v = t.expose();
-        let crc = crc32fast::hash(v[..35].as_bytes());
+        let crc = crc32fast::hash(&v.as_bytes()[..35]);
         let decoded = v[35..].bytes().fold(0u64, |acc, b| {
             acc * 62 + BASE62.iter().position(|&c| c == b).unwrap() as u64
         });

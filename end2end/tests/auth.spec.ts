@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { signIn, signOut } from './helpers';
 
 test('the profile needs a signed-in user', async ({ page }) => {

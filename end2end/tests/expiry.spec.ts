@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { signIn, signOut, mintToken, tokenRow } from './helpers';
 
 // Tokens seeded with `keyward admin mint-token`: expired, expiring in 3 days, in 60 days.

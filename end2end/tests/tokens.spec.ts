@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { signIn, whoami, tokenRow } from './helpers';
 
 test('mint, re-date and revoke an API token in the browser, checked against the API', async ({ page, request }) => {
