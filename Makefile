@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # compiles the dependency tree once, not twice.
 CARGO_TEST := cargo test --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server --features app/ssr
 
-.PHONY: setup build run test test-rust test-e2e lint fmt bench clean
+.PHONY: setup build run test test-rust test-e2e lint fmt clean
 
 setup:
 	bash scripts/setup.sh

@@ -95,7 +95,7 @@ impl Backend {
     ) -> Result<Minted, Error> {
         let expires_at = validate::api_token_expiry(expires_on, now, self.max_token_days().await?)?;
         let secret = token::generate(TokenKind::ApiToken, rng);
-        let replaced = self
+        let row = self
             .repo
             .replace_api_token_secret(
                 user_id,
@@ -106,20 +106,11 @@ impl Backend {
                     expires_at,
                 },
             )
-            .await?;
-        if !replaced {
-            return Err(Error::NotFound);
-        }
-        let name = self
-            .list_api_tokens(user_id)
             .await?
-            .into_iter()
-            .find(|t| t.id == token_id)
-            .map(|t| t.name)
             .ok_or(Error::NotFound)?;
         Ok(Minted {
-            id: token_id,
-            name,
+            id: row.id,
+            name: row.name,
             secret,
             expires_at,
         })

@@ -12,6 +12,9 @@ use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 /// rendering), and `/login` sends a signed-in user on to their profile.
 pub async fn pages(State(backend): State<Backend>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
+    if path == "/" {
+        return Redirect::to("/profile").into_response();
+    }
     let protected = path == "/profile"
         || path.starts_with("/profile/")
         || path.starts_with("/users/")

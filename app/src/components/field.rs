@@ -10,7 +10,7 @@ use crate::error::AppError;
 pub fn FieldMessage(
     #[prop(into)] error: Signal<Option<AppError>>,
     field: &'static str,
-    id: &'static str,
+    #[prop(into)] id: String,
 ) -> impl IntoView {
     let message = move || error.get().and_then(|e| e.for_field(field));
     view! {
@@ -28,5 +28,27 @@ pub fn invalid(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn(
         } else {
             "false"
         }
+    }
+}
+
+/// The end of a form: the message for errors not tied to one field, then submit and Cancel.
+#[component]
+pub fn FormFooter(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    submit: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] on_cancel: Callback<()>,
+) -> impl IntoView {
+    let form_error = move || error.get().and_then(|e| e.form_message());
+    view! {
+        <p class="form-error" role="alert" hidden=move || form_error().is_none()>
+            {form_error}
+        </p>
+        <div class="buttons">
+            <button type="submit" disabled=move || pending.get()>{submit}</button>
+            <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>
+                "Cancel"
+            </button>
+        </div>
     }
 }

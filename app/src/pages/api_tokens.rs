@@ -4,7 +4,10 @@ use keyward_core::expiry::{ExpiryStatus, expiry_text};
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
-use crate::components::{FieldMessage, Modal, PersistedCheckbox, ShownOnce, use_hydrated};
+use crate::components::{
+    FieldMessage, FormFooter, Modal, PersistedCheckbox, ShownOnce, use_hydrated,
+};
+use crate::error::AppError;
 use crate::rpc::{CreateApiToken, EditApiTokenExpiry, RevokeApiToken, list_api_tokens};
 use crate::types::{ApiTokenList, ApiTokenView, MintedToken, format_date, format_time};
 
@@ -237,7 +240,6 @@ fn TokenRow(card: Card, token: ApiTokenView, now: chrono::DateTime<chrono::Utc>)
 #[component]
 fn NewTokenForm(card: Card, list: ApiTokenList) -> impl IntoView {
     let error = Signal::derive(move || card.create.value().get().and_then(Result::err));
-    let form_error = move || error.get().and_then(|e| e.form_message());
     view! {
         <ActionForm action=card.create attr:class="form inline-form" attr:aria-label="New API token">
             <label for="new-token-name">"Name"</label>
@@ -251,36 +253,13 @@ fn NewTokenForm(card: Card, list: ApiTokenList) -> impl IntoView {
                 aria-invalid=invalid(error, "name")
             />
             <FieldMessage error field="name" id="new-token-name-error"/>
-            <label for="new-token-expires">"Expiration date"</label>
-            <input
-                id="new-token-expires"
-                name="expires_on"
-                type="date"
-                required
-                value=list.default_expiry.to_string()
-                min=list.min_expiry.to_string()
-                max=list.max_expiry.to_string()
-                aria-describedby="new-token-expires-hint new-token-expires-error"
-                aria-invalid=invalid(error, "expires_at")
+            <ExpiryDateField id="new-token-expires" label="Expiration date" list error/>
+            <FormFooter
+                error
+                submit="Create token"
+                pending=card.create.pending()
+                on_cancel=move |_| card.form_open.set(false)
             />
-            <p class="hint" id="new-token-expires-hint">
-                {format!(
-                    "The token stops working at 00:00 UTC on this date. At most {}.",
-                    list.max_expiry,
-                )}
-            </p>
-            <FieldMessage error field="expires_at" id="new-token-expires-error"/>
-            <p class="form-error" role="alert" hidden=move || form_error().is_none()>
-                {form_error}
-            </p>
-            <div class="buttons">
-                <button type="submit" disabled=move || card.create.pending().get()>
-                    "Create token"
-                </button>
-                <button type="button" class="secondary" on:click=move |_| card.form_open.set(false)>
-                    "Cancel"
-                </button>
-            </div>
         </ActionForm>
     }
 }
@@ -288,7 +267,6 @@ fn NewTokenForm(card: Card, list: ApiTokenList) -> impl IntoView {
 #[component]
 fn EditDialog(card: Card, list: ApiTokenList) -> impl IntoView {
     let error = Signal::derive(move || card.edit.value().get().and_then(Result::err));
-    let form_error = move || error.get().and_then(|e| e.form_message());
     let close = move |_| card.editing.set(None);
     let list = StoredValue::new(list);
     view! {
@@ -303,30 +281,13 @@ fn EditDialog(card: Card, list: ApiTokenList) -> impl IntoView {
                     </p>
                     <ActionForm action=card.edit attr:class="form">
                         <input type="hidden" name="id" value=t.id.to_string()/>
-                        <label for="edit-token-expires">"New expiration date"</label>
-                        <input
-                            id="edit-token-expires"
-                            name="expires_on"
-                            type="date"
-                            required
-                            value=list.default_expiry.to_string()
-                            min=list.min_expiry.to_string()
-                            max=list.max_expiry.to_string()
-                            aria-describedby="edit-token-expires-error"
-                            aria-invalid=invalid(error, "expires_at")
+                        <ExpiryDateField id="edit-token-expires" label="New expiration date" list error/>
+                        <FormFooter
+                            error
+                            submit="Save"
+                            pending=card.edit.pending()
+                            on_cancel=move |_| card.editing.set(None)
                         />
-                        <FieldMessage error field="expires_at" id="edit-token-expires-error"/>
-                        <p class="form-error" role="alert" hidden=move || form_error().is_none()>
-                            {form_error}
-                        </p>
-                        <div class="buttons">
-                            <button type="submit" disabled=move || card.edit.pending().get()>
-                                "Save"
-                            </button>
-                            <button type="button" class="secondary" on:click=move |_| card.editing.set(None)>
-                                "Cancel"
-                            </button>
-                        </div>
                     </ActionForm>
                 }
             })}
@@ -375,5 +336,37 @@ fn RevokeDialog(card: Card) -> impl IntoView {
                 }
             })}
         </Modal>
+    }
+}
+
+/// The date field of both token forms, bounded by the policy, with its hint and error.
+#[component]
+fn ExpiryDateField(
+    id: &'static str,
+    label: &'static str,
+    list: ApiTokenList,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    view! {
+        <label for=id>{label}</label>
+        <input
+            id=id
+            name="expires_on"
+            type="date"
+            required
+            value=list.default_expiry.to_string()
+            min=list.min_expiry.to_string()
+            max=list.max_expiry.to_string()
+            aria-describedby=format!("{hint_id} {error_id}")
+            aria-invalid=invalid(error, "expires_at")
+        />
+        <p class="hint" id=hint_id>
+            {format!(
+                "The token stops working at 00:00 UTC on this date. At most {}.",
+                list.max_expiry,
+            )}
+        </p>
+        <FieldMessage error field="expires_at" id=error_id/>
     }
 }

@@ -98,13 +98,14 @@ pub trait Repository: Send + Sync + 'static {
     /// The user's tokens that are not revoked, newest first.
     async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiTokenRow>>;
     async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiTokenRow>>;
-    /// Replaces secret and expiry of the user's unrevoked token; `false` if there is none.
+    /// Replaces secret and expiry of the user's unrevoked token and returns it; `None` if
+    /// there is no such token.
     async fn replace_api_token_secret(
         &self,
         user_id: i64,
         token_id: i64,
         secret: &ReplacedSecret,
-    ) -> Result<bool>;
+    ) -> Result<Option<ApiTokenRow>>;
     /// Revokes the user's token; `false` if it does not exist, is not theirs or is revoked.
     async fn revoke_api_token(
         &self,

@@ -214,20 +214,20 @@ impl Repository for SqliteRepository {
         user_id: i64,
         token_id: i64,
         s: &ReplacedSecret,
-    ) -> Result<bool> {
-        let n = sqlx::query(
+    ) -> Result<Option<ApiTokenRow>> {
+        let row = sqlx::query_as::<_, RawApiToken>(&format!(
             "UPDATE api_tokens SET token_hash = ?, display_prefix = ?, expires_at = ?
-             WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-        )
+             WHERE id = ? AND user_id = ? AND revoked_at IS NULL
+             RETURNING {API_TOKEN_COLUMNS}"
+        ))
         .bind(&s.token_hash)
         .bind(&s.display_prefix)
         .bind(s.expires_at.timestamp())
         .bind(token_id)
         .bind(user_id)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Into::into))
     }
 
     async fn revoke_api_token(

@@ -14,6 +14,8 @@ fn no_redirects() -> Client {
 async fn profile_needs_a_session_and_login_skips_when_signed_in() {
     let s = start().await;
     s.user("alice", Role::User).await;
+    let res = no_redirects().get(s.url("/")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/profile");
     let res = no_redirects().get(s.url("/profile")).send().await.unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/login");
