@@ -82,45 +82,16 @@ async fn the_setup_link_creates_the_first_admin_once() {
         ]
     };
     // A weak password is refused next to its field and does not spend the link.
-    let res = client
-        .post(s.url("/rpc/setup"))
-        .form(&form("root", "short"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    assert_eq!(
-        res.json::<serde_json::Value>().await.unwrap()["Field"]["field"],
-        "password"
-    );
+    let (status, _, body) = s.rpc(&client, "setup", &form("root", "short")).await;
+    assert_eq!((status, &body["Field"]["field"]), (422, &"password".into()));
 
-    let res = client
-        .post(s.url("/rpc/setup"))
-        .form(&form("root", PASSWORD))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let root = s
-        .backend
-        .repo()
-        .user_by_username("root")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(root.role, Role::Admin);
+    let (status, _, _) = s.rpc(&client, "setup", &form("root", PASSWORD)).await;
+    assert_eq!(status, 200);
+    let root = s.backend.repo().user_by_username("root").await.unwrap();
+    assert_eq!(root.unwrap().role, Role::Admin);
 
-    let res = client
-        .post(s.url("/rpc/setup"))
-        .form(&form("root2", PASSWORD))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    assert_eq!(
-        res.json::<serde_json::Value>().await.unwrap()["Field"]["field"],
-        "code"
-    );
+    let (status, _, body) = s.rpc(&client, "setup", &form("root2", PASSWORD)).await;
+    assert_eq!((status, &body["Field"]["field"]), (422, &"code".into()));
     let html = reqwest::get(s.url(&format!("/setup?code={code}")))
         .await
         .unwrap()

@@ -6,27 +6,13 @@ use keyward_core::Role;
 use reqwest::Client;
 use serde_json::Value;
 
-use crate::support::{PASSWORD, TestServer, code, start};
+use crate::support::{PASSWORD, code, start};
+
+/// A server function without arguments.
+const NO_ARGS: &[(&str, &str)] = &[];
 
 fn in_days(days: u64) -> String {
     (Utc::now().date_naive() + Days::new(days)).to_string()
-}
-
-async fn call(
-    s: &TestServer,
-    client: &Client,
-    f: &str,
-    form: &[(&str, &str)],
-) -> (u16, reqwest::header::HeaderMap, Value) {
-    let res = client
-        .post(s.url(&format!("/rpc/{f}")))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    (status, headers, res.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test]
@@ -36,13 +22,9 @@ async fn sign_in_failures_do_not_say_which_part_was_wrong() {
     let client = Client::new();
     let mut messages = vec![];
     for (user, pw) in [("alice", "wrong password!!"), ("nobody", PASSWORD)] {
-        let (status, headers, body) = call(
-            &s,
-            &client,
-            "login",
-            &[("username", user), ("password", pw)],
-        )
-        .await;
+        let (status, headers, body) = s
+            .rpc(&client, "login", &[("username", user), ("password", pw)])
+            .await;
         assert_eq!(status, 400, "{body}");
         assert!(headers.get("set-cookie").is_none());
         messages.push(body.to_string());
@@ -77,20 +59,20 @@ async fn mint_edit_and_revoke_through_the_page_functions() {
     s.user("alice", Role::User).await;
     let browser = s.signed_in("alice").await;
 
-    let (status, headers, minted) = call(
-        &s,
-        &browser,
-        "create_api_token",
-        &[("name", "deploy"), ("expires_on", &in_days(30))],
-    )
-    .await;
+    let (status, headers, minted) = s
+        .rpc(
+            &browser,
+            "create_api_token",
+            &[("name", "deploy"), ("expires_on", &in_days(30))],
+        )
+        .await;
     assert_eq!(status, 200, "{minted}");
     assert_eq!(headers["cache-control"], "no-store");
     let first = minted["token"].as_str().unwrap().to_string();
     let id = minted["id"].as_i64().unwrap().to_string();
     assert_eq!(s.whoami(&first).await.0, 200);
 
-    let (status, _, list) = call(&s, &browser, "api_tokens", &[]).await;
+    let (status, _, list) = s.rpc(&browser, "api_tokens", NO_ARGS).await;
     assert_eq!(status, 200);
     let rows = list["tokens"].as_array().unwrap();
     assert_eq!(rows.len(), 1);
@@ -101,13 +83,13 @@ async fn mint_edit_and_revoke_through_the_page_functions() {
     );
 
     // Edit expiration: a replacement value, the old one dies at once.
-    let (status, headers, edited) = call(
-        &s,
-        &browser,
-        "edit_api_token_expiry",
-        &[("id", &id), ("expires_on", &in_days(90))],
-    )
-    .await;
+    let (status, headers, edited) = s
+        .rpc(
+            &browser,
+            "edit_api_token_expiry",
+            &[("id", &id), ("expires_on", &in_days(90))],
+        )
+        .await;
     assert_eq!(status, 200, "{edited}");
     assert_eq!(headers["cache-control"], "no-store");
     let second = edited["token"].as_str().unwrap().to_string();
@@ -123,11 +105,11 @@ async fn mint_edit_and_revoke_through_the_page_functions() {
             .starts_with(&in_days(90))
     );
 
-    let (status, _, _) = call(&s, &browser, "revoke_api_token", &[("id", &id)]).await;
+    let (status, _, _) = s.rpc(&browser, "revoke_api_token", &[("id", &id)]).await;
     assert_eq!(status, 200);
     let (status, body) = s.whoami(&second).await;
     assert_eq!((status, code(&body)), (401, "token_revoked"));
-    let (_, _, list) = call(&s, &browser, "api_tokens", &[]).await;
+    let (_, _, list) = s.rpc(&browser, "api_tokens", NO_ARGS).await;
     assert!(list["tokens"].as_array().unwrap().is_empty());
 }
 
@@ -150,14 +132,14 @@ async fn bad_input_gets_a_field_error_never_a_500() {
         (&[("name", "a"), ("expires_on", "31/12/2026")], "expires_at"),
     ];
     for (form, field) in cases {
-        let (status, _, body) = call(&s, &browser, "create_api_token", form).await;
+        let (status, _, body) = s.rpc(&browser, "create_api_token", form).await;
         assert_eq!(status, 422, "{form:?}: {body}");
         assert_eq!(body["Field"]["field"], field, "{form:?}: {body}");
     }
     // Missing arguments and a non-numeric id are the caller's fault too.
-    let (status, _, _) = call(&s, &browser, "create_api_token", &[("name", "a")]).await;
+    let (status, _, _) = s.rpc(&browser, "create_api_token", &[("name", "a")]).await;
     assert_eq!(status, 400);
-    let (status, _, _) = call(&s, &browser, "revoke_api_token", &[("id", "abc")]).await;
+    let (status, _, _) = s.rpc(&browser, "revoke_api_token", &[("id", "abc")]).await;
     assert_eq!(status, 400);
     assert!(
         s.backend.list_api_tokens(1).await.unwrap().is_empty(),
@@ -176,17 +158,17 @@ async fn another_users_token_is_not_found() {
         .to_string();
     let mallory = s.signed_in("mallory").await;
 
-    let (status, _, body) = call(&s, &mallory, "revoke_api_token", &[("id", &id)]).await;
+    let (status, _, body) = s.rpc(&mallory, "revoke_api_token", &[("id", &id)]).await;
     assert_eq!(status, 404, "{body}");
-    let (status, _, _) = call(
-        &s,
-        &mallory,
-        "edit_api_token_expiry",
-        &[("id", &id), ("expires_on", &in_days(9))],
-    )
-    .await;
+    let (status, _, _) = s
+        .rpc(
+            &mallory,
+            "edit_api_token_expiry",
+            &[("id", &id), ("expires_on", &in_days(9))],
+        )
+        .await;
     assert_eq!(status, 404);
-    let (_, _, list) = call(&s, &mallory, "api_tokens", &[]).await;
+    let (_, _, list) = s.rpc(&mallory, "api_tokens", NO_ARGS).await;
     assert!(list["tokens"].as_array().unwrap().is_empty());
     assert_eq!(s.whoami(&t).await.0, 200, "alice's token is untouched");
 }

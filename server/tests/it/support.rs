@@ -111,6 +111,24 @@ impl TestServer {
         (status, body)
     }
 
+    /// Calls the server function `/rpc/<f>` as the page does (a form-encoded POST).
+    pub async fn rpc(
+        &self,
+        client: &reqwest::Client,
+        f: &str,
+        form: &(impl serde::Serialize + ?Sized),
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let res = client
+            .post(self.url(&format!("/rpc/{f}")))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        (status, headers, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// A browser-like client signed in as `username` (cookie jar + POST /rpc/login).
     pub async fn signed_in(&self, username: &str) -> reqwest::Client {
         let client = reqwest::Client::builder()
