@@ -13,15 +13,17 @@ mod imp {
 
     use crate::types::{ApiTokenView, Me, MintedToken};
 
-    pub fn me(user: UserRow) -> Me {
-        Me {
-            access_level: user.role.access_level(0),
+    pub async fn me(user: UserRow) -> Result<Me, crate::error::AppError> {
+        let backend = crate::ssr::backend()?;
+        Ok(Me {
+            access_level: backend.access_level(&user).await?,
+            groups: backend.groups(&user).await?,
             id: user.id,
             username: user.username,
             display_name: user.display_name,
             email: user.email,
             role: user.role,
-        }
+        })
     }
 
     pub fn token_view(t: ApiTokenRow) -> ApiTokenView {
@@ -60,7 +62,7 @@ mod imp {
 pub async fn get_me() -> Result<Option<Me>, AppError> {
     use crate::ssr::current_session;
     match current_session().await {
-        Ok(s) => Ok(Some(imp::me(s.user))),
+        Ok(s) => Ok(Some(imp::me(s.user).await?)),
         Err(AppError::NotSignedIn) => Ok(None),
         Err(e) => Err(e),
     }

@@ -14,6 +14,8 @@ pub struct Me {
     pub email: Option<String>,
     pub role: Role,
     pub access_level: String,
+    /// Names of the user's teams.
+    pub groups: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

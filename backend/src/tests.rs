@@ -401,3 +401,193 @@ async fn setup_code_creates_one_admin_once() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn grants_add_up_across_direct_and_team_grants() {
+    use crate::resources::GrantTo;
+    use keyward_core::Permissions;
+
+    let f = fixture().await;
+    let b = &f.backend;
+    let uid = b.create_user(input("alice"), t0()).await.unwrap();
+    let alice = || async { b.repo().user_by_id(uid).await.unwrap().unwrap() };
+    let org = b.create_org("Acme", t0()).await.unwrap();
+    assert!(org > 0);
+    b.create_team("red", Some("Acme"), t0()).await.unwrap();
+    let p = b
+        .create_project("falcon", Some("Acme"), t0())
+        .await
+        .unwrap();
+    let other = b.create_project("osprey", None, t0()).await.unwrap();
+
+    assert_eq!(
+        b.project_permissions(&alice().await, p).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        b.access_level(&alice().await).await.unwrap(),
+        "Assigned projects (0)"
+    );
+
+    let configs = Permissions {
+        can_change_configs: true,
+        ..Permissions::READ
+    };
+    let secrets = Permissions {
+        can_change_secrets: true,
+        ..Permissions::READ
+    };
+    b.grant(p, &GrantTo::User("alice".into()), configs)
+        .await
+        .unwrap();
+    b.grant(p, &GrantTo::Team("red".into()), secrets)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.project_permissions(&alice().await, p).await.unwrap(),
+        Some(configs)
+    );
+    b.add_to_team("red", "alice").await.unwrap();
+    b.add_to_team("red", "alice").await.unwrap(); // idempotent
+    assert_eq!(
+        b.project_permissions(&alice().await, p).await.unwrap(),
+        Some(configs.union(secrets))
+    );
+    assert_eq!(
+        b.project_permissions(&alice().await, other).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        b.access_level(&alice().await).await.unwrap(),
+        "Assigned projects (1)"
+    );
+    assert_eq!(b.groups(&alice().await).await.unwrap(), ["red"]);
+
+    // A second grant to the same subject replaces the first.
+    b.grant(p, &GrantTo::User("alice".into()), Permissions::READ)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.project_permissions(&alice().await, p).await.unwrap(),
+        Some(secrets)
+    );
+    b.remove_from_team("red", "alice").await.unwrap();
+    assert_eq!(
+        b.project_permissions(&alice().await, p).await.unwrap(),
+        Some(Permissions::READ)
+    );
+    assert!(
+        b.remove_from_team("red", "alice").await.is_err(),
+        "no longer a member"
+    );
+
+    // A role change applies at once.
+    b.set_role("alice", Role::Manager).await.unwrap();
+    assert_eq!(
+        b.project_permissions(&alice().await, other).await.unwrap(),
+        Some(Permissions::ALL)
+    );
+    assert_eq!(
+        b.access_level(&alice().await).await.unwrap(),
+        "All projects"
+    );
+}
+
+#[tokio::test]
+async fn resource_names_are_checked_and_unique() {
+    use crate::resources::GrantTo;
+    use keyward_core::Permissions;
+
+    let f = fixture().await;
+    let b = &f.backend;
+    b.create_user(input("alice"), t0()).await.unwrap();
+    b.create_org("Acme", t0()).await.unwrap();
+    let p = b.create_project("falcon", None, t0()).await.unwrap();
+    b.create_project("falcon", Some("Acme"), t0())
+        .await
+        .unwrap(); // another scope
+
+    let field = |r: Result<i64, Error>| match r {
+        Err(Error::Invalid(e) | Error::Conflict(e)) => e.field,
+        other => panic!("expected a field error, got {other:?}"),
+    };
+    assert_eq!(field(b.create_org("Acme", t0()).await), "name");
+    assert_eq!(field(b.create_org("  ", t0()).await), "name");
+    assert_eq!(field(b.create_project("falcon", None, t0()).await), "name");
+    assert_eq!(field(b.create_team("red", Some("Nope"), t0()).await), "org");
+    assert_eq!(field(b.create_oplog(999, "ops", t0()).await), "project");
+    b.create_oplog(p, "ops", t0()).await.unwrap();
+    assert_eq!(field(b.create_oplog(p, "ops", t0()).await), "name");
+
+    let unit = |r: Result<(), Error>| field(r.map(|_| 0));
+    assert_eq!(
+        unit(
+            b.grant(999, &GrantTo::User("alice".into()), Permissions::READ)
+                .await
+        ),
+        "project"
+    );
+    assert_eq!(
+        unit(
+            b.grant(p, &GrantTo::User("bob".into()), Permissions::READ)
+                .await
+        ),
+        "username"
+    );
+    assert_eq!(
+        unit(
+            b.grant(p, &GrantTo::Team("blue".into()), Permissions::READ)
+                .await
+        ),
+        "team"
+    );
+    assert_eq!(unit(b.add_to_team("blue", "alice").await), "team");
+    assert_eq!(unit(b.set_role("bob", Role::Admin).await), "username");
+}
+
+#[tokio::test]
+async fn deactivation_ends_sessions_and_stops_api_tokens() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let uid = b.create_user(input("alice"), t0()).await.unwrap();
+    let mut rng = rng();
+    let s = b
+        .sign_in(
+            "alice",
+            "correct horse battery",
+            ClientInfo::default(),
+            t0(),
+            &mut rng,
+        )
+        .await
+        .unwrap();
+    let t = b
+        .mint_api_token(uid, "ci", date(5), t0(), &mut rng)
+        .await
+        .unwrap();
+
+    b.deactivate_user("alice", t0()).await.unwrap();
+    assert!(matches!(
+        b.session_user(s.cookie.expose(), t0()).await,
+        Err(Error::NotSignedIn)
+    ));
+    let err = b
+        .authenticate_bearer(Some(&bearer(t.secret.expose())), t0())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::AccountDisabled)),
+        "{err:?}"
+    );
+    let err = b
+        .sign_in(
+            "alice",
+            "correct horse battery",
+            ClientInfo::default(),
+            t0(),
+            &mut rng,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::BadCredentials));
+}

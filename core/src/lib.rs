@@ -4,12 +4,14 @@
 
 pub mod api;
 pub mod expiry;
+pub mod grant;
 pub mod role;
 pub mod secret;
 pub mod token;
 pub mod validate;
 
 pub use expiry::ExpiryStatus;
+pub use grant::Permissions;
 pub use role::Role;
 pub use secret::Secret;
 pub use token::{ParsedToken, TokenFormatError, TokenKind};

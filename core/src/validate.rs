@@ -29,7 +29,7 @@ impl FieldError {
 pub const DEFAULT_API_TOKEN_DAYS: u32 = 30;
 /// The default maximum lifetime of an API token (an admin may change it).
 pub const DEFAULT_MAX_TOKEN_DAYS: u32 = 366;
-pub const TOKEN_NAME_MAX: usize = 100;
+pub const NAME_MAX: usize = 100;
 pub const PASSWORD_MIN: usize = 12;
 
 /// 3-32 of `a-z0-9._-`.
@@ -48,19 +48,25 @@ pub fn username(s: &str) -> Result<&str, FieldError> {
 
 /// A token's name: 1-100 characters after trimming, no control characters.
 pub fn token_name(s: &str) -> Result<&str, FieldError> {
+    name("name", s)
+}
+
+/// The name of anything (token, organization, team, project, operation log): 1-100
+/// characters after trimming, no control characters.
+pub fn name<'a>(field: &str, s: &'a str) -> Result<&'a str, FieldError> {
     let s = s.trim();
     if s.is_empty() {
-        return Err(FieldError::new("name", "Name is required."));
+        return Err(FieldError::new(field, "Name is required."));
     }
-    if s.chars().count() > TOKEN_NAME_MAX {
+    if s.chars().count() > NAME_MAX {
         return Err(FieldError::new(
-            "name",
-            format!("Name must be at most {TOKEN_NAME_MAX} characters."),
+            field,
+            format!("Name must be at most {NAME_MAX} characters."),
         ));
     }
     if s.chars().any(char::is_control) {
         return Err(FieldError::new(
-            "name",
+            field,
             "Name must not contain control characters.",
         ));
     }

@@ -6,9 +6,10 @@ use std::io::BufRead;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use clap::{Args, Subcommand};
+use keyward_backend::resources::GrantTo;
 use keyward_backend::users::UserInput;
 use keyward_backend::{Backend, Config};
-use keyward_core::Role;
+use keyward_core::{Permissions, Role};
 
 use crate::config::DEFAULT_DATABASE_URL;
 
@@ -52,6 +53,76 @@ enum AdminCommand {
         /// An RFC 3339 time, e.g. 2027-01-31T00:00:00Z.
         #[arg(long, value_parser = parse_time)]
         expires_at: Option<DateTime<Utc>>,
+    },
+    /// Change a user's role (their API tokens see it at the next call).
+    SetRole {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+    /// Deactivate a user: their sessions end and their API tokens stop at once.
+    DeactivateUser {
+        #[arg(long)]
+        username: String,
+    },
+    /// Create an organization; prints its id.
+    CreateOrg {
+        #[arg(long)]
+        name: String,
+    },
+    /// Create a team (a group of users); prints its id.
+    CreateTeam {
+        #[arg(long)]
+        name: String,
+        /// The organization the team belongs to.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Add a user to a team.
+    AddToTeam {
+        #[arg(long)]
+        team: String,
+        #[arg(long)]
+        username: String,
+    },
+    /// Remove a user from a team.
+    RemoveFromTeam {
+        #[arg(long)]
+        team: String,
+        #[arg(long)]
+        username: String,
+    },
+    /// Create a project; prints its id.
+    CreateProject {
+        #[arg(long)]
+        name: String,
+        /// The organization that owns the project.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Grant a user or a team access to a project (read is always included); a second
+    /// grant to the same user or team replaces the first.
+    Grant {
+        #[arg(long)]
+        project: i64,
+        #[arg(long, required_unless_present = "team", conflicts_with = "team")]
+        username: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long)]
+        can_change_configs: bool,
+        #[arg(long)]
+        can_change_secrets: bool,
+        #[arg(long)]
+        can_delete_project: bool,
+    },
+    /// Create an operation log in a project; prints its id.
+    CreateOplog {
+        #[arg(long)]
+        project: i64,
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -119,6 +190,68 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 .await
                 .map_err(describe)?;
             println!("{}", minted.secret.expose());
+        }
+        AdminCommand::SetRole { username, role } => {
+            backend.set_role(&username, role).await.map_err(describe)?;
+        }
+        AdminCommand::DeactivateUser { username } => {
+            backend
+                .deactivate_user(&username, now)
+                .await
+                .map_err(describe)?;
+        }
+        AdminCommand::CreateOrg { name } => {
+            println!(
+                "{}",
+                backend.create_org(&name, now).await.map_err(describe)?
+            );
+        }
+        AdminCommand::CreateTeam { name, org } => {
+            let id = backend.create_team(&name, org.as_deref(), now).await;
+            println!("{}", id.map_err(describe)?);
+        }
+        AdminCommand::AddToTeam { team, username } => {
+            backend
+                .add_to_team(&team, &username)
+                .await
+                .map_err(describe)?;
+        }
+        AdminCommand::RemoveFromTeam { team, username } => {
+            backend
+                .remove_from_team(&team, &username)
+                .await
+                .map_err(describe)?;
+        }
+        AdminCommand::CreateProject { name, org } => {
+            let id = backend.create_project(&name, org.as_deref(), now).await;
+            println!("{}", id.map_err(describe)?);
+        }
+        AdminCommand::Grant {
+            project,
+            username,
+            team,
+            can_change_configs,
+            can_change_secrets,
+            can_delete_project,
+        } => {
+            let to = match (username, team) {
+                (Some(u), _) => GrantTo::User(u),
+                (None, Some(t)) => GrantTo::Team(t),
+                (None, None) => unreachable!("clap requires one of the two"),
+            };
+            let permissions = Permissions {
+                can_change_configs,
+                can_change_secrets,
+                can_delete_project,
+            };
+            backend
+                .grant(project, &to, permissions)
+                .await
+                .map_err(describe)?;
+        }
+        AdminCommand::CreateOplog { project, name } => {
+            let id = backend.create_oplog(project, &name, now).await;
+            println!("{}", id.map_err(describe)?);
         }
     }
     Ok(())

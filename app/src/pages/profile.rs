@@ -81,6 +81,14 @@ fn ProfileOverview(me: Me) -> impl IntoView {
         ("Email", me.email.unwrap_or_else(|| "—".into())),
         ("Role", me.role.label().to_string()),
         ("Access level", me.access_level),
+        (
+            "Groups",
+            if me.groups.is_empty() {
+                "—".into()
+            } else {
+                me.groups.join(", ")
+            },
+        ),
     ];
     view! {
         <section class="card" aria-labelledby="overview-title">

@@ -135,4 +135,54 @@ pub trait Repository: Send + Sync + 'static {
 
     // settings
     async fn setting(&self, key: &str) -> Result<Option<String>>;
+
+    // user administration
+    async fn set_role(&self, user_id: i64, role: keyward_core::Role) -> Result<()>;
+    /// Marks the user inactive and ends all their sessions, in one transaction.
+    async fn deactivate_user(&self, user_id: i64, now: DateTime<Utc>) -> Result<()>;
+
+    // organizations and teams
+    async fn create_org(&self, name: &str, now: DateTime<Utc>) -> Result<i64>;
+    async fn org_id(&self, name: &str) -> Result<Option<i64>>;
+    async fn create_team(&self, name: &str, org_id: Option<i64>, now: DateTime<Utc>)
+    -> Result<i64>;
+    async fn team_id(&self, name: &str) -> Result<Option<i64>>;
+    /// Idempotent: adding a member twice is fine.
+    async fn add_team_member(&self, team_id: i64, user_id: i64) -> Result<()>;
+    /// `false` if the user was not a member.
+    async fn remove_team_member(&self, team_id: i64, user_id: i64) -> Result<bool>;
+    /// Names of the user's teams (their "groups"), sorted.
+    async fn team_names_of(&self, user_id: i64) -> Result<Vec<String>>;
+
+    // projects, grants and operation logs
+    async fn create_project(
+        &self,
+        name: &str,
+        org_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<i64>;
+    async fn project_exists(&self, project_id: i64) -> Result<bool>;
+    /// Creates or replaces the grant of `subject` on the project.
+    async fn put_grant(
+        &self,
+        project_id: i64,
+        subject: GrantSubject,
+        permissions: keyward_core::Permissions,
+    ) -> Result<()>;
+    /// The user's direct grant and their teams' grants on one project.
+    async fn grants_of_user(
+        &self,
+        user_id: i64,
+        project_id: i64,
+    ) -> Result<Vec<keyward_core::Permissions>>;
+    /// How many projects the user holds a grant on, directly or through a team.
+    async fn granted_project_count(&self, user_id: i64) -> Result<i64>;
+    async fn create_oplog(&self, project_id: i64, name: &str, now: DateTime<Utc>) -> Result<i64>;
+}
+
+/// Who a project grant is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GrantSubject {
+    User(i64),
+    Team(i64),
 }

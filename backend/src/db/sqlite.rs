@@ -81,6 +81,18 @@ fn conflict(e: sqlx::Error) -> Error {
                 "That email address belongs to another account.",
             ));
         }
+        // Names that are unique within their scope.
+        if [
+            "organizations.name",
+            "teams.name",
+            "projects_name",
+            "oplogs.project_id",
+        ]
+        .iter()
+        .any(|c| msg.contains(c))
+        {
+            return Error::Conflict(FieldError::new("name", "That name is already taken."));
+        }
     }
     e.into()
 }
@@ -328,6 +340,216 @@ impl Repository for SqliteRepository {
                 .fetch_optional(&self.pool)
                 .await?,
         )
+    }
+
+    async fn set_role(&self, user_id: i64, role: keyward_core::Role) -> Result<()> {
+        sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn deactivate_user(&self, user_id: i64, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET active = 0 WHERE id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL")
+            .bind(now.timestamp())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_org(&self, name: &str, now: DateTime<Utc>) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO organizations (name, created_at) VALUES (?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(now.timestamp())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(conflict)
+    }
+
+    async fn org_id(&self, name: &str) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM organizations WHERE name = ?")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn create_team(
+        &self,
+        name: &str,
+        org_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO teams (name, org_id, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(org_id)
+        .bind(now.timestamp())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(conflict)
+    }
+
+    async fn team_id(&self, name: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM teams WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn add_team_member(&self, team_id: i64, user_id: i64) -> Result<()> {
+        sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)")
+            .bind(team_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn remove_team_member(&self, team_id: i64, user_id: i64) -> Result<bool> {
+        let n = sqlx::query("DELETE FROM team_members WHERE team_id = ? AND user_id = ?")
+            .bind(team_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn team_names_of(&self, user_id: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT t.name FROM teams t JOIN team_members m ON m.team_id = t.id
+             WHERE m.user_id = ? ORDER BY t.name",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn create_project(
+        &self,
+        name: &str,
+        org_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO projects (name, org_id, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(org_id)
+        .bind(now.timestamp())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(conflict)
+    }
+
+    async fn project_exists(&self, project_id: i64) -> Result<bool> {
+        Ok(
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM projects WHERE id = ?)")
+                .bind(project_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn put_grant(
+        &self,
+        project_id: i64,
+        subject: GrantSubject,
+        p: keyward_core::Permissions,
+    ) -> Result<()> {
+        let (user_id, team_id, conflict_target) = match subject {
+            GrantSubject::User(id) => (
+                Some(id),
+                None,
+                "(project_id, user_id) WHERE user_id IS NOT NULL",
+            ),
+            GrantSubject::Team(id) => (
+                None,
+                Some(id),
+                "(project_id, team_id) WHERE team_id IS NOT NULL",
+            ),
+        };
+        sqlx::query(&format!(
+            "INSERT INTO project_grants (project_id, user_id, team_id, can_change_configs,
+                 can_change_secrets, can_delete_project)
+             VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT {conflict_target} DO UPDATE SET
+                 can_change_configs = excluded.can_change_configs,
+                 can_change_secrets = excluded.can_change_secrets,
+                 can_delete_project = excluded.can_delete_project"
+        ))
+        .bind(project_id)
+        .bind(user_id)
+        .bind(team_id)
+        .bind(p.can_change_configs)
+        .bind(p.can_change_secrets)
+        .bind(p.can_delete_project)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn grants_of_user(
+        &self,
+        user_id: i64,
+        project_id: i64,
+    ) -> Result<Vec<keyward_core::Permissions>> {
+        let rows: Vec<(bool, bool, bool)> = sqlx::query_as(
+            "SELECT can_change_configs, can_change_secrets, can_delete_project
+             FROM project_grants
+             WHERE project_id = ? AND (user_id = ?
+                 OR team_id IN (SELECT team_id FROM team_members WHERE user_id = ?))",
+        )
+        .bind(project_id)
+        .bind(user_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(c, s, d)| keyward_core::Permissions {
+                can_change_configs: c,
+                can_change_secrets: s,
+                can_delete_project: d,
+            })
+            .collect())
+    }
+
+    async fn granted_project_count(&self, user_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT project_id) FROM project_grants
+             WHERE user_id = ? OR team_id IN (SELECT team_id FROM team_members WHERE user_id = ?)",
+        )
+        .bind(user_id)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn create_oplog(&self, project_id: i64, name: &str, now: DateTime<Utc>) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO oplogs (project_id, name, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(project_id)
+        .bind(name)
+        .bind(now.timestamp())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(conflict)
     }
 }
 

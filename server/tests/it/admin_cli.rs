@@ -178,3 +178,154 @@ async fn bad_admin_input_is_one_clear_line_and_a_failure_code() {
         "{help}"
     );
 }
+
+#[tokio::test]
+async fn resources_are_set_up_from_the_command_line() {
+    let s = start().await;
+    let db = s.database_url.as_str();
+    let run = |args: &[&str]| {
+        let o = keyward(db, args, "correct horse battery\n");
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    run(&[
+        "admin",
+        "create-user",
+        "--username",
+        "dana",
+        "--password-stdin",
+    ]);
+    let org: i64 = run(&["admin", "create-org", "--name", "Acme"])
+        .parse()
+        .unwrap();
+    let team: i64 = run(&["admin", "create-team", "--name", "red", "--org", "Acme"])
+        .parse()
+        .unwrap();
+    assert!(org > 0 && team > 0);
+    let project = run(&[
+        "admin",
+        "create-project",
+        "--name",
+        "falcon",
+        "--org",
+        "Acme",
+    ]);
+    let oplog: i64 = run(&[
+        "admin",
+        "create-oplog",
+        "--project",
+        &project,
+        "--name",
+        "ops",
+    ])
+    .parse()
+    .unwrap();
+    assert!(oplog > 0);
+    assert_eq!(
+        run(&[
+            "admin",
+            "add-to-team",
+            "--team",
+            "red",
+            "--username",
+            "dana"
+        ]),
+        ""
+    );
+    assert_eq!(
+        run(&[
+            "admin",
+            "grant",
+            "--project",
+            &project,
+            "--team",
+            "red",
+            "--can-change-secrets"
+        ]),
+        ""
+    );
+
+    let dana = s.backend.user_named("dana").await.unwrap();
+    let p = s
+        .backend
+        .project_permissions(&dana, project.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(p.can_change_secrets && !p.can_change_configs && !p.can_delete_project);
+    assert_eq!(
+        s.backend.access_level(&dana).await.unwrap(),
+        "Assigned projects (1)"
+    );
+
+    run(&[
+        "admin",
+        "remove-from-team",
+        "--team",
+        "red",
+        "--username",
+        "dana",
+    ]);
+    assert_eq!(
+        s.backend
+            .project_permissions(&dana, project.parse().unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    run(&[
+        "admin",
+        "set-role",
+        "--username",
+        "dana",
+        "--role",
+        "manager",
+    ]);
+    let t = run(&[
+        "admin",
+        "mint-token",
+        "--username",
+        "dana",
+        "--name",
+        "t",
+        "--expires-in-days",
+        "1",
+    ]);
+    let (_, body) = s.whoami(&t).await;
+    assert_eq!(body["user"]["role"], "manager");
+    run(&["admin", "deactivate-user", "--username", "dana"]);
+    let (status, body) = s.whoami(&t).await;
+    assert_eq!((status, code(&body)), (401, "account_disabled"));
+
+    // Bad references are one line naming the flag.
+    for (args, expected) in [
+        (
+            &["admin", "grant", "--project", "999", "--username", "dana"][..],
+            "--project",
+        ),
+        (&["admin", "grant", "--project", &project][..], "--username"),
+        (
+            &["admin", "create-team", "--name", "blue", "--org", "Nope"][..],
+            "--org",
+        ),
+        (&["admin", "create-org", "--name", "Acme"][..], "--name"),
+    ] {
+        let o = keyward(db, args, "");
+        assert!(!o.status.success(), "{args:?}");
+        assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
+    }
+    let o = keyward(db, &["admin", "--help"], "");
+    for sub in [
+        "create-org",
+        "create-team",
+        "add-to-team",
+        "remove-from-team",
+        "set-role",
+        "deactivate-user",
+        "create-project",
+        "grant",
+        "create-oplog",
+    ] {
+        assert!(stdout(&o).contains(sub), "{sub} missing from admin --help");
+    }
+}
