@@ -84,6 +84,7 @@ impl From<keyward_backend::Error> for AppError {
                 message: f.message,
             },
             E::NotFound => AppError::NotFound,
+            E::Forbidden => AppError::Message(e.to_string()),
             E::NotSignedIn | E::Auth(_) => AppError::NotSignedIn,
             E::BadCredentials => AppError::Message(e.to_string()),
             E::Config(_) | E::Internal(_) => {

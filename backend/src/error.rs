@@ -41,6 +41,9 @@ pub enum Error {
     /// The row does not exist or belongs to someone else (the two are not told apart).
     #[error("not found")]
     NotFound,
+    /// The row is visible to the caller, but their grant lacks the permission.
+    #[error("Your grant does not allow this.")]
+    Forbidden,
     /// Sign-in failed. The message never says which of username and password was wrong.
     #[error("Incorrect username or password.")]
     BadCredentials,

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod db;
 pub mod error;
 pub mod password;
+pub mod projects;
 pub mod resources;
 pub mod sessions;
 pub mod setup;

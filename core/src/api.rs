@@ -66,3 +66,37 @@ pub struct Whoami {
     pub credential: CredentialInfo,
     pub grants: Grants,
 }
+
+/// `GET /api/v1/projects` (an array of these) and `GET /api/v1/projects/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: i64,
+    pub name: String,
+    pub organization: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// What the caller may do with it (`can_read` is implied).
+    pub permissions: crate::Permissions,
+}
+
+/// One entry of `GET /api/v1/projects/{id}/secrets`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretValue {
+    pub name: String,
+    pub value: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretValue")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Body of `PUT /api/v1/projects/{id}/secrets/{name}`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutSecret {
+    pub value: String,
+}

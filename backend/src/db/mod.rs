@@ -8,7 +8,7 @@ mod sqlite;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-pub use rows::{ApiTokenRow, SessionRow, UserRow};
+pub use rows::{ApiTokenRow, ProjectRow, SecretRow, SessionRow, UserRow};
 pub use sqlite::SqliteRepository;
 
 use crate::error::Error;
@@ -178,6 +178,23 @@ pub trait Repository: Send + Sync + 'static {
     /// How many projects the user holds a grant on, directly or through a team.
     async fn granted_project_count(&self, user_id: i64) -> Result<i64>;
     async fn create_oplog(&self, project_id: i64, name: &str, now: DateTime<Utc>) -> Result<i64>;
+
+    // project data
+    /// Every project (`None`), or those the user holds a grant on, directly or via a team.
+    async fn projects(&self, granted_to: Option<i64>) -> Result<Vec<ProjectRow>>;
+    async fn project(&self, project_id: i64) -> Result<Option<ProjectRow>>;
+    async fn delete_project(&self, project_id: i64) -> Result<()>;
+    async fn set_project_config(&self, project_id: i64, config: &str) -> Result<()>;
+    async fn secrets(&self, project_id: i64) -> Result<Vec<SecretRow>>;
+    async fn put_secret(
+        &self,
+        project_id: i64,
+        name: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// `false` if there was no such secret.
+    async fn delete_secret(&self, project_id: i64, name: &str) -> Result<bool>;
 }
 
 /// Who a project grant is for.

@@ -135,3 +135,67 @@ impl From<RawSession> for SessionRow {
         }
     }
 }
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProjectRow {
+    pub id: i64,
+    pub name: String,
+    pub org: Option<String>,
+    /// The JSON config document, as stored.
+    pub config: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RawProject {
+    id: i64,
+    name: String,
+    org: Option<String>,
+    config: String,
+    created_at: i64,
+}
+
+impl From<RawProject> for ProjectRow {
+    fn from(r: RawProject) -> Self {
+        ProjectRow {
+            id: r.id,
+            name: r.name,
+            org: r.org,
+            config: r.config,
+            created_at: from_unix(r.created_at),
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretRow {
+    pub name: String,
+    pub value: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A project secret's value is never printed by `{:?}`.
+impl std::fmt::Debug for SecretRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretRow")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RawSecret {
+    name: String,
+    value: String,
+    updated_at: i64,
+}
+
+impl From<RawSecret> for SecretRow {
+    fn from(r: RawSecret) -> Self {
+        SecretRow {
+            name: r.name,
+            value: r.value,
+            updated_at: from_unix(r.updated_at),
+        }
+    }
+}

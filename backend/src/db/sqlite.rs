@@ -10,13 +10,17 @@ use chrono::{DateTime, Utc};
 use keyward_core::FieldError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-use super::rows::{RawApiToken, RawSession, RawUser};
+use super::rows::{RawApiToken, RawProject, RawSecret, RawSession, RawUser};
 use super::*;
 
 /// Columns of [`RawUser`]: the user and their primary email.
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, e.email, u.role, u.active,
         u.password_hash, u.created_at
     FROM users u LEFT JOIN user_emails e ON e.user_id = u.id AND e.is_primary = 1";
+
+/// Columns of [`RawProject`].
+const PROJECT_SELECT: &str = "SELECT p.id, p.name, o.name AS org, p.config, p.created_at
+    FROM projects p LEFT JOIN organizations o ON o.id = p.org_id";
 
 const API_TOKEN_COLUMNS: &str = "id, user_id, name, display_prefix, created_at, expires_at,
     last_used_at, revoked_at";
@@ -550,6 +554,95 @@ impl Repository for SqliteRepository {
         .fetch_one(&self.pool)
         .await
         .map_err(conflict)
+    }
+
+    async fn projects(&self, granted_to: Option<i64>) -> Result<Vec<ProjectRow>> {
+        let rows = match granted_to {
+            None => {
+                sqlx::query_as::<_, RawProject>(&format!("{PROJECT_SELECT} ORDER BY p.id"))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Some(user_id) => {
+                sqlx::query_as::<_, RawProject>(&format!(
+                    "{PROJECT_SELECT} WHERE p.id IN (SELECT project_id FROM project_grants
+                         WHERE user_id = ? OR team_id IN
+                             (SELECT team_id FROM team_members WHERE user_id = ?))
+                     ORDER BY p.id"
+                ))
+                .bind(user_id)
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn project(&self, project_id: i64) -> Result<Option<ProjectRow>> {
+        let row = sqlx::query_as::<_, RawProject>(&format!("{PROJECT_SELECT} WHERE p.id = ?"))
+            .bind(project_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn delete_project(&self, project_id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM projects WHERE id = ?")
+            .bind(project_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_project_config(&self, project_id: i64, config: &str) -> Result<()> {
+        sqlx::query("UPDATE projects SET config = ? WHERE id = ?")
+            .bind(config)
+            .bind(project_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn secrets(&self, project_id: i64) -> Result<Vec<SecretRow>> {
+        let rows = sqlx::query_as::<_, RawSecret>(
+            "SELECT name, value, updated_at FROM project_secrets WHERE project_id = ? ORDER BY name",
+        )
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn put_secret(
+        &self,
+        project_id: i64,
+        name: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO project_secrets (project_id, name, value, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (project_id, name) DO UPDATE SET value = excluded.value,
+                 updated_at = excluded.updated_at",
+        )
+        .bind(project_id)
+        .bind(name)
+        .bind(value)
+        .bind(now.timestamp())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn delete_secret(&self, project_id: i64, name: &str) -> Result<bool> {
+        let n = sqlx::query("DELETE FROM project_secrets WHERE project_id = ? AND name = ?")
+            .bind(project_id)
+            .bind(name)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
     }
 }
 

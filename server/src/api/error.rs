@@ -25,6 +25,11 @@ impl ApiError {
         }
     }
 
+    pub fn with_field(mut self, field: Option<String>) -> Self {
+        self.field = field;
+        self
+    }
+
     pub fn not_found() -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such resource.")
     }
@@ -47,6 +52,7 @@ impl From<Error> for ApiError {
                 field: Some(f.field),
             },
             Error::NotFound => ApiError::not_found(),
+            Error::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
             Error::BadCredentials => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",

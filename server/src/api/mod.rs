@@ -2,12 +2,14 @@
 
 mod auth;
 mod error;
+mod json;
+mod projects;
 mod tokens;
 mod whoami;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, put};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use auth::Bearer;
@@ -19,6 +21,20 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/whoami", get(whoami::whoami))
         .route("/tokens/current", delete(tokens::revoke_current))
+        .route("/projects", get(projects::list))
+        .route(
+            "/projects/{id}",
+            get(projects::get).delete(projects::delete),
+        )
+        .route(
+            "/projects/{id}/config",
+            get(projects::get_config).put(projects::put_config),
+        )
+        .route("/projects/{id}/secrets", get(projects::list_secrets))
+        .route(
+            "/projects/{id}/secrets/{name}",
+            put(projects::put_secret).delete(projects::delete_secret),
+        )
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such API route.")
         })

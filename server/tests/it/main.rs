@@ -3,6 +3,7 @@
 
 mod admin_cli;
 mod api;
+mod authz;
 mod pages;
 mod rpc;
 mod support;

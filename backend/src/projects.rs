@@ -1,0 +1,167 @@
+//! Project data behind the bearer API, and the one place that decides what a caller may do
+//! with a project: outside their grant it does not exist for them (404); visible without the
+//! needed flag it is refused (403).
+
+use chrono::{DateTime, Utc};
+use keyward_core::{FieldError, Permissions};
+
+use crate::db::{ProjectRow, SecretRow};
+use crate::{Backend, Error, Principal};
+
+/// What a caller wants to do with a project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    ChangeConfig,
+    ChangeSecrets,
+    Delete,
+}
+
+impl Action {
+    fn allowed_by(self, p: Permissions) -> bool {
+        match self {
+            Action::Read => true,
+            Action::ChangeConfig => p.can_change_configs,
+            Action::ChangeSecrets => p.can_change_secrets,
+            Action::Delete => p.can_delete_project,
+        }
+    }
+}
+
+/// A project as its caller may see it, with what they may do.
+#[derive(Clone, Debug)]
+pub struct VisibleProject {
+    pub project: ProjectRow,
+    pub permissions: Permissions,
+}
+
+/// Secret names: 1-100 of `A-Z a-z 0-9 . _ -` (they appear in URLs).
+fn secret_name(name: &str) -> Result<&str, Error> {
+    let ok = (1..=100).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok {
+        Ok(name)
+    } else {
+        Err(FieldError::new(
+            "name",
+            "Secret names are 1-100 characters of A-Z, a-z, 0-9, '.', '_' or '-'.",
+        )
+        .into())
+    }
+}
+
+const SECRET_VALUE_MAX: usize = 64 * 1024;
+
+impl Backend {
+    /// The one authorization decision for project routes.
+    pub async fn authorize_project(
+        &self,
+        principal: &Principal,
+        project_id: i64,
+        action: Action,
+    ) -> Result<VisibleProject, Error> {
+        let permissions = self
+            .project_permissions(&principal.user, project_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let project = self
+            .repo
+            .project(project_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if !action.allowed_by(permissions) {
+            return Err(Error::Forbidden);
+        }
+        Ok(VisibleProject {
+            project,
+            permissions,
+        })
+    }
+
+    /// The projects the caller can read.
+    pub async fn list_projects(&self, principal: &Principal) -> Result<Vec<VisibleProject>, Error> {
+        let user = &principal.user;
+        let granted_to = (!user.role.sees_all_projects()).then_some(user.id);
+        let mut visible = Vec::new();
+        for project in self.repo.projects(granted_to).await? {
+            if let Some(permissions) = self.project_permissions(user, project.id).await? {
+                visible.push(VisibleProject {
+                    project,
+                    permissions,
+                });
+            }
+        }
+        Ok(visible)
+    }
+
+    pub async fn delete_project(
+        &self,
+        principal: &Principal,
+        project_id: i64,
+    ) -> Result<(), Error> {
+        self.authorize_project(principal, project_id, Action::Delete)
+            .await?;
+        self.repo.delete_project(project_id).await
+    }
+
+    /// Replaces the config document; it must be a JSON object.
+    pub async fn set_project_config(
+        &self,
+        principal: &Principal,
+        project_id: i64,
+        config: &serde_json::Value,
+    ) -> Result<(), Error> {
+        self.authorize_project(principal, project_id, Action::ChangeConfig)
+            .await?;
+        if !config.is_object() {
+            return Err(FieldError::new("config", "The config must be a JSON object.").into());
+        }
+        self.repo
+            .set_project_config(project_id, &config.to_string())
+            .await
+    }
+
+    pub async fn project_secrets(
+        &self,
+        principal: &Principal,
+        project_id: i64,
+    ) -> Result<Vec<SecretRow>, Error> {
+        self.authorize_project(principal, project_id, Action::Read)
+            .await?;
+        self.repo.secrets(project_id).await
+    }
+
+    pub async fn put_secret(
+        &self,
+        principal: &Principal,
+        project_id: i64,
+        name: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        self.authorize_project(principal, project_id, Action::ChangeSecrets)
+            .await?;
+        let name = secret_name(name)?;
+        if value.len() > SECRET_VALUE_MAX {
+            return Err(FieldError::new("value", "Secret values are at most 64 KiB.").into());
+        }
+        self.repo.put_secret(project_id, name, value, now).await
+    }
+
+    pub async fn delete_secret(
+        &self,
+        principal: &Principal,
+        project_id: i64,
+        name: &str,
+    ) -> Result<(), Error> {
+        self.authorize_project(principal, project_id, Action::ChangeSecrets)
+            .await?;
+        if self.repo.delete_secret(project_id, name).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! A JSON body extractor whose rejections speak the API's error format and name the field.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::ApiError;
+
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(rejected(&rejection)),
+        }
+    }
+}
+
+fn rejected(rejection: &JsonRejection) -> ApiError {
+    let text = rejection.body_text();
+    match rejection {
+        // Well-formed JSON of the wrong shape: name the field serde complained about.
+        JsonRejection::JsonDataError(_) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            text.clone(),
+        )
+        .with_field(field_in(&text)),
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as JSON with Content-Type: application/json.",
+        ),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", text),
+    }
+}
+
+/// The field named in a serde message ("missing field `value`", "unknown field `x`").
+fn field_in(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("field `")?;
+    rest.split_once('`').map(|(name, _)| name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_the_field_in_serde_messages() {
+        assert_eq!(
+            super::field_in("missing field `value` at line 1").as_deref(),
+            Some("value")
+        );
+        assert_eq!(super::field_in("trailing characters"), None);
+    }
+}

@@ -1,0 +1,113 @@
+//! `/api/v1/projects/...`: projects, their config document and secrets. Every handler asks
+//! the backend, which authorizes once per call (404 outside the grant, 403 without the flag).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::Utc;
+use keyward_backend::Backend;
+use keyward_backend::projects::{Action, VisibleProject};
+use keyward_core::api::{Project, PutSecret, SecretValue};
+
+use super::json::ApiJson;
+use super::{ApiError, Bearer};
+
+/// A path id that is not a number names no project: 404, like an unknown one.
+fn id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found())
+}
+
+fn wire(v: VisibleProject) -> Project {
+    Project {
+        id: v.project.id,
+        name: v.project.name,
+        organization: v.project.org,
+        created_at: v.project.created_at,
+        permissions: v.permissions,
+    }
+}
+
+pub async fn list(
+    State(b): State<Backend>,
+    Bearer(p): Bearer,
+) -> Result<Json<Vec<Project>>, ApiError> {
+    let projects = b.list_projects(&p).await?;
+    Ok(Json(projects.into_iter().map(wire).collect()))
+}
+
+pub async fn get(
+    State(b): State<Backend>,
+    Bearer(p): Bearer,
+    Path(raw): Path<String>,
+) -> Result<Json<Project>, ApiError> {
+    let v = b.authorize_project(&p, id(&raw)?, Action::Read).await?;
+    Ok(Json(wire(v)))
+}
+
+pub async fn delete(
+    State(b): State<Backend>,
+    Bearer(p): Bearer,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    b.delete_project(&p, id(&raw)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn get_config(
+    State(b): State<Backend>,
+    Bearer(p): Bearer,
+    Path(raw): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let v = b.authorize_project(&p, id(&raw)?, Action::Read).await?;
+    // The stored document was validated as a JSON object when it was written.
+    let config = serde_json::from_str(&v.project.config).unwrap_or_else(|_| serde_json::json!({}));
+    Ok(Json(config))
+}
+
+pub async fn put_config(
+    State(b): State<Backend>,
+    Bearer(p): Bearer,
+    Path(raw): Path<String>,
+    ApiJson(config): ApiJson<serde_json::Value>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    b.set_project_config(&p, id(&raw)?, &config).await?;
+    Ok(Json(config))
+}
+
+pub async fn list_secrets(
+    State(b): State<Backend>,
+    Bearer(p): Bearer,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<SecretValue>>, ApiError> {
+    let secrets = b.project_secrets(&p, id(&raw)?).await?;
+    Ok(Json(
+        secrets
+            .into_iter()
+            .map(|s| SecretValue {
+                name: s.name,
+                value: s.value,
+                updated_at: s.updated_at,
+            })
+            .collect(),
+    ))
+}
+
+pub async fn put_secret(
+    State(b): State<Backend>,
+    Bearer(p): Bearer,
+    Path((raw, name)): Path<(String, String)>,
+    ApiJson(body): ApiJson<PutSecret>,
+) -> Result<StatusCode, ApiError> {
+    b.put_secret(&p, id(&raw)?, &name, &body.value, Utc::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete_secret(
+    State(b): State<Backend>,
+    Bearer(p): Bearer,
+    Path((raw, name)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    b.delete_secret(&p, id(&raw)?, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

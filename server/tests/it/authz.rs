@@ -1,0 +1,307 @@
+//! The authorization matrix of the project routes: each credential × route × project,
+//! against the expected status. Generated from the tables below.
+
+use chrono::{TimeDelta, Utc};
+use keyward_backend::resources::GrantTo;
+use keyward_core::{Permissions, Role};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::{TestServer, start};
+
+struct Cred {
+    name: &'static str,
+    token: String,
+}
+
+async fn token_for(s: &TestServer, username: &str, role: Role, expires: TimeDelta) -> String {
+    let id = s.user(username, role).await;
+    s.token(id, expires).await
+}
+
+#[tokio::test]
+async fn project_routes_honour_exactly_the_callers_grant() {
+    let s = start().await;
+    let b = &s.backend;
+    let owned = b.create_project("owned", None, Utc::now()).await.unwrap();
+    let foreign = b.create_project("foreign", None, Utc::now()).await.unwrap();
+    b.create_team("red", None, Utc::now()).await.unwrap();
+
+    let creds = [
+        Cred {
+            name: "admin",
+            token: token_for(&s, "adm", Role::Admin, TimeDelta::days(1)).await,
+        },
+        Cred {
+            name: "manager",
+            token: token_for(&s, "mgr", Role::Manager, TimeDelta::days(1)).await,
+        },
+        Cred {
+            name: "direct",
+            token: token_for(&s, "direct", Role::User, TimeDelta::days(1)).await,
+        },
+        Cred {
+            name: "team",
+            token: token_for(&s, "teamed", Role::User, TimeDelta::days(1)).await,
+        },
+        Cred {
+            name: "none",
+            token: token_for(&s, "nobody", Role::User, TimeDelta::days(1)).await,
+        },
+        Cred {
+            name: "expired",
+            token: token_for(&s, "late", Role::Admin, TimeDelta::days(-1)).await,
+        },
+        Cred {
+            name: "revoked",
+            token: token_for(&s, "gone", Role::Admin, TimeDelta::days(1)).await,
+        },
+    ];
+    let configs = Permissions {
+        can_change_configs: true,
+        ..Permissions::READ
+    };
+    let secrets = Permissions {
+        can_change_secrets: true,
+        ..Permissions::READ
+    };
+    b.grant(owned, &GrantTo::User("direct".into()), configs)
+        .await
+        .unwrap();
+    b.grant(owned, &GrantTo::Team("red".into()), secrets)
+        .await
+        .unwrap();
+    b.add_to_team("red", "teamed").await.unwrap();
+    let gone = b.user_named("gone").await.unwrap();
+    let gone_token = b.list_api_tokens(gone.id).await.unwrap()[0].id;
+    b.revoke_api_token(gone.id, gone_token, Utc::now())
+        .await
+        .unwrap();
+
+    // Routes, relative to /api/v1/projects/{id}.
+    let routes: [(Method, &str, Option<serde_json::Value>); 6] = [
+        (Method::GET, "", None),
+        (Method::GET, "/config", None),
+        (Method::PUT, "/config", Some(json!({"region": "eu"}))),
+        (Method::GET, "/secrets", None),
+        (
+            Method::PUT,
+            "/secrets/API_KEY",
+            Some(json!({"value": "s3cret"})),
+        ),
+        (Method::DELETE, "", None),
+    ];
+    // Expected status per credential, in route order; 0 = not run (it would delete the
+    // project the other rows need; deletion has its own test).
+    let expected_owned: [(&str, [u16; 6]); 7] = [
+        ("admin", [200, 200, 200, 200, 204, 0]),
+        ("manager", [200, 200, 200, 200, 204, 0]),
+        ("direct", [200, 200, 200, 200, 403, 403]),
+        ("team", [200, 200, 403, 200, 204, 403]),
+        ("none", [404, 404, 404, 404, 404, 404]),
+        ("expired", [401, 401, 401, 401, 401, 401]),
+        ("revoked", [401, 401, 401, 401, 401, 401]),
+    ];
+    let expected_foreign: [(&str, [u16; 6]); 7] = [
+        ("admin", [200, 200, 200, 200, 204, 0]),
+        ("manager", [200, 200, 200, 200, 204, 0]),
+        ("direct", [404, 404, 404, 404, 404, 404]),
+        ("team", [404, 404, 404, 404, 404, 404]),
+        ("none", [404, 404, 404, 404, 404, 404]),
+        ("expired", [401, 401, 401, 401, 401, 401]),
+        ("revoked", [401, 401, 401, 401, 401, 401]),
+    ];
+
+    let client = reqwest::Client::new();
+    let mut failures = vec![];
+    let mut cases = 0;
+    for (project, table) in [
+        (owned, &expected_owned[..]),
+        (foreign, &expected_foreign[..]),
+        (
+            999_999,
+            &[
+                ("admin", [404, 404, 404, 404, 404, 404]),
+                ("direct", [404, 404, 404, 404, 404, 404]),
+            ][..],
+        ),
+    ] {
+        for (cred_name, statuses) in table.iter() {
+            let cred = creds.iter().find(|c| c.name == *cred_name).unwrap();
+            for ((method, suffix, body), want) in routes.iter().zip(statuses) {
+                if *want == 0 {
+                    continue;
+                }
+                cases += 1;
+                let url = s.url(&format!("/api/v1/projects/{project}{suffix}"));
+                let mut req = client
+                    .request(method.clone(), &url)
+                    .bearer_auth(&cred.token);
+                if let Some(body) = body {
+                    req = req.json(body);
+                }
+                let got = req.send().await.unwrap().status().as_u16();
+                if got != *want {
+                    failures.push(format!(
+                        "{cred_name} {method} {url}: want {want}, got {got}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(cases > 90);
+
+    // The list shows exactly the readable projects, with the caller's permissions.
+    for (cred_name, ids) in [
+        ("admin", vec![owned, foreign]),
+        ("direct", vec![owned]),
+        ("none", vec![]),
+    ] {
+        let cred = creds.iter().find(|c| c.name == cred_name).unwrap();
+        let list: Vec<serde_json::Value> = client
+            .get(s.url("/api/v1/projects"))
+            .bearer_auth(&cred.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let got: Vec<i64> = list.iter().map(|p| p["id"].as_i64().unwrap()).collect();
+        assert_eq!(got, ids, "{cred_name}");
+    }
+}
+
+#[tokio::test]
+async fn config_secrets_and_deletion_work_and_bad_bodies_name_the_field() {
+    let s = start().await;
+    let b = &s.backend;
+    let p = b.create_project("falcon", None, Utc::now()).await.unwrap();
+    s.user("owner", Role::User).await;
+    b.grant(p, &GrantTo::User("owner".into()), Permissions::ALL)
+        .await
+        .unwrap();
+    let owner = b.user_named("owner").await.unwrap();
+    let t = s.token(owner.id, TimeDelta::days(1)).await;
+    let client = reqwest::Client::new();
+    let url = |path: &str| s.url(&format!("/api/v1/projects/{p}{path}"));
+
+    let res = client
+        .put(url("/config"))
+        .bearer_auth(&t)
+        .json(&json!({"a": [1, 2]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let config: serde_json::Value = client
+        .get(url("/config"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config, json!({"a": [1, 2]}));
+
+    for (path, body, status, field) in [
+        ("/config", "[1, 2]", 422, "config"),
+        ("/config", "{not json", 400, ""),
+        ("/secrets/K", r#"{"valu": "x"}"#, 422, "valu"),
+        ("/secrets/K", r#"{}"#, 422, "value"),
+        ("/secrets/bad%20name", r#"{"value": "x"}"#, 422, "name"),
+    ] {
+        let res = client
+            .put(url(path))
+            .bearer_auth(&t)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{path} {body}");
+        let err: serde_json::Value = res.json().await.unwrap();
+        assert!(err["error"]["code"].is_string(), "{err}");
+        if !field.is_empty() {
+            assert_eq!(err["error"]["field"], field, "{path} {body}: {err}");
+        }
+    }
+
+    let res = client
+        .put(url("/secrets/API_KEY"))
+        .bearer_auth(&t)
+        .json(&json!({"value": "v1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let secrets: serde_json::Value = client
+        .get(url("/secrets"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(secrets[0]["name"], "API_KEY");
+    assert_eq!(secrets[0]["value"], "v1");
+    assert_eq!(
+        client
+            .delete(url("/secrets/API_KEY"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        client
+            .delete(url("/secrets/API_KEY"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    assert_eq!(
+        client
+            .get(s.url("/api/v1/projects/abc"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        client
+            .delete(url(""))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        client
+            .get(url(""))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
