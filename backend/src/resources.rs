@@ -37,6 +37,13 @@ impl Backend {
             .ok_or_else(|| not_found("org", "organization", name))
     }
 
+    async fn optional_org(&self, org: Option<&str>) -> Result<Option<i64>, Error> {
+        match org {
+            Some(org) => Ok(Some(self.org_named(org).await?)),
+            None => Ok(None),
+        }
+    }
+
     async fn team_named(&self, name: &str) -> Result<i64, Error> {
         self.repo
             .team_id(name)
@@ -81,10 +88,7 @@ impl Backend {
         now: DateTime<Utc>,
     ) -> Result<i64, Error> {
         let name = validate::name("name", name)?;
-        let org_id = match org {
-            Some(org) => Some(self.org_named(org).await?),
-            None => None,
-        };
+        let org_id = self.optional_org(org).await?;
         self.repo.create_team(name, org_id, now).await
     }
 
@@ -114,10 +118,7 @@ impl Backend {
         now: DateTime<Utc>,
     ) -> Result<i64, Error> {
         let name = validate::name("name", name)?;
-        let org_id = match org {
-            Some(org) => Some(self.org_named(org).await?),
-            None => None,
-        };
+        let org_id = self.optional_org(org).await?;
         self.repo.create_project(name, org_id, now).await
     }
 

@@ -254,54 +254,27 @@ async fn config_secrets_and_deletion_work_and_bad_bodies_name_the_field() {
     assert_eq!(secrets[0]["name"], "API_KEY");
     assert_eq!(secrets[0]["value"], "v1");
     assert_eq!(
-        client
-            .delete(url("/secrets/API_KEY"))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status(client.delete(url("/secrets/API_KEY")), &t).await,
         204
     );
     assert_eq!(
-        client
-            .delete(url("/secrets/API_KEY"))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status(client.delete(url("/secrets/API_KEY")), &t).await,
         404
     );
 
     assert_eq!(
-        client
-            .get(s.url("/api/v1/projects/abc"))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status(client.get(s.url("/api/v1/projects/abc")), &t).await,
         404
     );
-    assert_eq!(
-        client
-            .delete(url(""))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        204
-    );
-    assert_eq!(
-        client
-            .get(url(""))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(status(client.delete(url("")), &t).await, 204);
+    assert_eq!(status(client.get(url("")), &t).await, 404);
+}
+
+async fn status(req: reqwest::RequestBuilder, token: &str) -> u16 {
+    req.bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
