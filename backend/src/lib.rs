@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod oplogs;
 pub mod password;
 pub mod projects;
 pub mod resources;

@@ -100,3 +100,49 @@ impl std::fmt::Debug for SecretValue {
 pub struct PutSecret {
     pub value: String,
 }
+
+/// `GET /api/v1/oplogs`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Oplog {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+}
+
+/// An operation-log entry as the API shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OplogEntry {
+    pub id: i64,
+    pub oplog_id: i64,
+    pub start_date: Option<DateTime<Utc>>,
+    pub end_date: Option<DateTime<Utc>>,
+    pub source_host: String,
+    pub dest_host: String,
+    pub tool: String,
+    pub user_context: String,
+    pub command: String,
+    pub description: String,
+    pub output: String,
+    pub operator: String,
+    pub tags: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Body of `POST .../entries` (absent fields are empty) and `PATCH .../entries/{entry}`
+/// (absent fields are left as they are).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryInput {
+    pub start_date: Option<DateTime<Utc>>,
+    pub end_date: Option<DateTime<Utc>>,
+    pub source_host: Option<String>,
+    pub dest_host: Option<String>,
+    pub tool: Option<String>,
+    pub user_context: Option<String>,
+    pub command: Option<String>,
+    pub description: Option<String>,
+    pub output: Option<String>,
+    pub operator: Option<String>,
+    pub tags: Option<String>,
+}

@@ -8,7 +8,9 @@ mod sqlite;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-pub use rows::{ApiTokenRow, ProjectRow, SecretRow, SessionRow, UserRow};
+pub use rows::{
+    ApiTokenRow, EntryFields, EntryRow, OplogRow, ProjectRow, SecretRow, SessionRow, UserRow,
+};
 pub use sqlite::SqliteRepository;
 
 use crate::error::Error;
@@ -195,6 +197,27 @@ pub trait Repository: Send + Sync + 'static {
     ) -> Result<()>;
     /// `false` if there was no such secret.
     async fn delete_secret(&self, project_id: i64, name: &str) -> Result<bool>;
+
+    // operation logs
+    /// Every operation log (`None`), or those of projects the user holds a grant on.
+    async fn oplogs(&self, granted_to: Option<i64>) -> Result<Vec<OplogRow>>;
+    async fn oplog(&self, oplog_id: i64) -> Result<Option<OplogRow>>;
+    async fn entries(&self, oplog_id: i64) -> Result<Vec<EntryRow>>;
+    async fn entry(&self, oplog_id: i64, entry_id: i64) -> Result<Option<EntryRow>>;
+    async fn insert_entry(
+        &self,
+        oplog_id: i64,
+        e: &EntryFields,
+        now: DateTime<Utc>,
+    ) -> Result<EntryRow>;
+    async fn update_entry(
+        &self,
+        oplog_id: i64,
+        entry_id: i64,
+        e: &EntryFields,
+        now: DateTime<Utc>,
+    ) -> Result<Option<EntryRow>>;
+    async fn delete_entry(&self, oplog_id: i64, entry_id: i64) -> Result<bool>;
 }
 
 /// Who a project grant is for.

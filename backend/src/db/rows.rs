@@ -199,3 +199,78 @@ impl From<RawSecret> for SecretRow {
         }
     }
 }
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct OplogRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+}
+
+/// The writable fields of an operation-log entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntryFields {
+    pub start_date: Option<DateTime<Utc>>,
+    pub end_date: Option<DateTime<Utc>>,
+    pub source_host: String,
+    pub dest_host: String,
+    pub tool: String,
+    pub user_context: String,
+    pub command: String,
+    pub description: String,
+    pub output: String,
+    pub operator: String,
+    pub tags: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryRow {
+    pub id: i64,
+    pub oplog_id: i64,
+    pub fields: EntryFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RawEntry {
+    id: i64,
+    oplog_id: i64,
+    start_date: Option<i64>,
+    end_date: Option<i64>,
+    source_host: String,
+    dest_host: String,
+    tool: String,
+    user_context: String,
+    command: String,
+    description: String,
+    output: String,
+    operator: String,
+    tags: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<RawEntry> for EntryRow {
+    fn from(r: RawEntry) -> Self {
+        EntryRow {
+            id: r.id,
+            oplog_id: r.oplog_id,
+            fields: EntryFields {
+                start_date: r.start_date.map(from_unix),
+                end_date: r.end_date.map(from_unix),
+                source_host: r.source_host,
+                dest_host: r.dest_host,
+                tool: r.tool,
+                user_context: r.user_context,
+                command: r.command,
+                description: r.description,
+                output: r.output,
+                operator: r.operator,
+                tags: r.tags,
+            },
+            created_at: from_unix(r.created_at),
+            updated_at: from_unix(r.updated_at),
+        }
+    }
+}

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use keyward_core::FieldError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-use super::rows::{RawApiToken, RawProject, RawSecret, RawSession, RawUser};
+use super::rows::{RawApiToken, RawEntry, RawProject, RawSecret, RawSession, RawUser};
 use super::*;
 
 /// Columns of [`RawUser`]: the user and their primary email.
@@ -21,6 +21,9 @@ const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, e.email, u.r
 /// Columns of [`RawProject`].
 const PROJECT_SELECT: &str = "SELECT p.id, p.name, o.name AS org, p.config, p.created_at
     FROM projects p LEFT JOIN organizations o ON o.id = p.org_id";
+
+const ENTRY_COLUMNS: &str = "id, oplog_id, start_date, end_date, source_host, dest_host, tool,
+    user_context, command, description, output, operator, tags, created_at, updated_at";
 
 const API_TOKEN_COLUMNS: &str = "id, user_id, name, display_prefix, created_at, expires_at,
     last_used_at, revoked_at";
@@ -644,6 +647,122 @@ impl Repository for SqliteRepository {
             .rows_affected();
         Ok(n == 1)
     }
+
+    async fn oplogs(&self, granted_to: Option<i64>) -> Result<Vec<OplogRow>> {
+        let query = match granted_to {
+            None => sqlx::query_as("SELECT id, project_id, name FROM oplogs ORDER BY id"),
+            Some(user_id) => sqlx::query_as(
+                "SELECT id, project_id, name FROM oplogs
+                 WHERE project_id IN (SELECT project_id FROM project_grants
+                     WHERE user_id = ?1 OR team_id IN
+                         (SELECT team_id FROM team_members WHERE user_id = ?1))
+                 ORDER BY id",
+            )
+            .bind(user_id),
+        };
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    async fn oplog(&self, oplog_id: i64) -> Result<Option<OplogRow>> {
+        Ok(
+            sqlx::query_as("SELECT id, project_id, name FROM oplogs WHERE id = ?")
+                .bind(oplog_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn entries(&self, oplog_id: i64) -> Result<Vec<EntryRow>> {
+        let rows = sqlx::query_as::<_, RawEntry>(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM oplog_entries WHERE oplog_id = ? ORDER BY id"
+        ))
+        .bind(oplog_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn entry(&self, oplog_id: i64, entry_id: i64) -> Result<Option<EntryRow>> {
+        let row = sqlx::query_as::<_, RawEntry>(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM oplog_entries WHERE oplog_id = ? AND id = ?"
+        ))
+        .bind(oplog_id)
+        .bind(entry_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn insert_entry(
+        &self,
+        oplog_id: i64,
+        e: &EntryFields,
+        now: DateTime<Utc>,
+    ) -> Result<EntryRow> {
+        let sql = format!(
+            "INSERT INTO oplog_entries (oplog_id, start_date, end_date, source_host, dest_host,
+                 tool, user_context, command, description, output, operator, tags, created_at,
+                 updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {ENTRY_COLUMNS}"
+        );
+        let row = bind_entry(sqlx::query_as(&sql).bind(oplog_id), e)
+            .bind(now.timestamp())
+            .bind(now.timestamp())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.into())
+    }
+
+    async fn update_entry(
+        &self,
+        oplog_id: i64,
+        entry_id: i64,
+        e: &EntryFields,
+        now: DateTime<Utc>,
+    ) -> Result<Option<EntryRow>> {
+        let sql = format!(
+            "UPDATE oplog_entries SET start_date = ?, end_date = ?, source_host = ?, dest_host = ?,
+                 tool = ?, user_context = ?, command = ?, description = ?, output = ?,
+                 operator = ?, tags = ?, updated_at = ?
+             WHERE oplog_id = ? AND id = ? RETURNING {ENTRY_COLUMNS}"
+        );
+        let row = bind_entry(sqlx::query_as(&sql), e)
+            .bind(now.timestamp())
+            .bind(oplog_id)
+            .bind(entry_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn delete_entry(&self, oplog_id: i64, entry_id: i64) -> Result<bool> {
+        let n = sqlx::query("DELETE FROM oplog_entries WHERE oplog_id = ? AND id = ?")
+            .bind(oplog_id)
+            .bind(entry_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+}
+
+type EntryQuery<'q> =
+    sqlx::query::QueryAs<'q, sqlx::Sqlite, RawEntry, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds an entry's writable fields, in the column order both entry statements use.
+fn bind_entry<'q>(query: EntryQuery<'q>, e: &'q EntryFields) -> EntryQuery<'q> {
+    query
+        .bind(e.start_date.map(|t| t.timestamp()))
+        .bind(e.end_date.map(|t| t.timestamp()))
+        .bind(&e.source_host)
+        .bind(&e.dest_host)
+        .bind(&e.tool)
+        .bind(&e.user_context)
+        .bind(&e.command)
+        .bind(&e.description)
+        .bind(&e.output)
+        .bind(&e.operator)
+        .bind(&e.tags)
 }
 
 async fn insert_user(

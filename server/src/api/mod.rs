@@ -3,13 +3,14 @@
 mod auth;
 mod error;
 mod json;
+mod oplogs;
 mod projects;
 mod tokens;
 mod whoami;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::routing::{delete, get, put};
+use axum::routing::{delete, get, patch, put};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use auth::Bearer;
@@ -17,10 +18,24 @@ pub use error::ApiError;
 
 use crate::state::AppState;
 
+/// A path id that is not a number names nothing: 404, like an unknown id.
+fn id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found())
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/whoami", get(whoami::whoami))
         .route("/tokens/current", delete(tokens::revoke_current))
+        .route("/oplogs", get(oplogs::list))
+        .route(
+            "/oplogs/{id}/entries",
+            get(oplogs::entries).post(oplogs::create),
+        )
+        .route(
+            "/oplogs/{id}/entries/{entry}",
+            patch(oplogs::update).delete(oplogs::delete),
+        )
         .route("/projects", get(projects::list))
         .route(
             "/projects/{id}",

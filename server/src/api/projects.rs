@@ -10,12 +10,7 @@ use keyward_backend::projects::{Action, VisibleProject};
 use keyward_core::api::{Project, PutSecret, SecretValue};
 
 use super::json::ApiJson;
-use super::{ApiError, Bearer};
-
-/// A path id that is not a number names no project: 404, like an unknown one.
-fn id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found())
-}
+use super::{ApiError, Bearer, id};
 
 fn wire(v: VisibleProject) -> Project {
     Project {

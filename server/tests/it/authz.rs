@@ -278,3 +278,213 @@ async fn status(req: reqwest::RequestBuilder, token: &str) -> u16 {
         .status()
         .as_u16()
 }
+
+#[tokio::test]
+async fn oplog_routes_follow_project_read_access() {
+    use keyward_backend::db::EntryFields;
+
+    let s = start().await;
+    let b = &s.backend;
+    let now = Utc::now();
+    let owned_project = b.create_project("owned", None, now).await.unwrap();
+    let foreign_project = b.create_project("foreign", None, now).await.unwrap();
+    let owned = b.create_oplog(owned_project, "ops", now).await.unwrap();
+    let foreign = b.create_oplog(foreign_project, "ops", now).await.unwrap();
+    b.create_team("red", None, now).await.unwrap();
+
+    let creds = [
+        (
+            "admin",
+            token_for(&s, "adm", Role::Admin, TimeDelta::days(1)).await,
+        ),
+        (
+            "manager",
+            token_for(&s, "mgr", Role::Manager, TimeDelta::days(1)).await,
+        ),
+        (
+            "direct",
+            token_for(&s, "direct", Role::User, TimeDelta::days(1)).await,
+        ),
+        (
+            "team",
+            token_for(&s, "teamed", Role::User, TimeDelta::days(1)).await,
+        ),
+        (
+            "none",
+            token_for(&s, "nobody", Role::User, TimeDelta::days(1)).await,
+        ),
+        (
+            "expired",
+            token_for(&s, "late", Role::Admin, TimeDelta::days(-1)).await,
+        ),
+    ];
+    // Read-only grants are enough to read and write a project's operation logs.
+    b.grant(
+        owned_project,
+        &GrantTo::User("direct".into()),
+        Permissions::READ,
+    )
+    .await
+    .unwrap();
+    b.grant(
+        owned_project,
+        &GrantTo::Team("red".into()),
+        Permissions::READ,
+    )
+    .await
+    .unwrap();
+    b.add_to_team("red", "teamed").await.unwrap();
+
+    let allowed = [200, 201, 200, 204];
+    let hidden = [404; 4];
+    let refused = [401; 4];
+    let table: [(&str, [u16; 4], [u16; 4]); 6] = [
+        ("admin", allowed, allowed),
+        ("manager", allowed, allowed),
+        ("direct", allowed, hidden),
+        ("team", allowed, hidden),
+        ("none", hidden, hidden),
+        ("expired", refused, refused),
+    ];
+    let client = reqwest::Client::new();
+    let mut failures = vec![];
+    for (name, want_owned, want_foreign) in table {
+        let token = &creds.iter().find(|c| c.0 == name).unwrap().1;
+        for (oplog, want) in [(owned, want_owned), (foreign, want_foreign)] {
+            // A fresh entry for the PATCH and DELETE of this case.
+            let entry = b
+                .repo()
+                .insert_entry(oplog, &EntryFields::default(), now)
+                .await
+                .unwrap()
+                .id;
+            let base = s.url(&format!("/api/v1/oplogs/{oplog}/entries"));
+            let calls = [
+                client.get(&base),
+                client
+                    .post(&base)
+                    .json(&json!({"command": "whoami", "tags": "recon"})),
+                client
+                    .patch(format!("{base}/{entry}"))
+                    .json(&json!({"output": "root"})),
+                client.delete(format!("{base}/{entry}")),
+            ];
+            for (call, want) in calls.into_iter().zip(want) {
+                let req = call.build().unwrap();
+                let what = format!("{name} {} {}", req.method(), req.url());
+                let got = status(
+                    reqwest::RequestBuilder::from_parts(client.clone(), req),
+                    token,
+                )
+                .await;
+                if got != want {
+                    failures.push(format!("{what}: want {want}, got {got}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    for (name, ids) in [
+        ("admin", vec![owned, foreign]),
+        ("team", vec![owned]),
+        ("none", vec![]),
+    ] {
+        let token = &creds.iter().find(|c| c.0 == name).unwrap().1;
+        let list: Vec<serde_json::Value> = client
+            .get(s.url("/api/v1/oplogs"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let got: Vec<i64> = list.iter().map(|o| o["id"].as_i64().unwrap()).collect();
+        assert_eq!(got, ids, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn entries_are_created_patched_and_validated() {
+    let s = start().await;
+    let b = &s.backend;
+    let now = Utc::now();
+    let p = b.create_project("p", None, now).await.unwrap();
+    let log = b.create_oplog(p, "ops", now).await.unwrap();
+    let t = token_for(&s, "operator", Role::Manager, TimeDelta::days(1)).await;
+    let client = reqwest::Client::new();
+    let base = s.url(&format!("/api/v1/oplogs/{log}/entries"));
+
+    let res = client
+        .post(&base)
+        .bearer_auth(&t)
+        .json(&json!({
+            "start_date": "2026-11-23T10:00:00Z", "command": "nmap -sV 10.0.0.5", "tool": "nmap",
+            "source_host": "kali", "dest_host": "10.0.0.5", "operator": "op", "tags": "recon"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let created: serde_json::Value = res.json().await.unwrap();
+    let entry = created["id"].as_i64().unwrap();
+    assert_eq!(created["command"], "nmap -sV 10.0.0.5");
+    assert_eq!(created["description"], "");
+
+    let res = client
+        .patch(format!("{base}/{entry}"))
+        .bearer_auth(&t)
+        .json(&json!({"output": "22/tcp open ssh", "end_date": "2026-11-23T10:05:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let patched: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(patched["output"], "22/tcp open ssh");
+    assert_eq!(
+        patched["command"], "nmap -sV 10.0.0.5",
+        "absent fields are kept"
+    );
+
+    for (body, code, field) in [
+        (json!({"end_date": "2026-11-23T09:00:00Z"}), 422, "end_date"),
+        (json!({"comand": "typo"}), 422, "comand"),
+        (json!({"start_date": "yesterday"}), 422, ""),
+    ] {
+        let res = client
+            .patch(format!("{base}/{entry}"))
+            .bearer_auth(&t)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), code, "{body}");
+        let err: serde_json::Value = res.json().await.unwrap();
+        if !field.is_empty() {
+            assert_eq!(err["error"]["field"], field, "{body}: {err}");
+        }
+    }
+    let entries: serde_json::Value = client
+        .get(&base)
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(entries.as_array().unwrap().len(), 1);
+    assert_eq!(
+        entries[0]["output"], "22/tcp open ssh",
+        "refused patches changed nothing"
+    );
+    assert_eq!(
+        status(client.patch(format!("{base}/999")).json(&json!({})), &t).await,
+        404
+    );
+    assert_eq!(
+        status(client.get(s.url("/api/v1/oplogs/999/entries")), &t).await,
+        404
+    );
+}
