@@ -164,16 +164,7 @@ async fn project_routes_honour_exactly_the_callers_grant() {
         ("none", vec![]),
     ] {
         let cred = creds.iter().find(|c| c.name == cred_name).unwrap();
-        let list: Vec<serde_json::Value> = client
-            .get(s.url("/api/v1/projects"))
-            .bearer_auth(&cred.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let got: Vec<i64> = list.iter().map(|p| p["id"].as_i64().unwrap()).collect();
+        let got = listed_ids(&s, "/api/v1/projects", &cred.token).await;
         assert_eq!(got, ids, "{cred_name}");
     }
 }
@@ -391,16 +382,7 @@ async fn oplog_routes_follow_project_read_access() {
         ("none", vec![]),
     ] {
         let token = &creds.iter().find(|c| c.0 == name).unwrap().1;
-        let list: Vec<serde_json::Value> = client
-            .get(s.url("/api/v1/oplogs"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let got: Vec<i64> = list.iter().map(|o| o["id"].as_i64().unwrap()).collect();
+        let got = listed_ids(&s, "/api/v1/oplogs", token).await;
         assert_eq!(got, ids, "{name}");
     }
 }
@@ -487,4 +469,20 @@ async fn entries_are_created_patched_and_validated() {
         status(client.get(s.url("/api/v1/oplogs/999/entries")), &t).await,
         404
     );
+}
+
+/// The ids a token sees in a list route (`/api/v1/projects`, `/api/v1/oplogs`).
+async fn listed_ids(s: &TestServer, path: &str, token: &str) -> Vec<i64> {
+    let list: Vec<serde_json::Value> = reqwest::Client::new()
+        .get(s.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list.iter()
+        .map(|item| item["id"].as_i64().unwrap())
+        .collect()
 }
