@@ -9,9 +9,36 @@ use serde_json::json;
 
 use crate::support::{TestServer, start};
 
-struct Cred {
-    name: &'static str,
-    token: String,
+/// The callers of the matrices, by name: an admin, a manager, "direct" and "team" (users
+/// who hold no grant until a test gives them one), "none", and an expired and a revoked
+/// admin token.
+async fn credentials(s: &TestServer) -> Vec<(&'static str, String)> {
+    let mut creds = vec![];
+    for (name, username, role, days) in [
+        ("admin", "adm", Role::Admin, 1),
+        ("manager", "mgr", Role::Manager, 1),
+        ("direct", "direct", Role::User, 1),
+        ("team", "teamed", Role::User, 1),
+        ("none", "nobody", Role::User, 1),
+        ("expired", "late", Role::Admin, -1),
+        ("revoked", "gone", Role::Admin, 1),
+    ] {
+        creds.push((
+            name,
+            token_for(s, username, role, TimeDelta::days(days)).await,
+        ));
+    }
+    let gone = s.backend.user_named("gone").await.unwrap();
+    let id = s.backend.list_api_tokens(gone.id).await.unwrap()[0].id;
+    s.backend
+        .revoke_api_token(gone.id, id, Utc::now())
+        .await
+        .unwrap();
+    creds
+}
+
+fn token_of<'a>(creds: &'a [(&str, String)], name: &str) -> &'a str {
+    &creds.iter().find(|c| c.0 == name).unwrap().1
 }
 
 async fn token_for(s: &TestServer, username: &str, role: Role, expires: TimeDelta) -> String {
@@ -27,36 +54,7 @@ async fn project_routes_honour_exactly_the_callers_grant() {
     let foreign = b.create_project("foreign", None, Utc::now()).await.unwrap();
     b.create_team("red", None, Utc::now()).await.unwrap();
 
-    let creds = [
-        Cred {
-            name: "admin",
-            token: token_for(&s, "adm", Role::Admin, TimeDelta::days(1)).await,
-        },
-        Cred {
-            name: "manager",
-            token: token_for(&s, "mgr", Role::Manager, TimeDelta::days(1)).await,
-        },
-        Cred {
-            name: "direct",
-            token: token_for(&s, "direct", Role::User, TimeDelta::days(1)).await,
-        },
-        Cred {
-            name: "team",
-            token: token_for(&s, "teamed", Role::User, TimeDelta::days(1)).await,
-        },
-        Cred {
-            name: "none",
-            token: token_for(&s, "nobody", Role::User, TimeDelta::days(1)).await,
-        },
-        Cred {
-            name: "expired",
-            token: token_for(&s, "late", Role::Admin, TimeDelta::days(-1)).await,
-        },
-        Cred {
-            name: "revoked",
-            token: token_for(&s, "gone", Role::Admin, TimeDelta::days(1)).await,
-        },
-    ];
+    let creds = credentials(&s).await;
     let configs = Permissions {
         can_change_configs: true,
         ..Permissions::READ
@@ -72,11 +70,6 @@ async fn project_routes_honour_exactly_the_callers_grant() {
         .await
         .unwrap();
     b.add_to_team("red", "teamed").await.unwrap();
-    let gone = b.user_named("gone").await.unwrap();
-    let gone_token = b.list_api_tokens(gone.id).await.unwrap()[0].id;
-    b.revoke_api_token(gone.id, gone_token, Utc::now())
-        .await
-        .unwrap();
 
     // Routes, relative to /api/v1/projects/{id}.
     let routes: [(Method, &str, Option<serde_json::Value>); 6] = [
@@ -127,16 +120,14 @@ async fn project_routes_honour_exactly_the_callers_grant() {
         ),
     ] {
         for (cred_name, statuses) in table.iter() {
-            let cred = creds.iter().find(|c| c.name == *cred_name).unwrap();
+            let token = token_of(&creds, cred_name);
             for ((method, suffix, body), want) in routes.iter().zip(statuses) {
                 if *want == 0 {
                     continue;
                 }
                 cases += 1;
                 let url = s.url(&format!("/api/v1/projects/{project}{suffix}"));
-                let mut req = client
-                    .request(method.clone(), &url)
-                    .bearer_auth(&cred.token);
+                let mut req = client.request(method.clone(), &url).bearer_auth(token);
                 if let Some(body) = body {
                     req = req.json(body);
                 }
@@ -163,8 +154,8 @@ async fn project_routes_honour_exactly_the_callers_grant() {
         ("direct", vec![owned]),
         ("none", vec![]),
     ] {
-        let cred = creds.iter().find(|c| c.name == cred_name).unwrap();
-        let got = listed_ids(&s, "/api/v1/projects", &cred.token).await;
+        let token = token_of(&creds, cred_name);
+        let got = listed_ids(&s, "/api/v1/projects", token).await;
         assert_eq!(got, ids, "{cred_name}");
     }
 }
@@ -283,32 +274,7 @@ async fn oplog_routes_follow_project_read_access() {
     let foreign = b.create_oplog(foreign_project, "ops", now).await.unwrap();
     b.create_team("red", None, now).await.unwrap();
 
-    let creds = [
-        (
-            "admin",
-            token_for(&s, "adm", Role::Admin, TimeDelta::days(1)).await,
-        ),
-        (
-            "manager",
-            token_for(&s, "mgr", Role::Manager, TimeDelta::days(1)).await,
-        ),
-        (
-            "direct",
-            token_for(&s, "direct", Role::User, TimeDelta::days(1)).await,
-        ),
-        (
-            "team",
-            token_for(&s, "teamed", Role::User, TimeDelta::days(1)).await,
-        ),
-        (
-            "none",
-            token_for(&s, "nobody", Role::User, TimeDelta::days(1)).await,
-        ),
-        (
-            "expired",
-            token_for(&s, "late", Role::Admin, TimeDelta::days(-1)).await,
-        ),
-    ];
+    let creds = credentials(&s).await;
     // Read-only grants are enough to read and write a project's operation logs.
     b.grant(
         owned_project,
@@ -340,7 +306,7 @@ async fn oplog_routes_follow_project_read_access() {
     let client = reqwest::Client::new();
     let mut failures = vec![];
     for (name, want_owned, want_foreign) in table {
-        let token = &creds.iter().find(|c| c.0 == name).unwrap().1;
+        let token = token_of(&creds, name);
         for (oplog, want) in [(owned, want_owned), (foreign, want_foreign)] {
             // A fresh entry for the PATCH and DELETE of this case.
             let entry = b
@@ -381,7 +347,7 @@ async fn oplog_routes_follow_project_read_access() {
         ("team", vec![owned]),
         ("none", vec![]),
     ] {
-        let token = &creds.iter().find(|c| c.0 == name).unwrap().1;
+        let token = token_of(&creds, name);
         let got = listed_ids(&s, "/api/v1/oplogs", token).await;
         assert_eq!(got, ids, "{name}");
     }
