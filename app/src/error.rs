@@ -18,6 +18,9 @@ pub enum AppError {
     NotSignedIn,
     #[error("That item no longer exists.")]
     NotFound,
+    /// Signed in, but not allowed (an admin page for a non-admin, a grant without the flag).
+    #[error("{0}")]
+    Forbidden(String),
     /// Something failed on the server; details are in the server log only.
     #[error("Something went wrong on the server. Please try again.")]
     Internal,
@@ -53,6 +56,7 @@ impl AppError {
             AppError::Message(_) => 400,
             AppError::NotSignedIn => 401,
             AppError::NotFound => 404,
+            AppError::Forbidden(_) => 403,
             AppError::Internal => 500,
             AppError::ServerFn(e) => match e {
                 ServerFnErrorErr::Args(_)
@@ -84,7 +88,7 @@ impl From<keyward_backend::Error> for AppError {
                 message: f.message,
             },
             E::NotFound => AppError::NotFound,
-            E::Forbidden => AppError::Message(e.to_string()),
+            E::Forbidden => AppError::Forbidden(e.to_string()),
             E::NotSignedIn | E::Auth(_) => AppError::NotSignedIn,
             E::BadCredentials => AppError::Message(e.to_string()),
             E::Config(_) | E::Internal(_) => {

@@ -14,6 +14,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::pages::admin::{AdminPage, Section};
 use crate::pages::{login::LoginPage, profile::ProfilePage, setup::SetupPage};
 
 /// The HTML document around the app (server only).
@@ -48,6 +49,22 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/setup") view=SetupPage/>
                 <Route path=path!("/profile") view=ProfilePage/>
+                <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/users"/> }/>
+                <Route path=path!("/admin/users") view=|| view! { <AdminPage section=Section::Users/> }/>
+                <Route
+                    path=path!("/admin/organizations")
+                    view=|| view! { <AdminPage section=Section::Organizations/> }
+                />
+                <Route path=path!("/admin/teams") view=|| view! { <AdminPage section=Section::Teams/> }/>
+                <Route
+                    path=path!("/admin/projects")
+                    view=|| view! { <AdminPage section=Section::Projects/> }
+                />
+                <Route path=path!("/admin/oplogs") view=|| view! { <AdminPage section=Section::Oplogs/> }/>
+                <Route
+                    path=path!("/admin/service-tokens")
+                    view=|| view! { <AdminPage section=Section::ServiceTokens/> }
+                />
             </Routes>
         </Router>
     }

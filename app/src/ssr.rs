@@ -78,6 +78,18 @@ pub async fn current_session() -> Result<SessionUser, AppError> {
     Ok(backend()?.session_user(cookie, now()).await?)
 }
 
+/// The live session of an administrator; anyone else gets 403.
+pub async fn current_admin() -> Result<SessionUser, AppError> {
+    let session = current_session().await?;
+    if session.user.role == keyward_core::Role::Admin {
+        Ok(session)
+    } else {
+        Err(AppError::Forbidden(
+            "Only administrators may do this.".into(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

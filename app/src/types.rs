@@ -2,7 +2,7 @@
 //! [`MintedToken`], the response that creates it.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keyward_core::{Role, Secret};
+use keyward_core::{Permissions, Role, Secret};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in user, for the header and the Profile Overview card.
@@ -41,13 +41,59 @@ pub struct ApiTokenList {
     pub max_expiry: NaiveDate,
 }
 
-/// A token value, shown once.
+/// A token value, shown once (`expires_at` is `None` for a service token that never
+/// expires).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MintedToken {
     pub id: i64,
     pub name: String,
     pub token: Secret,
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceTokenView {
+    pub id: i64,
+    pub name: String,
+    pub principal: String,
+    pub display_prefix: String,
+    /// The preset and its target in words, e.g. `Project “alpha”`.
+    pub scope: String,
+    pub permissions: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    /// `None`: never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A project the signed-in user can read, with what they hold on it (the service-token form
+/// offers only these flags).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectChoice {
+    pub id: i64,
+    pub name: String,
+    pub org: Option<(i64, String)>,
+    pub permissions: Permissions,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OplogChoice {
+    pub id: i64,
+    pub name: String,
+    pub project: String,
+}
+
+/// The Service Tokens card's data: the tokens, and what the New service token form offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceTokenList {
+    pub now: DateTime<Utc>,
+    pub tokens: Vec<ServiceTokenView>,
+    /// Every service principal: `(id, name)`.
+    pub principals: Vec<(i64, String)>,
+    pub projects: Vec<ProjectChoice>,
+    pub oplogs: Vec<OplogChoice>,
+    pub max_days: u32,
+    pub allow_never: bool,
 }
 
 /// Times as the page shows them: UTC, so that server render and hydration agree.
@@ -57,4 +103,61 @@ pub fn format_time(t: DateTime<Utc>) -> String {
 
 pub fn format_date(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
+}
+
+/// Everything the admin pages show, in one answer (installations are small; one query set
+/// keeps every admin page consistent with the others).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminData {
+    pub users: Vec<AdminUser>,
+    /// `(id, name)`.
+    pub orgs: Vec<(i64, String)>,
+    pub teams: Vec<AdminTeam>,
+    pub projects: Vec<AdminProject>,
+    pub suspended: Vec<SuspendedToken>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUser {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminTeam {
+    pub name: String,
+    pub org: Option<String>,
+    pub members: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminGrant {
+    pub to_team: bool,
+    pub name: String,
+    pub permissions: Permissions,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminProject {
+    pub id: i64,
+    pub name: String,
+    pub org: Option<String>,
+    pub grants: Vec<AdminGrant>,
+    /// `(id, name)` of its operation logs.
+    pub oplogs: Vec<(i64, String)>,
+}
+
+/// A service token whose answerable user was deactivated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuspendedToken {
+    pub id: i64,
+    pub name: String,
+    pub principal: String,
+    pub owner: String,
+    pub display_prefix: String,
+    pub scope: String,
+    pub permissions: Vec<String>,
 }

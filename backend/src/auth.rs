@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use keyward_core::api::CredentialKind;
 use keyward_core::{TokenKind, token};
 
-use crate::db::UserRow;
+use crate::db::{ServiceTokenRow, UserRow};
 use crate::{AuthError, Backend, Error};
 
 /// The credential a request authenticated with.
@@ -18,11 +18,30 @@ pub struct Credential {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// Who a request acts as.
+#[derive(Clone, Debug)]
+pub enum Actor {
+    /// A person (API token, login session), with their permissions at this moment.
+    User(UserRow),
+    /// A service principal, through a service token that carries its own grant.
+    Service(ServiceTokenRow),
+}
+
 /// Who is calling, and with what.
 #[derive(Clone, Debug)]
 pub struct Principal {
-    pub user: UserRow,
+    pub actor: Actor,
     pub credential: Credential,
+}
+
+impl Principal {
+    /// The person the request acts as (`None` for a service token).
+    pub fn user(&self) -> Option<&UserRow> {
+        match &self.actor {
+            Actor::User(user) => Some(user),
+            Actor::Service(_) => None,
+        }
+    }
 }
 
 /// The token of an `Authorization: Bearer <token>` header value (scheme case-insensitive).
@@ -43,47 +62,91 @@ impl Backend {
             .ok_or(AuthError::InvalidToken)?;
         let parsed = token::parse(raw).map_err(|_| AuthError::InvalidToken)?;
         match parsed.kind() {
-            TokenKind::ApiToken => {
-                let row = self
-                    .repo
-                    .api_token_by_hash(&parsed.hash())
-                    .await?
-                    .ok_or(AuthError::InvalidToken)?;
-                if row.revoked_at.is_some() {
-                    return Err(AuthError::TokenRevoked.into());
-                }
-                if row.expires_at <= now {
-                    return Err(AuthError::TokenExpired.into());
-                }
-                let user = self
-                    .repo
-                    .user_by_id(row.user_id)
-                    .await?
-                    .ok_or(AuthError::InvalidToken)?;
-                if !user.active {
-                    return Err(AuthError::AccountDisabled.into());
-                }
-                if row
-                    .last_used_at
-                    .is_none_or(|t| t < now - self.config.touch_interval)
-                {
-                    self.repo
-                        .touch_api_token(row.id, now, now - self.config.touch_interval)
-                        .await?;
-                }
-                Ok(Principal {
-                    user,
-                    credential: Credential {
-                        kind: CredentialKind::ApiToken,
-                        id: row.id,
-                        display_prefix: row.display_prefix,
-                        expires_at: Some(row.expires_at),
-                    },
-                })
-            }
-            // No service token has been issued yet, so none can be known.
-            TokenKind::ServiceToken => Err(AuthError::InvalidToken.into()),
+            TokenKind::ApiToken => self.authenticate_api_token(&parsed.hash(), now).await,
+            TokenKind::ServiceToken => self.authenticate_service_token(&parsed.hash(), now).await,
         }
+    }
+
+    /// Whether a last-used time is old enough to be written again.
+    fn stale(&self, last_used_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+        last_used_at.is_none_or(|t| t < now - self.config.touch_interval)
+    }
+
+    async fn authenticate_api_token(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Principal, Error> {
+        let row = self
+            .repo
+            .api_token_by_hash(hash)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        if row.revoked_at.is_some() {
+            return Err(AuthError::TokenRevoked.into());
+        }
+        if row.expires_at <= now {
+            return Err(AuthError::TokenExpired.into());
+        }
+        let user = self
+            .repo
+            .user_by_id(row.user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        if !user.active {
+            return Err(AuthError::AccountDisabled.into());
+        }
+        if self.stale(row.last_used_at, now) {
+            self.repo
+                .touch_api_token(row.id, now, now - self.config.touch_interval)
+                .await?;
+        }
+        Ok(Principal {
+            actor: Actor::User(user),
+            credential: Credential {
+                kind: CredentialKind::ApiToken,
+                id: row.id,
+                display_prefix: row.display_prefix,
+                expires_at: Some(row.expires_at),
+            },
+        })
+    }
+
+    async fn authenticate_service_token(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Principal, Error> {
+        let row = self
+            .repo
+            .service_token_by_hash(hash)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        if row.revoked_at.is_some() {
+            return Err(AuthError::TokenRevoked.into());
+        }
+        if row.expires_at.is_some_and(|e| e <= now) {
+            return Err(AuthError::TokenExpired.into());
+        }
+        // The user answerable for it was deactivated: suspended until an admin revokes or
+        // transfers it.
+        if !row.owner_active {
+            return Err(AuthError::TokenSuspended.into());
+        }
+        if self.stale(row.last_used_at, now) {
+            self.repo
+                .touch_service_token(row.id, now, now - self.config.touch_interval)
+                .await?;
+        }
+        Ok(Principal {
+            credential: Credential {
+                kind: CredentialKind::ServiceToken,
+                id: row.id,
+                display_prefix: row.display_prefix.clone(),
+                expires_at: row.expires_at,
+            },
+            actor: Actor::Service(row),
+        })
     }
 }
 

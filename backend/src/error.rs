@@ -13,6 +13,10 @@ pub enum AuthError {
     TokenExpired,
     #[error("the token has been revoked")]
     TokenRevoked,
+    /// The user answerable for a service token was deactivated; an admin must revoke or
+    /// transfer it.
+    #[error("the service token is suspended: the user answerable for it was deactivated")]
+    TokenSuspended,
     /// The owner was deactivated.
     #[error("the account that owns this credential is deactivated")]
     AccountDisabled,
@@ -25,6 +29,7 @@ impl AuthError {
             AuthError::InvalidToken => "invalid_token",
             AuthError::TokenExpired => "token_expired",
             AuthError::TokenRevoked => "token_revoked",
+            AuthError::TokenSuspended => "token_suspended",
             AuthError::AccountDisabled => "account_disabled",
         }
     }

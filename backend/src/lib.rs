@@ -10,6 +10,7 @@ pub mod oplogs;
 pub mod password;
 pub mod projects;
 pub mod resources;
+pub mod service_tokens;
 pub mod sessions;
 pub mod setup;
 pub mod tokens;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 
-pub use auth::{Credential, Principal};
+pub use auth::{Actor, Credential, Principal};
 pub use error::{AuthError, Error};
 pub use tokens::Minted;
 

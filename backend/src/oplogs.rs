@@ -1,12 +1,13 @@
-//! Operation logs behind the bearer API. A caller who can read a project can read and write
-//! its operation logs and their entries; any other log does not exist for them (404).
+//! Operation logs behind the bearer API. A person who can read a project can read and write
+//! its operation logs and their entries; a service token gets what its scope allows
+//! ([`Scope::oplog_access`]); any other log does not exist for the caller (404).
 
 use chrono::{DateTime, Utc};
-use keyward_core::FieldError;
 use keyward_core::api::EntryInput;
+use keyward_core::{FieldError, OplogAccess, Scope};
 
-use crate::db::{EntryFields, EntryRow, OplogRow};
-use crate::{Backend, Error, Principal};
+use crate::db::{EntryFields, EntryRow, OplogRow, UserRow};
+use crate::{Actor, Backend, Error, Principal};
 
 /// Longest text of one entry field (command output can be long).
 const FIELD_MAX: usize = 1024 * 1024;
@@ -46,22 +47,62 @@ fn apply(input: EntryInput, fields: &mut EntryFields) -> Result<(), Error> {
     Ok(())
 }
 
+/// What a caller wants to do with an operation log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OplogAction {
+    /// Read the log and its entries.
+    Read,
+    /// Create or edit entries.
+    Write,
+    /// Delete entries.
+    Delete,
+}
+
 impl Backend {
-    /// The log, if the caller can read its project.
+    /// The one authorization decision for operation-log routes: the log if the caller may do
+    /// `action` with it; 404 if they cannot see it, 403 if they see it without the right.
     pub async fn authorize_oplog(
         &self,
         principal: &Principal,
         oplog_id: i64,
+        action: OplogAction,
     ) -> Result<OplogRow, Error> {
         let oplog = self.repo.oplog(oplog_id).await?.ok_or(Error::NotFound)?;
-        self.project_permissions(&principal.user, oplog.project_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        Ok(oplog)
+        let access = match &principal.actor {
+            Actor::User(user) => self
+                .project_permissions(user, oplog.project_id)
+                .await?
+                .map(|_| OplogAccess::FULL),
+            Actor::Service(token) => token.scope.oplog_access(oplog.id, oplog.project_id),
+        }
+        .ok_or(Error::NotFound)?;
+        let allowed = match action {
+            OplogAction::Read => true,
+            OplogAction::Write => access.write,
+            OplogAction::Delete => access.delete,
+        };
+        if allowed {
+            Ok(oplog)
+        } else {
+            Err(Error::Forbidden)
+        }
     }
 
+    /// The logs the caller can read.
     pub async fn list_oplogs(&self, principal: &Principal) -> Result<Vec<OplogRow>, Error> {
-        let user = &principal.user;
+        match &principal.actor {
+            Actor::User(user) => self.readable_oplogs(user).await,
+            Actor::Service(token) => match token.scope {
+                Scope::Project { project_id, .. } => self.repo.oplogs_of_project(project_id).await,
+                Scope::Oplog { oplog_id } => {
+                    Ok(self.repo.oplog(oplog_id).await?.into_iter().collect())
+                }
+            },
+        }
+    }
+
+    /// The logs a person can read now.
+    pub async fn readable_oplogs(&self, user: &UserRow) -> Result<Vec<OplogRow>, Error> {
         let granted_to = (!user.role.sees_all_projects()).then_some(user.id);
         self.repo.oplogs(granted_to).await
     }
@@ -71,7 +112,8 @@ impl Backend {
         principal: &Principal,
         oplog_id: i64,
     ) -> Result<Vec<EntryRow>, Error> {
-        self.authorize_oplog(principal, oplog_id).await?;
+        self.authorize_oplog(principal, oplog_id, OplogAction::Read)
+            .await?;
         self.repo.entries(oplog_id).await
     }
 
@@ -82,7 +124,8 @@ impl Backend {
         input: EntryInput,
         now: DateTime<Utc>,
     ) -> Result<EntryRow, Error> {
-        self.authorize_oplog(principal, oplog_id).await?;
+        self.authorize_oplog(principal, oplog_id, OplogAction::Write)
+            .await?;
         let mut fields = EntryFields::default();
         apply(input, &mut fields)?;
         self.repo.insert_entry(oplog_id, &fields, now).await
@@ -96,7 +139,8 @@ impl Backend {
         input: EntryInput,
         now: DateTime<Utc>,
     ) -> Result<EntryRow, Error> {
-        self.authorize_oplog(principal, oplog_id).await?;
+        self.authorize_oplog(principal, oplog_id, OplogAction::Write)
+            .await?;
         let mut fields = self
             .repo
             .entry(oplog_id, entry_id)
@@ -116,7 +160,8 @@ impl Backend {
         oplog_id: i64,
         entry_id: i64,
     ) -> Result<(), Error> {
-        self.authorize_oplog(principal, oplog_id).await?;
+        self.authorize_oplog(principal, oplog_id, OplogAction::Delete)
+            .await?;
         if self.repo.delete_entry(oplog_id, entry_id).await? {
             Ok(())
         } else {

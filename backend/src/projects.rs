@@ -3,10 +3,10 @@
 //! needed flag it is refused (403).
 
 use chrono::{DateTime, Utc};
-use keyward_core::{FieldError, Permissions};
+use keyward_core::{FieldError, Permissions, Scope};
 
-use crate::db::{ProjectRow, SecretRow};
-use crate::{Backend, Error, Principal};
+use crate::db::{ProjectRow, SecretRow, UserRow};
+use crate::{Actor, Backend, Error, Principal};
 
 /// What a caller wants to do with a project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,10 +62,11 @@ impl Backend {
         project_id: i64,
         action: Action,
     ) -> Result<VisibleProject, Error> {
-        let permissions = self
-            .project_permissions(&principal.user, project_id)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let permissions = match &principal.actor {
+            Actor::User(user) => self.project_permissions(user, project_id).await?,
+            Actor::Service(token) => token.scope.project_permissions(project_id),
+        }
+        .ok_or(Error::NotFound)?;
         let project = self
             .repo
             .project(project_id)
@@ -82,7 +83,31 @@ impl Backend {
 
     /// The projects the caller can read.
     pub async fn list_projects(&self, principal: &Principal) -> Result<Vec<VisibleProject>, Error> {
-        let user = &principal.user;
+        match &principal.actor {
+            Actor::User(user) => self.visible_projects(user).await,
+            Actor::Service(token) => {
+                let Scope::Project {
+                    project_id,
+                    permissions,
+                    ..
+                } = token.scope
+                else {
+                    return Ok(Vec::new());
+                };
+                let project = self.repo.project(project_id).await?;
+                Ok(project
+                    .map(|project| VisibleProject {
+                        project,
+                        permissions,
+                    })
+                    .into_iter()
+                    .collect())
+            }
+        }
+    }
+
+    /// The projects a person can read now, with their permissions on each.
+    pub async fn visible_projects(&self, user: &UserRow) -> Result<Vec<VisibleProject>, Error> {
         let granted_to = (!user.role.sees_all_projects()).then_some(user.id);
         let mut visible = Vec::new();
         for project in self.repo.projects(granted_to).await? {

@@ -30,7 +30,7 @@ impl Backend {
             .ok_or_else(|| not_found("username", "user", username))
     }
 
-    async fn org_named(&self, name: &str) -> Result<i64, Error> {
+    pub async fn org_named(&self, name: &str) -> Result<i64, Error> {
         self.repo
             .org_id(name)
             .await?
@@ -71,8 +71,36 @@ impl Backend {
     /// Deactivation instead of deletion: history stays, sessions end and API tokens stop at
     /// once (their next call is refused).
     pub async fn deactivate_user(&self, username: &str, now: DateTime<Utc>) -> Result<(), Error> {
+        self.set_active(username, false, now).await
+    }
+
+    /// Deactivates (as above) or reactivates a user. Reactivation does not bring back ended
+    /// sessions; the user's tokens work again.
+    pub async fn set_active(
+        &self,
+        username: &str,
+        active: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
         let user = self.user_named(username).await?;
-        self.repo.deactivate_user(user.id, now).await
+        self.repo.set_active(user.id, active, now).await
+    }
+
+    /// Removes a user's or a team's grant on a project.
+    pub async fn revoke_grant(&self, project_id: i64, from: &GrantTo) -> Result<(), Error> {
+        let subject = self.grant_subject(from).await?;
+        if self.repo.delete_grant(project_id, subject).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+
+    async fn grant_subject(&self, to: &GrantTo) -> Result<GrantSubject, Error> {
+        Ok(match to {
+            GrantTo::User(username) => GrantSubject::User(self.user_named(username).await?.id),
+            GrantTo::Team(team) => GrantSubject::Team(self.team_named(team).await?),
+        })
     }
 
     pub async fn create_org(&self, name: &str, now: DateTime<Utc>) -> Result<i64, Error> {
@@ -130,10 +158,7 @@ impl Backend {
         permissions: Permissions,
     ) -> Result<(), Error> {
         let project_id = self.existing_project(project_id).await?;
-        let subject = match to {
-            GrantTo::User(username) => GrantSubject::User(self.user_named(username).await?.id),
-            GrantTo::Team(team) => GrantSubject::Team(self.team_named(team).await?),
-        };
+        let subject = self.grant_subject(to).await?;
         self.repo.put_grant(project_id, subject, permissions).await
     }
 

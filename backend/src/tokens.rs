@@ -5,7 +5,7 @@ use keyward_core::{Secret, TokenKind, token, validate};
 use rand_core::{CryptoRng, RngCore};
 
 use crate::db::{ApiTokenRow, NewApiToken, ReplacedSecret};
-use crate::{Backend, Error, Principal};
+use crate::{Actor, Backend, Error, Principal};
 
 /// Settings key of the maximum API token lifetime in days.
 pub const MAX_TOKEN_DAYS_KEY: &str = "max_api_token_days";
@@ -136,7 +136,22 @@ impl Backend {
         principal: &Principal,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        self.revoke_api_token(principal.user.id, principal.credential.id, now)
-            .await
+        let revoked = match &principal.actor {
+            Actor::User(user) => {
+                self.repo
+                    .revoke_api_token(user.id, principal.credential.id, now)
+                    .await?
+            }
+            Actor::Service(_) => {
+                self.repo
+                    .revoke_service_token(principal.credential.id, None, now)
+                    .await?
+            }
+        };
+        if revoked {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
     }
 }

@@ -6,11 +6,13 @@ use serde::{Deserialize, Serialize};
 use crate::role::Role;
 
 /// `{"error": {"code": "...", "message": "..."}}`: every non-2xx answer of the API.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `invalid_token`, `token_expired`, `token_revoked`.
@@ -22,6 +24,7 @@ pub struct ErrorDetail {
 }
 
 /// What kind of credential authenticated a request.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
@@ -34,6 +37,7 @@ pub enum CredentialKind {
 }
 
 /// A user as the API shows them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRef {
     pub id: i64,
@@ -42,6 +46,7 @@ pub struct UserRef {
     pub role: Role,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CredentialInfo {
     pub kind: CredentialKind,
@@ -52,22 +57,42 @@ pub struct CredentialInfo {
 }
 
 /// The effective grants of the caller.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grants {
-    /// Every permission on every project (managers and admins).
+    /// Every permission on every project (managers and admins, and their API tokens).
     pub all_projects: bool,
+    /// A service token's exact grant: its preset, target and flags (`None` for a person's
+    /// credentials, which follow the person's grants at each call).
+    pub scope: Option<crate::Scope>,
+    /// The permission names the caller holds under `scope` (empty for a person).
+    pub permissions: Vec<String>,
 }
 
-/// `GET /api/v1/whoami`.
+/// A service principal as the API shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServicePrincipalRef {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+}
+
+/// `GET /api/v1/whoami`. Exactly one of `user` (API token, login session) and
+/// `service_principal` (service token) is set.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Whoami {
     /// The user the request acts as.
-    pub user: UserRef,
+    pub user: Option<UserRef>,
+    /// The service principal a service token acts as.
+    pub service_principal: Option<ServicePrincipalRef>,
     pub credential: CredentialInfo,
     pub grants: Grants,
 }
 
 /// `GET /api/v1/projects` (an array of these) and `GET /api/v1/projects/{id}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Project {
     pub id: i64,
@@ -79,6 +104,7 @@ pub struct Project {
 }
 
 /// One entry of `GET /api/v1/projects/{id}/secrets`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretValue {
     pub name: String,
@@ -95,6 +121,7 @@ impl std::fmt::Debug for SecretValue {
 }
 
 /// Body of `PUT /api/v1/projects/{id}/secrets/{name}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PutSecret {
@@ -102,6 +129,7 @@ pub struct PutSecret {
 }
 
 /// `GET /api/v1/oplogs`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Oplog {
     pub id: i64,
@@ -110,6 +138,7 @@ pub struct Oplog {
 }
 
 /// An operation-log entry as the API shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OplogEntry {
     pub id: i64,
@@ -131,6 +160,7 @@ pub struct OplogEntry {
 
 /// Body of `POST .../entries` (absent fields are empty) and `PATCH .../entries/{entry}`
 /// (absent fields are left as they are).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntryInput {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a grant allows on one project. `can_read` is implied by every grant: holding a grant
 /// at all means the project can be read.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Permissions {
     pub can_change_configs: bool,

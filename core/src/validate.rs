@@ -29,7 +29,11 @@ impl FieldError {
 pub const DEFAULT_API_TOKEN_DAYS: u32 = 30;
 /// The default maximum lifetime of an API token (an admin may change it).
 pub const DEFAULT_MAX_TOKEN_DAYS: u32 = 366;
+/// The default lifetime of a new service token; `0` means it never expires.
+pub const DEFAULT_SERVICE_TOKEN_DAYS: u32 = 365;
 pub const NAME_MAX: usize = 100;
+/// Longest description of a service principal.
+pub const DESCRIPTION_MAX: usize = 500;
 pub const PASSWORD_MIN: usize = 12;
 
 /// 3-32 of `a-z0-9._-`.
@@ -103,6 +107,55 @@ pub fn api_token_expiry(
     Ok(at)
 }
 
+/// A service token's `expires_in_days` as typed: a whole number of days, `0` for never.
+pub fn expires_in_days(s: &str) -> Result<u32, FieldError> {
+    s.trim().parse().map_err(|_| {
+        FieldError::new(
+            "expires_in_days",
+            "Enter a whole number of days (0 means the token never expires).",
+        )
+    })
+}
+
+/// When a service token minted at `now` for `days` stops working (`None`: never). At most
+/// `max_days`; never-expiring tokens only while the policy allows them.
+pub fn service_token_expiry(
+    days: u32,
+    now: DateTime<Utc>,
+    max_days: u32,
+    allow_never: bool,
+) -> Result<Option<DateTime<Utc>>, FieldError> {
+    if days == 0 {
+        return if allow_never {
+            Ok(None)
+        } else {
+            Err(FieldError::new(
+                "expires_in_days",
+                "Never-expiring service tokens are not allowed on this installation.",
+            ))
+        };
+    }
+    if days > max_days {
+        return Err(FieldError::new(
+            "expires_in_days",
+            format!("A service token may live at most {max_days} days."),
+        ));
+    }
+    Ok(Some(now + chrono::TimeDelta::days(i64::from(days))))
+}
+
+/// A service principal's description: at most 500 characters, trimmed.
+pub fn description(s: &str) -> Result<&str, FieldError> {
+    let s = s.trim();
+    if s.chars().count() > DESCRIPTION_MAX {
+        return Err(FieldError::new(
+            "principal_description",
+            format!("Description must be at most {DESCRIPTION_MAX} characters."),
+        ));
+    }
+    Ok(s)
+}
+
 /// Password policy: at least 12 characters and not the username.
 pub fn password<'a>(password: &'a str, username: &str) -> Result<&'a str, FieldError> {
     if password.chars().count() < PASSWORD_MIN {
@@ -155,6 +208,32 @@ mod tests {
         ] {
             assert_eq!(username(bad).unwrap_err().field, "username", "{bad}");
         }
+    }
+
+    #[test]
+    fn service_token_lifetimes() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+        assert_eq!(expires_in_days(" 365 ").unwrap(), 365);
+        for bad in ["", "-1", "1.5", "ten", "99999999999"] {
+            assert_eq!(
+                expires_in_days(bad).unwrap_err().field,
+                "expires_in_days",
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            service_token_expiry(1, now, 366, true).unwrap(),
+            Some(now + chrono::TimeDelta::days(1))
+        );
+        assert!(service_token_expiry(366, now, 366, true).unwrap().is_some());
+        assert!(service_token_expiry(367, now, 366, true).is_err());
+        assert_eq!(service_token_expiry(0, now, 366, true).unwrap(), None);
+        assert_eq!(
+            service_token_expiry(0, now, 366, false).unwrap_err().field,
+            "expires_in_days"
+        );
+        assert!(description(&"d".repeat(500)).is_ok());
+        assert!(description(&"d".repeat(501)).is_err());
     }
 
     #[test]

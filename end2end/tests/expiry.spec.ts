@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { signIn, signOut, mintToken, tokenRow } from './helpers';
+import { signIn, signOut, mintToken, tokenRow, apiTokens } from './helpers';
 
 // Tokens seeded with `keyward admin mint-token`: expired, expiring in 3 days, in 60 days.
 test.beforeAll(() => {
@@ -29,22 +29,22 @@ test('expiry colours and texts, and Hide expired remembered across reloads and s
   expect(colours.soon).toBe('rgb(255, 244, 214)');
   expect(colours.later).toBe('rgba(0, 0, 0, 0)');
 
-  const hide = page.getByRole('checkbox', { name: 'Hide expired' });
+  const hide = apiTokens(page).getByRole('checkbox', { name: 'Hide expired' });
   await expect(hide).not.toBeChecked();
   await hide.check();
   await expect(expired).toHaveCount(0);
   await expect(soon).toBeVisible();
 
   await page.reload();
-  await expect(page.getByRole('checkbox', { name: 'Hide expired' })).toBeChecked();
+  await expect(apiTokens(page).getByRole('checkbox', { name: 'Hide expired' })).toBeChecked();
   await expect(tokenRow(page, 'old-expired')).toHaveCount(0);
   await expect(tokenRow(page, 'later')).toBeVisible();
 
   await signOut(page);
   await signIn(page, 'carol');
-  await expect(page.getByRole('checkbox', { name: 'Hide expired' })).toBeChecked();
+  await expect(apiTokens(page).getByRole('checkbox', { name: 'Hide expired' })).toBeChecked();
   await expect(tokenRow(page, 'old-expired')).toHaveCount(0);
 
-  await page.getByRole('checkbox', { name: 'Hide expired' }).uncheck();
+  await apiTokens(page).getByRole('checkbox', { name: 'Hide expired' }).uncheck();
   await expect(tokenRow(page, 'old-expired')).toBeVisible();
 });

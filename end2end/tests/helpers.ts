@@ -16,12 +16,27 @@ export async function signOut(page: Page) {
   await expect(page).toHaveURL(/\/login$/);
 }
 
-/** `keyward admin mint-token ...`: prints the value alone on stdout. */
-export function mintToken(username: string, name: string, expiry: string[]): string {
-  return execFileSync(KEYWARD, ['admin', 'mint-token', '--username', username, '--name', name, ...expiry], {
+/** `keyward admin ...` on the test database: prints its result alone on stdout. */
+export function admin(...args: string[]): string {
+  return execFileSync(KEYWARD, ['admin', ...args], {
     env: { ...process.env, KEYWARD_DATABASE_URL: DATABASE_URL },
     stdio: ['ignore', 'pipe', 'ignore'],
   }).toString().trim();
+}
+
+/** `keyward admin mint-token ...`: the new token's value. */
+export function mintToken(username: string, name: string, expiry: string[]): string {
+  return admin('mint-token', '--username', username, '--name', name, ...expiry);
+}
+
+/** The API Tokens card. */
+export function apiTokens(page: Page) {
+  return page.getByRole('region', { name: 'API Tokens' });
+}
+
+/** The Service Tokens card. */
+export function serviceTokens(page: Page) {
+  return page.getByRole('region', { name: 'Service Tokens' });
 }
 
 export async function whoami(request: APIRequestContext, token: string) {

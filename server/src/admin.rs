@@ -7,9 +7,10 @@ use std::io::BufRead;
 use chrono::{DateTime, TimeDelta, Utc};
 use clap::{Args, Subcommand};
 use keyward_backend::resources::GrantTo;
+use keyward_backend::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
 use keyward_backend::users::UserInput;
 use keyward_backend::{Backend, Config};
-use keyward_core::{Permissions, Role};
+use keyward_core::{Permissions, Role, Scope, validate};
 
 use crate::config::DEFAULT_DATABASE_URL;
 
@@ -110,12 +111,8 @@ enum AdminCommand {
         username: Option<String>,
         #[arg(long)]
         team: Option<String>,
-        #[arg(long)]
-        can_change_configs: bool,
-        #[arg(long)]
-        can_change_secrets: bool,
-        #[arg(long)]
-        can_delete_project: bool,
+        #[command(flatten)]
+        flags: PermissionFlags,
     },
     /// Create an operation log in a project; prints its id.
     CreateOplog {
@@ -124,6 +121,69 @@ enum AdminCommand {
         #[arg(long)]
         name: String,
     },
+    /// Mint a service token and print only its value. The creator must hold what the token
+    /// gets (the same no-escalation rule as the page); the principal is created if new.
+    MintServiceToken {
+        /// The user answerable for the token.
+        #[arg(long)]
+        created_by: String,
+        /// The service principal's name (an existing one, or a new one to create).
+        #[arg(long)]
+        principal: String,
+        #[arg(long)]
+        name: String,
+        /// Project preset: the project the token may use.
+        #[arg(long, required_unless_present = "oplog", conflicts_with = "oplog")]
+        project: Option<i64>,
+        /// Project preset: the organization context (the project must belong to it).
+        #[arg(long, requires = "project")]
+        org: Option<String>,
+        #[command(flatten)]
+        flags: PermissionFlags,
+        /// Operation log read/write preset: the log the token may read and write.
+        #[arg(long)]
+        oplog: Option<i64>,
+        /// 0: never expires.
+        #[arg(long, default_value_t = validate::DEFAULT_SERVICE_TOKEN_DAYS)]
+        expires_in_days: u32,
+        /// An exact RFC 3339 expiry instead; a past one yields an already expired token
+        /// (with a warning), as for mint-token.
+        #[arg(long, conflicts_with = "expires_in_days", value_parser = parse_time)]
+        expires_at: Option<DateTime<Utc>>,
+    },
+    /// Revoke any service token (for example a suspended one).
+    RevokeServiceToken {
+        #[arg(long)]
+        id: i64,
+    },
+    /// Make another active user answerable for a service token; they must hold its grant.
+    TransferServiceToken {
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        username: String,
+    },
+}
+
+/// The project flags of a grant or a project-scoped service token (read is implied).
+#[derive(Args, Clone, Copy)]
+struct PermissionFlags {
+    #[arg(long)]
+    can_change_configs: bool,
+    #[arg(long)]
+    can_change_secrets: bool,
+    #[arg(long)]
+    can_delete_project: bool,
+}
+
+impl From<PermissionFlags> for Permissions {
+    fn from(f: PermissionFlags) -> Self {
+        Permissions {
+            can_change_configs: f.can_change_configs,
+            can_change_secrets: f.can_change_secrets,
+            can_delete_project: f.can_delete_project,
+        }
+    }
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -182,9 +242,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 (None, Some(at)) => at,
                 (None, None) => unreachable!("clap requires one of the two"),
             };
-            if expires_at <= now {
-                eprintln!("warning: --expires-at is in the past; the token is already expired");
-            }
+            warn_if_past(expires_at, now);
             let minted = backend
                 .mint_api_token_at(user.id, &name, expires_at, now, &mut rand_core::OsRng)
                 .await
@@ -230,22 +288,15 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             project,
             username,
             team,
-            can_change_configs,
-            can_change_secrets,
-            can_delete_project,
+            flags,
         } => {
             let to = match (username, team) {
                 (Some(u), _) => GrantTo::User(u),
                 (None, Some(t)) => GrantTo::Team(t),
                 (None, None) => unreachable!("clap requires one of the two"),
             };
-            let permissions = Permissions {
-                can_change_configs,
-                can_change_secrets,
-                can_delete_project,
-            };
             backend
-                .grant(project, &to, permissions)
+                .grant(project, &to, flags.into())
                 .await
                 .map_err(describe)?;
         }
@@ -253,16 +304,109 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             let id = backend.create_oplog(project, &name, now).await;
             println!("{}", id.map_err(describe)?);
         }
+        AdminCommand::MintServiceToken {
+            created_by,
+            principal,
+            name,
+            project,
+            org,
+            flags,
+            oplog,
+            expires_in_days,
+            expires_at,
+        } => {
+            let scope = match (project, oplog) {
+                (Some(project_id), _) => Scope::Project {
+                    project_id,
+                    org_id: match org {
+                        Some(org) => Some(backend.org_named(&org).await.map_err(describe)?),
+                        None => None,
+                    },
+                    permissions: flags.into(),
+                },
+                (None, Some(oplog_id)) if Permissions::from(flags) == Permissions::READ => {
+                    Scope::Oplog { oplog_id }
+                }
+                (None, Some(_)) => {
+                    return Err("--can-change-*: the flags apply to --project tokens only".into());
+                }
+                (None, None) => unreachable!("clap requires one of the two"),
+            };
+            let renamed = [("username", "created-by"), ("principal-name", "principal")];
+            let creator = backend
+                .user_named(&created_by)
+                .await
+                .map_err(|e| describe_as(e, &renamed))?;
+            let principal = match backend
+                .service_principal_named(&principal)
+                .await
+                .map_err(describe)?
+            {
+                Some(id) => PrincipalChoice::Existing(id),
+                None => PrincipalChoice::New {
+                    name: principal,
+                    description: String::new(),
+                },
+            };
+            let lifetime = match expires_at {
+                Some(at) => {
+                    warn_if_past(at, now);
+                    Lifetime::Until(at)
+                }
+                None => Lifetime::Days(expires_in_days),
+            };
+            let request = ServiceTokenRequest {
+                principal,
+                name,
+                scope,
+                lifetime,
+            };
+            let minted = backend
+                .mint_service_token(&creator, &request, now, &mut rand_core::OsRng)
+                .await
+                .map_err(|e| describe_as(e, &renamed))?;
+            println!("{}", minted.secret.expose());
+        }
+        AdminCommand::RevokeServiceToken { id } => {
+            backend
+                .admin_revoke_service_token(id, now)
+                .await
+                .map_err(describe)?;
+        }
+        AdminCommand::TransferServiceToken { id, username } => {
+            backend
+                .transfer_service_token(id, &username)
+                .await
+                .map_err(describe)?;
+        }
     }
     Ok(())
 }
 
-/// Errors as one line that names the field.
+fn warn_if_past(at: DateTime<Utc>, now: DateTime<Utc>) {
+    if at <= now {
+        eprintln!("warning: --expires-at is in the past; the token is already expired");
+    }
+}
+
+/// Errors as one line that names the flag.
 fn describe(e: keyward_backend::Error) -> String {
+    describe_as(e, &[])
+}
+
+/// Like [`describe`], where some fields have a flag of another name (`(field, flag)`).
+fn describe_as(e: keyward_backend::Error, renamed: &[(&str, &str)]) -> String {
     match e {
         keyward_backend::Error::Invalid(f) | keyward_backend::Error::Conflict(f) => {
-            format!("--{}: {}", f.field.replace('_', "-"), f.message)
+            let field = f.field.replace('_', "-");
+            let flag = renamed
+                .iter()
+                .find(|(from, _)| *from == field)
+                .map_or(field.as_str(), |(_, to)| to);
+            format!("--{flag}: {}", f.message)
         }
+        // Only the commands that take a service token `--id` look rows up by id.
+        keyward_backend::Error::NotFound => "--id: no unrevoked service token has that id".into(),
         other => other.to_string(),
     }
 }

@@ -2,12 +2,16 @@
 
 mod confirm;
 pub mod field;
+mod flags;
 mod hydrated;
 mod persisted;
 mod shown_once;
+pub mod tokens;
 
 pub use confirm::Modal;
 pub use field::{FieldMessage, FormFooter};
+pub use flags::FlagBoxes;
 pub use hydrated::use_hydrated;
 pub use persisted::PersistedCheckbox;
 pub use shown_once::ShownOnce;
+pub use tokens::{ExpiryCell, RevokeDialog, TokenRef};

@@ -1,11 +1,12 @@
 //! The API Tokens card: mint, list (with expiry colours), re-date, revoke, hide expired.
 
-use keyward_core::expiry::{ExpiryStatus, expiry_text};
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
+use crate::components::tokens::{expiry_class, is_expired};
 use crate::components::{
-    FieldMessage, FormFooter, Modal, PersistedCheckbox, ShownOnce, use_hydrated,
+    ExpiryCell, FieldMessage, FormFooter, Modal, PersistedCheckbox, RevokeDialog, ShownOnce,
+    TokenRef, use_hydrated,
 };
 use crate::error::AppError;
 use crate::rpc::{CreateApiToken, EditApiTokenExpiry, RevokeApiToken, list_api_tokens};
@@ -23,7 +24,7 @@ struct Card {
     /// The value to show once, with its heading.
     shown: RwSignal<Option<(String, MintedToken)>>,
     editing: RwSignal<Option<ApiTokenView>>,
-    revoking: RwSignal<Option<ApiTokenView>>,
+    revoking: RwSignal<Option<TokenRef>>,
     hide_expired: RwSignal<bool>,
 }
 
@@ -115,7 +116,7 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
     let expired_count = list
         .tokens
         .iter()
-        .filter(|t| ExpiryStatus::of(Some(t.expires_at), now) == ExpiryStatus::Expired)
+        .filter(|t| is_expired(Some(t.expires_at), now))
         .count();
     let any_expired = expired_count > 0;
     let form_list = list.clone();
@@ -129,9 +130,7 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
         tokens
             .get_value()
             .into_iter()
-            .filter(move |t| {
-                !hide || ExpiryStatus::of(Some(t.expires_at), now) != ExpiryStatus::Expired
-            })
+            .filter(move |t| !hide || !is_expired(Some(t.expires_at), now))
             .collect::<Vec<_>>()
     };
     view! {
@@ -186,27 +185,34 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
             <p class="muted">{format!("{expired_count} expired token(s) hidden.")}</p>
         </Show>
         <EditDialog card list=list.clone()/>
-        <RevokeDialog card/>
+        <RevokeDialog
+            revoking=card.revoking
+            pending=card.revoke.pending()
+            error=Signal::derive(move || {
+                card.revoke.value().get().and_then(Result::err).map(|e| e.to_string())
+            })
+            on_confirm=move |id| {
+                card.revoke.dispatch(RevokeApiToken { id });
+            }
+        />
     }
 }
 
 #[component]
 fn TokenRow(card: Card, token: ApiTokenView, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let hydrated = use_hydrated();
-    let status = ExpiryStatus::of(Some(token.expires_at), now);
-    let text = expiry_text(Some(token.expires_at), now);
-    let (for_edit, for_revoke) = (token.clone(), token.clone());
+    let for_edit = token.clone();
+    let for_revoke = TokenRef {
+        id: token.id,
+        name: token.name.clone(),
+        display_prefix: token.display_prefix.clone(),
+    };
     view! {
-        <tr class=format!("expiry-{}", status.css_class())>
+        <tr class=expiry_class(Some(token.expires_at), now)>
             <td>{token.name.clone()}</td>
             <td><code>{token.display_prefix.clone()}"…"</code></td>
             <td>{format_date(token.created_at)}</td>
-            <td>
-                <time datetime=token.expires_at.to_rfc3339() title=format_time(token.expires_at)>
-                    {format_date(token.expires_at)}
-                </time>
-                {text.map(|t| view! { " " <span class="badge">{t}</span> })}
-            </td>
+            <ExpiryCell expires_at=Some(token.expires_at) now/>
             <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>
             <td class="actions">
                 <button
@@ -289,50 +295,6 @@ fn EditDialog(card: Card, list: ApiTokenList) -> impl IntoView {
                             on_cancel=move |_| card.editing.set(None)
                         />
                     </ActionForm>
-                }
-            })}
-        </Modal>
-    }
-}
-
-#[component]
-fn RevokeDialog(card: Card) -> impl IntoView {
-    let error = move || {
-        card.revoke
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
-    view! {
-        <Modal
-            open=Signal::derive(move || card.revoking.get().is_some())
-            title="Revoke token?"
-            on_close=move |_| card.revoking.set(None)
-        >
-            {move || card.revoking.get().map(|t| {
-                let id = t.id;
-                view! {
-                    <p>
-                        "“" {t.name.clone()} "” (" <code>{t.display_prefix.clone()}"…"</code>
-                        ") will stop working immediately. Anything that uses it will get 401 Unauthorized."
-                    </p>
-                    <p class="form-error" role="alert" hidden=move || error().is_none()>{error}</p>
-                    <div class="buttons">
-                        <button
-                            type="button"
-                            class="danger"
-                            disabled=move || card.revoke.pending().get()
-                            on:click=move |_| {
-                                card.revoke.dispatch(RevokeApiToken { id });
-                            }
-                        >
-                            "Revoke"
-                        </button>
-                        <button type="button" class="secondary" on:click=move |_| card.revoking.set(None)>
-                            "Cancel"
-                        </button>
-                    </div>
                 }
             })}
         </Modal>

@@ -1,4 +1,6 @@
+pub mod admin;
 pub mod api_tokens;
 pub mod login;
 pub mod profile;
+pub mod service_tokens;
 pub mod setup;

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::pages::api_tokens::ApiTokensCard;
+use crate::pages::service_tokens::ServiceTokensCard;
 use crate::rpc::{Logout, get_me};
 use crate::types::Me;
 
@@ -14,6 +15,8 @@ pub fn Header(me: Me) -> impl IntoView {
         <header class="topbar">
             <a class="brand" href="/profile">"keyward"</a>
             <span class="whoami">{me.display_name.clone()}" (" {me.username.clone()} ")"</span>
+            {(me.role == keyward_core::Role::Admin)
+                .then(|| view! { <a href="/admin/users">"Administration"</a> })}
             <ActionForm action=logout>
                 <button type="submit" class="secondary">"Sign out"</button>
             </ActionForm>
@@ -67,6 +70,7 @@ fn Profile(me: Me) -> impl IntoView {
                 </section>
                 <ProfileOverview me=me.clone()/>
                 <ApiTokensCard/>
+                <ServiceTokensCard/>
             </main>
         </div>
     }

@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use rows::{
-    ApiTokenRow, EntryFields, EntryRow, OplogRow, ProjectRow, SecretRow, SessionRow, UserRow,
+    ApiTokenRow, EntryFields, EntryRow, OplogRow, ProjectRow, SecretRow, ServicePrincipalRow,
+    ServiceTokenRow, SessionRow, UserRow,
 };
 pub use sqlite::SqliteRepository;
 
@@ -59,6 +60,17 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewServiceToken {
+    pub principal_id: i64,
+    pub name: String,
+    pub token_hash: String,
+    pub display_prefix: String,
+    pub scope: keyward_core::Scope,
+    pub created_by: i64,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A new secret and expiry for an existing API token (Edit expiration).
@@ -124,6 +136,43 @@ pub trait Repository: Send + Sync + 'static {
         stale_before: DateTime<Utc>,
     ) -> Result<()>;
 
+    // service principals and service tokens
+    /// Fails with a `principal_name` conflict if the name is taken.
+    async fn create_service_principal(
+        &self,
+        name: &str,
+        description: &str,
+        created_by: i64,
+        now: DateTime<Utc>,
+    ) -> Result<i64>;
+    /// Every principal, by name.
+    async fn service_principals(&self) -> Result<Vec<ServicePrincipalRow>>;
+    async fn service_principal(&self, id: i64) -> Result<Option<ServicePrincipalRow>>;
+    async fn service_principal_named(&self, name: &str) -> Result<Option<ServicePrincipalRow>>;
+    async fn insert_service_token(&self, t: &NewServiceToken, now: DateTime<Utc>) -> Result<i64>;
+    /// Unrevoked tokens the user is answerable for, newest first.
+    async fn service_tokens_of(&self, user_id: i64) -> Result<Vec<ServiceTokenRow>>;
+    /// Unrevoked tokens whose answerable user is deactivated (suspended), oldest first.
+    async fn suspended_service_tokens(&self) -> Result<Vec<ServiceTokenRow>>;
+    async fn service_token(&self, token_id: i64) -> Result<Option<ServiceTokenRow>>;
+    async fn service_token_by_hash(&self, token_hash: &str) -> Result<Option<ServiceTokenRow>>;
+    /// Revokes an unrevoked token, only if `created_by` is answerable for it (`None`: any
+    /// token, for admins). `false` if there is no such token.
+    async fn revoke_service_token(
+        &self,
+        token_id: i64,
+        created_by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Makes `to_user` answerable for an unrevoked token; `false` if there is none.
+    async fn transfer_service_token(&self, token_id: i64, to_user: i64) -> Result<bool>;
+    async fn touch_service_token(
+        &self,
+        token_id: i64,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<()>;
+
     // sessions
     async fn insert_session(&self, session: &NewSession, now: DateTime<Utc>) -> Result<i64>;
     async fn session_by_hash(&self, secret_hash: &str) -> Result<Option<SessionRow>>;
@@ -137,13 +186,22 @@ pub trait Repository: Send + Sync + 'static {
 
     // settings
     async fn setting(&self, key: &str) -> Result<Option<String>>;
+    async fn put_setting(&self, key: &str, value: &str) -> Result<()>;
 
     // user administration
     async fn set_role(&self, user_id: i64, role: keyward_core::Role) -> Result<()>;
-    /// Marks the user inactive and ends all their sessions, in one transaction.
-    async fn deactivate_user(&self, user_id: i64, now: DateTime<Utc>) -> Result<()>;
+
+    /// Every user, by username.
+    async fn users(&self) -> Result<Vec<UserRow>>;
+    /// Activates or deactivates; deactivating also ends all the user's sessions, in one
+    /// transaction.
+    async fn set_active(&self, user_id: i64, active: bool, now: DateTime<Utc>) -> Result<()>;
 
     // organizations and teams
+    /// `(id, name)` of every organization, by name.
+    async fn organizations(&self) -> Result<Vec<(i64, String)>>;
+    /// Every team with its organization and members, by name.
+    async fn teams(&self) -> Result<Vec<TeamRow>>;
     async fn create_org(&self, name: &str, now: DateTime<Utc>) -> Result<i64>;
     async fn org_id(&self, name: &str) -> Result<Option<i64>>;
     async fn create_team(&self, name: &str, org_id: Option<i64>, now: DateTime<Utc>)
@@ -171,6 +229,10 @@ pub trait Repository: Send + Sync + 'static {
         subject: GrantSubject,
         permissions: keyward_core::Permissions,
     ) -> Result<()>;
+    /// `false` if `subject` held no grant on the project.
+    async fn delete_grant(&self, project_id: i64, subject: GrantSubject) -> Result<bool>;
+    /// Every grant on the project: to whom (by name) and what.
+    async fn grants_on(&self, project_id: i64) -> Result<Vec<GrantRow>>;
     /// The user's direct grant and their teams' grants on one project.
     async fn grants_of_user(
         &self,
@@ -201,6 +263,7 @@ pub trait Repository: Send + Sync + 'static {
     // operation logs
     /// Every operation log (`None`), or those of projects the user holds a grant on.
     async fn oplogs(&self, granted_to: Option<i64>) -> Result<Vec<OplogRow>>;
+    async fn oplogs_of_project(&self, project_id: i64) -> Result<Vec<OplogRow>>;
     async fn oplog(&self, oplog_id: i64) -> Result<Option<OplogRow>>;
     async fn entries(&self, oplog_id: i64) -> Result<Vec<EntryRow>>;
     async fn entry(&self, oplog_id: i64, entry_id: i64) -> Result<Option<EntryRow>>;
@@ -218,6 +281,25 @@ pub trait Repository: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<Option<EntryRow>>;
     async fn delete_entry(&self, oplog_id: i64, entry_id: i64) -> Result<bool>;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamRow {
+    pub id: i64,
+    pub name: String,
+    pub org: Option<String>,
+    /// Usernames, sorted.
+    pub members: Vec<String>,
+}
+
+/// A grant as the admin pages list it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantRow {
+    /// `true` for a team, `false` for a user.
+    pub to_team: bool,
+    /// The team's name or the user's username.
+    pub name: String,
+    pub permissions: keyward_core::Permissions,
 }
 
 /// Who a project grant is for.

@@ -3,7 +3,7 @@
 //! are (they hold hashes): the app and the API map them to wire types.
 
 use chrono::{DateTime, Utc};
-use keyward_core::Role;
+use keyward_core::{Permissions, Role, Scope};
 
 use crate::error::Error;
 
@@ -140,6 +140,7 @@ impl From<RawSession> for SessionRow {
 pub struct ProjectRow {
     pub id: i64,
     pub name: String,
+    pub org_id: Option<i64>,
     pub org: Option<String>,
     /// The JSON config document, as stored.
     pub config: String,
@@ -150,6 +151,7 @@ pub struct ProjectRow {
 pub(crate) struct RawProject {
     id: i64,
     name: String,
+    org_id: Option<i64>,
     org: Option<String>,
     config: String,
     created_at: i64,
@@ -160,6 +162,7 @@ impl From<RawProject> for ProjectRow {
         ProjectRow {
             id: r.id,
             name: r.name,
+            org_id: r.org_id,
             org: r.org,
             config: r.config,
             created_at: from_unix(r.created_at),
@@ -272,5 +275,125 @@ impl From<RawEntry> for EntryRow {
             created_at: from_unix(r.created_at),
             updated_at: from_unix(r.updated_at),
         }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServicePrincipalRow {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub created_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RawServicePrincipal {
+    id: i64,
+    name: String,
+    description: String,
+    created_by: i64,
+    created_at: i64,
+}
+
+impl From<RawServicePrincipal> for ServicePrincipalRow {
+    fn from(r: RawServicePrincipal) -> Self {
+        ServicePrincipalRow {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            created_by: r.created_by,
+            created_at: from_unix(r.created_at),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceTokenRow {
+    pub id: i64,
+    pub principal: ServicePrincipalRow,
+    pub name: String,
+    pub display_prefix: String,
+    pub scope: Scope,
+    /// The user answerable for the token (its creator, or whoever it was transferred to).
+    pub created_by: i64,
+    pub created_by_username: String,
+    /// Whether `created_by` is active; a token of a deactivated user is suspended.
+    pub owner_active: bool,
+    pub created_at: DateTime<Utc>,
+    /// `None`: never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RawServiceToken {
+    id: i64,
+    principal_id: i64,
+    principal_name: String,
+    principal_description: String,
+    principal_created_by: i64,
+    principal_created_at: i64,
+    name: String,
+    display_prefix: String,
+    preset: String,
+    project_id: Option<i64>,
+    org_id: Option<i64>,
+    oplog_id: Option<i64>,
+    can_change_configs: bool,
+    can_change_secrets: bool,
+    can_delete_project: bool,
+    created_by: i64,
+    created_by_username: String,
+    owner_active: bool,
+    created_at: i64,
+    expires_at: Option<i64>,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<RawServiceToken> for ServiceTokenRow {
+    type Error = Error;
+
+    fn try_from(r: RawServiceToken) -> Result<Self, Error> {
+        let scope = match (r.preset.as_str(), r.project_id, r.oplog_id) {
+            ("project", Some(project_id), _) => Scope::Project {
+                project_id,
+                org_id: r.org_id,
+                permissions: Permissions {
+                    can_change_configs: r.can_change_configs,
+                    can_change_secrets: r.can_change_secrets,
+                    can_delete_project: r.can_delete_project,
+                },
+            },
+            ("oplog", _, Some(oplog_id)) => Scope::Oplog { oplog_id },
+            _ => {
+                return Err(Error::Internal(format!(
+                    "service token {} has an unknown scope {}",
+                    r.id, r.preset
+                )));
+            }
+        };
+        Ok(ServiceTokenRow {
+            id: r.id,
+            principal: ServicePrincipalRow {
+                id: r.principal_id,
+                name: r.principal_name,
+                description: r.principal_description,
+                created_by: r.principal_created_by,
+                created_at: from_unix(r.principal_created_at),
+            },
+            name: r.name,
+            display_prefix: r.display_prefix,
+            scope,
+            created_by: r.created_by,
+            created_by_username: r.created_by_username,
+            owner_active: r.owner_active,
+            created_at: from_unix(r.created_at),
+            expires_at: r.expires_at.map(from_unix),
+            last_used_at: r.last_used_at.map(from_unix),
+            revoked_at: r.revoked_at.map(from_unix),
+        })
     }
 }

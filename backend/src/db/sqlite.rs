@@ -10,7 +10,10 @@ use chrono::{DateTime, Utc};
 use keyward_core::FieldError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-use super::rows::{RawApiToken, RawEntry, RawProject, RawSecret, RawSession, RawUser};
+use super::rows::{
+    RawApiToken, RawEntry, RawProject, RawSecret, RawServicePrincipal, RawServiceToken, RawSession,
+    RawUser,
+};
 use super::*;
 
 /// Columns of [`RawUser`]: the user and their primary email.
@@ -19,7 +22,7 @@ const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, e.email, u.r
     FROM users u LEFT JOIN user_emails e ON e.user_id = u.id AND e.is_primary = 1";
 
 /// Columns of [`RawProject`].
-const PROJECT_SELECT: &str = "SELECT p.id, p.name, o.name AS org, p.config, p.created_at
+const PROJECT_SELECT: &str = "SELECT p.id, p.name, p.org_id, o.name AS org, p.config, p.created_at
     FROM projects p LEFT JOIN organizations o ON o.id = p.org_id";
 
 const ENTRY_COLUMNS: &str = "id, oplog_id, start_date, end_date, source_host, dest_host, tool,
@@ -27,6 +30,23 @@ const ENTRY_COLUMNS: &str = "id, oplog_id, start_date, end_date, source_host, de
 
 const API_TOKEN_COLUMNS: &str = "id, user_id, name, display_prefix, created_at, expires_at,
     last_used_at, revoked_at";
+
+const PRINCIPAL_COLUMNS: &str = "id, name, description, created_by, created_at";
+
+/// Columns of [`RawServiceToken`]: the token, its principal and its answerable user.
+const SERVICE_TOKEN_SELECT: &str = "SELECT t.id, t.principal_id, p.name AS principal_name,
+        p.description AS principal_description, p.created_by AS principal_created_by,
+        p.created_at AS principal_created_at, t.name, t.display_prefix, t.preset, t.project_id,
+        t.org_id, t.oplog_id, t.can_change_configs, t.can_change_secrets, t.can_delete_project,
+        t.created_by, u.username AS created_by_username, u.active AS owner_active, t.created_at,
+        t.expires_at, t.last_used_at, t.revoked_at
+    FROM service_tokens t
+    JOIN service_principals p ON p.id = t.principal_id
+    JOIN users u ON u.id = t.created_by";
+
+fn service_tokens(rows: Vec<RawServiceToken>) -> Result<Vec<ServiceTokenRow>> {
+    rows.into_iter().map(TryInto::try_into).collect()
+}
 
 #[derive(Clone)]
 pub struct SqliteRepository {
@@ -65,6 +85,26 @@ impl SqliteRepository {
         Ok(SqliteRepository { pool })
     }
 
+    /// Records a token's use, unless it was recorded at or after `stale_before`.
+    async fn touch(
+        &self,
+        table: &str,
+        token_id: i64,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(&format!(
+            "UPDATE {table} SET last_used_at = ?
+             WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)"
+        ))
+        .bind(now.timestamp())
+        .bind(token_id)
+        .bind(stale_before.timestamp())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// A database file path, for messages.
     pub fn describe(url: &str) -> String {
         SqliteConnectOptions::from_str(url)
@@ -81,6 +121,12 @@ fn conflict(e: sqlx::Error) -> Error {
         let msg = db.message();
         if msg.contains("users.username") {
             return Error::Conflict(FieldError::new("username", "That username is taken."));
+        }
+        if msg.contains("service_principals.name") {
+            return Error::Conflict(FieldError::new(
+                "principal_name",
+                "A service principal with that name exists: pick it from the list.",
+            ));
         }
         if msg.contains("user_emails.email") {
             return Error::Conflict(FieldError::new(
@@ -274,16 +320,176 @@ impl Repository for SqliteRepository {
         now: DateTime<Utc>,
         stale_before: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE api_tokens SET last_used_at = ?
-             WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+        self.touch("api_tokens", token_id, now, stale_before).await
+    }
+
+    async fn create_service_principal(
+        &self,
+        name: &str,
+        description: &str,
+        created_by: i64,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO service_principals (name, description, created_by, created_at)
+             VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(description)
+        .bind(created_by)
+        .bind(now.timestamp())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(conflict)
+    }
+
+    async fn service_principals(&self) -> Result<Vec<ServicePrincipalRow>> {
+        let rows = sqlx::query_as::<_, RawServicePrincipal>(&format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM service_principals ORDER BY name"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn service_principal(&self, id: i64) -> Result<Option<ServicePrincipalRow>> {
+        let row = sqlx::query_as::<_, RawServicePrincipal>(&format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM service_principals WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn service_principal_named(&self, name: &str) -> Result<Option<ServicePrincipalRow>> {
+        let row = sqlx::query_as::<_, RawServicePrincipal>(&format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM service_principals WHERE name = ?"
+        ))
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn insert_service_token(&self, t: &NewServiceToken, now: DateTime<Utc>) -> Result<i64> {
+        let (preset, project_id, org_id, oplog_id, p) = match t.scope {
+            keyward_core::Scope::Project {
+                project_id,
+                org_id,
+                permissions,
+            } => ("project", Some(project_id), org_id, None, permissions),
+            keyward_core::Scope::Oplog { oplog_id } => (
+                "oplog",
+                None,
+                None,
+                Some(oplog_id),
+                keyward_core::Permissions::READ,
+            ),
+        };
+        Ok(sqlx::query_scalar(
+            "INSERT INTO service_tokens (principal_id, name, token_hash, display_prefix, preset,
+                 project_id, org_id, oplog_id, can_change_configs, can_change_secrets,
+                 can_delete_project, created_by, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(t.principal_id)
+        .bind(&t.name)
+        .bind(&t.token_hash)
+        .bind(&t.display_prefix)
+        .bind(preset)
+        .bind(project_id)
+        .bind(org_id)
+        .bind(oplog_id)
+        .bind(p.can_change_configs)
+        .bind(p.can_change_secrets)
+        .bind(p.can_delete_project)
+        .bind(t.created_by)
+        .bind(now.timestamp())
+        .bind(t.expires_at.map(|e| e.timestamp()))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn service_tokens_of(&self, user_id: i64) -> Result<Vec<ServiceTokenRow>> {
+        service_tokens(
+            sqlx::query_as(&format!(
+                "{SERVICE_TOKEN_SELECT} WHERE t.created_by = ? AND t.revoked_at IS NULL
+                 ORDER BY t.created_at DESC, t.id DESC"
+            ))
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?,
+        )
+    }
+
+    async fn suspended_service_tokens(&self) -> Result<Vec<ServiceTokenRow>> {
+        service_tokens(
+            sqlx::query_as(&format!(
+                "{SERVICE_TOKEN_SELECT} WHERE u.active = 0 AND t.revoked_at IS NULL ORDER BY t.id"
+            ))
+            .fetch_all(&self.pool)
+            .await?,
+        )
+    }
+
+    async fn service_token(&self, token_id: i64) -> Result<Option<ServiceTokenRow>> {
+        let row: Option<RawServiceToken> =
+            sqlx::query_as(&format!("{SERVICE_TOKEN_SELECT} WHERE t.id = ?"))
+                .bind(token_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn service_token_by_hash(&self, token_hash: &str) -> Result<Option<ServiceTokenRow>> {
+        let row: Option<RawServiceToken> =
+            sqlx::query_as(&format!("{SERVICE_TOKEN_SELECT} WHERE t.token_hash = ?"))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn revoke_service_token(
+        &self,
+        token_id: i64,
+        created_by: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE service_tokens SET revoked_at = ?1
+             WHERE id = ?2 AND revoked_at IS NULL AND (?3 IS NULL OR created_by = ?3)",
         )
         .bind(now.timestamp())
         .bind(token_id)
-        .bind(stale_before.timestamp())
+        .bind(created_by)
         .execute(&self.pool)
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn transfer_service_token(&self, token_id: i64, to_user: i64) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE service_tokens SET created_by = ? WHERE id = ? AND revoked_at IS NULL",
+        )
+        .bind(to_user)
+        .bind(token_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn touch_service_token(
+        &self,
+        token_id: i64,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<()> {
+        self.touch("service_tokens", token_id, now, stale_before)
+            .await
     }
 
     async fn insert_session(&self, s: &NewSession, now: DateTime<Utc>) -> Result<i64> {
@@ -349,6 +555,18 @@ impl Repository for SqliteRepository {
         )
     }
 
+    async fn put_setting(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn set_role(&self, user_id: i64, role: keyward_core::Role) -> Result<()> {
         sqlx::query("UPDATE users SET role = ? WHERE id = ?")
             .bind(role.as_str())
@@ -358,19 +576,65 @@ impl Repository for SqliteRepository {
         Ok(())
     }
 
-    async fn deactivate_user(&self, user_id: i64, now: DateTime<Utc>) -> Result<()> {
+    async fn users(&self) -> Result<Vec<UserRow>> {
+        let rows = sqlx::query_as::<_, RawUser>(&format!("{USER_SELECT} ORDER BY u.username"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn set_active(&self, user_id: i64, active: bool, now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET active = 0 WHERE id = ?")
+        sqlx::query("UPDATE users SET active = ? WHERE id = ?")
+            .bind(active)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL")
-            .bind(now.timestamp())
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        if !active {
+            sqlx::query("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL")
+                .bind(now.timestamp())
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn organizations(&self) -> Result<Vec<(i64, String)>> {
+        Ok(
+            sqlx::query_as("SELECT id, name FROM organizations ORDER BY name")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn teams(&self) -> Result<Vec<TeamRow>> {
+        let teams: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT t.id, t.name, o.name FROM teams t
+             LEFT JOIN organizations o ON o.id = t.org_id ORDER BY t.name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let members: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT m.team_id, u.username FROM team_members m JOIN users u ON u.id = m.user_id
+             ORDER BY u.username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(teams
+            .into_iter()
+            .map(|(id, name, org)| TeamRow {
+                members: members
+                    .iter()
+                    .filter(|(team, _)| *team == id)
+                    .map(|(_, u)| u.clone())
+                    .collect(),
+                id,
+                name,
+                org,
+            })
+            .collect())
     }
 
     async fn create_org(&self, name: &str, now: DateTime<Utc>) -> Result<i64> {
@@ -508,6 +772,48 @@ impl Repository for SqliteRepository {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn delete_grant(&self, project_id: i64, subject: GrantSubject) -> Result<bool> {
+        let (column, id) = match subject {
+            GrantSubject::User(id) => ("user_id", id),
+            GrantSubject::Team(id) => ("team_id", id),
+        };
+        let n = sqlx::query(&format!(
+            "DELETE FROM project_grants WHERE project_id = ? AND {column} = ?"
+        ))
+        .bind(project_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn grants_on(&self, project_id: i64) -> Result<Vec<GrantRow>> {
+        let rows: Vec<(bool, String, bool, bool, bool)> = sqlx::query_as(
+            "SELECT g.team_id IS NOT NULL, COALESCE(t.name, u.username),
+                 g.can_change_configs, g.can_change_secrets, g.can_delete_project
+             FROM project_grants g
+             LEFT JOIN teams t ON t.id = g.team_id
+             LEFT JOIN users u ON u.id = g.user_id
+             WHERE g.project_id = ? ORDER BY 1, 2",
+        )
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(to_team, name, c, s, d)| GrantRow {
+                to_team,
+                name,
+                permissions: keyward_core::Permissions {
+                    can_change_configs: c,
+                    can_change_secrets: s,
+                    can_delete_project: d,
+                },
+            })
+            .collect())
     }
 
     async fn grants_of_user(
@@ -661,6 +967,15 @@ impl Repository for SqliteRepository {
             .bind(user_id),
         };
         Ok(query.fetch_all(&self.pool).await?)
+    }
+
+    async fn oplogs_of_project(&self, project_id: i64) -> Result<Vec<OplogRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, project_id, name FROM oplogs WHERE project_id = ? ORDER BY id",
+        )
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn oplog(&self, oplog_id: i64) -> Result<Option<OplogRow>> {

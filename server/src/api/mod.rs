@@ -3,6 +3,7 @@
 mod auth;
 mod error;
 mod json;
+mod openapi;
 mod oplogs;
 mod projects;
 mod tokens;
@@ -25,6 +26,7 @@ fn id(raw: &str) -> Result<i64, ApiError> {
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/openapi.json", get(openapi::document))
         .route("/whoami", get(whoami::whoami))
         .route("/tokens/current", delete(tokens::revoke_current))
         .route("/oplogs", get(oplogs::list))

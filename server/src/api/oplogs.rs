@@ -32,6 +32,12 @@ fn wire(e: EntryRow) -> OplogEntry {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/oplogs",
+    tag = "oplogs",
+    responses((status = 200, description = "The operation logs the caller can read", body = Vec<Oplog>))
+)]
 pub async fn list(
     State(b): State<Backend>,
     Bearer(p): Bearer,
@@ -48,6 +54,13 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/oplogs/{id}/entries",
+    tag = "oplogs",
+    params(("id" = i64, Path, description = "Operation log id")),
+    responses((status = 200, description = "The log's entries, oldest first", body = Vec<OplogEntry>))
+)]
 pub async fn entries(
     State(b): State<Backend>,
     Bearer(p): Bearer,
@@ -57,6 +70,14 @@ pub async fn entries(
     Ok(Json(entries.into_iter().map(wire).collect()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/oplogs/{id}/entries",
+    tag = "oplogs",
+    params(("id" = i64, Path, description = "Operation log id")),
+    request_body = EntryInput,
+    responses((status = 201, description = "The new entry", body = OplogEntry))
+)]
 pub async fn create(
     State(b): State<Backend>,
     Bearer(p): Bearer,
@@ -67,6 +88,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(wire(entry))))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/oplogs/{id}/entries/{entry}",
+    tag = "oplogs",
+    params(("id" = i64, Path, description = "Operation log id"), ("entry" = i64, Path, description = "Entry id")),
+    request_body = EntryInput,
+    responses((status = 200, description = "The entry, with the given fields changed", body = OplogEntry))
+)]
 pub async fn update(
     State(b): State<Backend>,
     Bearer(p): Bearer,
@@ -79,6 +108,13 @@ pub async fn update(
     Ok(Json(wire(entry)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/oplogs/{id}/entries/{entry}",
+    tag = "oplogs",
+    params(("id" = i64, Path, description = "Operation log id"), ("entry" = i64, Path, description = "Entry id")),
+    responses((status = 204, description = "The entry is deleted"))
+)]
 pub async fn delete(
     State(b): State<Backend>,
     Bearer(p): Bearer,

@@ -22,6 +22,12 @@ fn wire(v: VisibleProject) -> Project {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/projects",
+    tag = "projects",
+    responses((status = 200, description = "The projects the caller can read, with what it may do on each", body = Vec<Project>))
+)]
 pub async fn list(
     State(b): State<Backend>,
     Bearer(p): Bearer,
@@ -30,6 +36,13 @@ pub async fn list(
     Ok(Json(projects.into_iter().map(wire).collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/projects/{id}",
+    tag = "projects",
+    params(("id" = i64, Path, description = "Project id")),
+    responses((status = 200, description = "The project", body = Project))
+)]
 pub async fn get(
     State(b): State<Backend>,
     Bearer(p): Bearer,
@@ -39,6 +52,13 @@ pub async fn get(
     Ok(Json(wire(v)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/projects/{id}",
+    tag = "projects",
+    params(("id" = i64, Path, description = "Project id")),
+    responses((status = 204, description = "The project, its config, secrets and operation logs are deleted (needs can_delete_project)"))
+)]
 pub async fn delete(
     State(b): State<Backend>,
     Bearer(p): Bearer,
@@ -48,6 +68,13 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/projects/{id}/config",
+    tag = "projects",
+    params(("id" = i64, Path, description = "Project id")),
+    responses((status = 200, description = "The config document (a JSON object)", body = Object))
+)]
 pub async fn get_config(
     State(b): State<Backend>,
     Bearer(p): Bearer,
@@ -59,6 +86,14 @@ pub async fn get_config(
     Ok(Json(config))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/projects/{id}/config",
+    tag = "projects",
+    params(("id" = i64, Path, description = "Project id")),
+    request_body = Object,
+    responses((status = 200, description = "The stored config document (needs can_change_configs)", body = Object))
+)]
 pub async fn put_config(
     State(b): State<Backend>,
     Bearer(p): Bearer,
@@ -69,6 +104,13 @@ pub async fn put_config(
     Ok(Json(config))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/projects/{id}/secrets",
+    tag = "projects",
+    params(("id" = i64, Path, description = "Project id")),
+    responses((status = 200, description = "The project's secrets with their values", body = Vec<SecretValue>))
+)]
 pub async fn list_secrets(
     State(b): State<Backend>,
     Bearer(p): Bearer,
@@ -87,6 +129,14 @@ pub async fn list_secrets(
     ))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/projects/{id}/secrets/{name}",
+    tag = "projects",
+    params(("id" = i64, Path, description = "Project id"), ("name" = String, Path, description = "Secret name: 1-100 of A-Z a-z 0-9 . _ -")),
+    request_body = PutSecret,
+    responses((status = 204, description = "The secret is created or replaced (needs can_change_secrets)"))
+)]
 pub async fn put_secret(
     State(b): State<Backend>,
     Bearer(p): Bearer,
@@ -98,6 +148,13 @@ pub async fn put_secret(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/projects/{id}/secrets/{name}",
+    tag = "projects",
+    params(("id" = i64, Path, description = "Project id"), ("name" = String, Path, description = "Secret name: 1-100 of A-Z a-z 0-9 . _ -")),
+    responses((status = 204, description = "The secret is deleted (needs can_change_secrets)"))
+)]
 pub async fn delete_secret(
     State(b): State<Backend>,
     Bearer(p): Bearer,

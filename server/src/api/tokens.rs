@@ -6,6 +6,12 @@ use keyward_backend::Backend;
 use super::{ApiError, Bearer};
 
 /// `DELETE /api/v1/tokens/current`: the calling token revokes itself (for leak response).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/current",
+    tag = "identity",
+    responses((status = 204, description = "The calling token is revoked; its next call gets 401 token_revoked"))
+)]
 pub async fn revoke_current(
     State(backend): State<Backend>,
     Bearer(p): Bearer,

@@ -1,24 +1,56 @@
 use axum::Json;
-use keyward_core::api::{CredentialInfo, Grants, UserRef, Whoami};
+use keyward_backend::Actor;
+use keyward_core::api::{CredentialInfo, Grants, ServicePrincipalRef, UserRef, Whoami};
 
 use super::Bearer;
 
-/// `GET /api/v1/whoami`: who is calling, with which credential.
+/// `GET /api/v1/whoami`: who is calling, with which credential and which grants.
+#[utoipa::path(
+    get,
+    path = "/api/v1/whoami",
+    tag = "identity",
+    responses((status = 200, description = "Who is calling: a user or a service principal, the credential, and its grants", body = Whoami))
+)]
 pub async fn whoami(Bearer(p): Bearer) -> Json<Whoami> {
-    Json(Whoami {
-        grants: Grants {
-            all_projects: p.user.role.sees_all_projects(),
+    let credential = CredentialInfo {
+        kind: p.credential.kind,
+        display_prefix: p.credential.display_prefix,
+        expires_at: p.credential.expires_at,
+    };
+    Json(match p.actor {
+        Actor::User(user) => Whoami {
+            grants: Grants {
+                all_projects: user.role.sees_all_projects(),
+                scope: None,
+                permissions: Vec::new(),
+            },
+            user: Some(UserRef {
+                id: user.id,
+                username: user.username,
+                display_name: user.display_name,
+                role: user.role,
+            }),
+            service_principal: None,
+            credential,
         },
-        user: UserRef {
-            id: p.user.id,
-            username: p.user.username,
-            display_name: p.user.display_name,
-            role: p.user.role,
-        },
-        credential: CredentialInfo {
-            kind: p.credential.kind,
-            display_prefix: p.credential.display_prefix,
-            expires_at: p.credential.expires_at,
+        Actor::Service(token) => Whoami {
+            grants: Grants {
+                all_projects: false,
+                scope: Some(token.scope),
+                permissions: token
+                    .scope
+                    .permission_names()
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+            },
+            user: None,
+            service_principal: Some(ServicePrincipalRef {
+                id: token.principal.id,
+                name: token.principal.name,
+                description: token.principal.description,
+            }),
+            credential,
         },
     })
 }

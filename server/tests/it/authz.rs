@@ -3,7 +3,8 @@
 
 use chrono::{TimeDelta, Utc};
 use keyward_backend::resources::GrantTo;
-use keyward_core::{Permissions, Role};
+use keyward_backend::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
+use keyward_core::{Permissions, Role, Scope};
 use reqwest::Method;
 use serde_json::json;
 
@@ -12,7 +13,7 @@ use crate::support::{TestServer, start};
 /// The callers of the matrices, by name: an admin, a manager, "direct" and "team" (users
 /// who hold no grant until a test gives them one), "none", and an expired and a revoked
 /// admin token.
-async fn credentials(s: &TestServer) -> Vec<(&'static str, String)> {
+async fn credentials(s: &TestServer) -> Vec<(String, String)> {
     let mut creds = vec![];
     for (name, username, role, days) in [
         ("admin", "adm", Role::Admin, 1),
@@ -24,7 +25,7 @@ async fn credentials(s: &TestServer) -> Vec<(&'static str, String)> {
         ("revoked", "gone", Role::Admin, 1),
     ] {
         creds.push((
-            name,
+            name.to_string(),
             token_for(s, username, role, TimeDelta::days(days)).await,
         ));
     }
@@ -37,7 +38,85 @@ async fn credentials(s: &TestServer) -> Vec<(&'static str, String)> {
     creds
 }
 
-fn token_of<'a>(creds: &'a [(&str, String)], name: &str) -> &'a str {
+/// Service tokens minted by the admin "adm" (who holds everything), named by their scope:
+/// `st-` and the flags for each of the 8 flag combinations on `project`, `st-oplog` for
+/// `oplog`, and `st-expired`, `st-revoked` and `st-suspended` (read-only on `project`).
+async fn service_credentials(s: &TestServer, project: i64, oplog: i64) -> Vec<(String, String)> {
+    let b = &s.backend;
+    let on_project = |permissions| Scope::Project {
+        project_id: project,
+        org_id: None,
+        permissions,
+    };
+    let mut creds = vec![];
+    for mask in 0..8u8 {
+        let flags = flags(mask);
+        let name = format!("st-{}", flags.names().join("+"));
+        creds.push((
+            name.clone(),
+            mint(s, "adm", &name, on_project(flags), 0).await,
+        ));
+    }
+    let oplog_scope = Scope::Oplog { oplog_id: oplog };
+    creds.push((
+        "st-oplog".into(),
+        mint(s, "adm", "st-oplog", oplog_scope, 0).await,
+    ));
+    let read = on_project(Permissions::READ);
+    creds.push((
+        "st-expired".into(),
+        mint(s, "adm", "st-expired", read, -2).await,
+    ));
+    let revoked = mint(s, "adm", "st-revoked", read, 0).await;
+    b.revoke_current(
+        &b.authenticate_bearer(Some(&format!("Bearer {revoked}")), Utc::now())
+            .await
+            .unwrap(),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    creds.push(("st-revoked".into(), revoked));
+    s.user("leaver", Role::Manager).await;
+    creds.push((
+        "st-suspended".into(),
+        mint(s, "leaver", "st-suspended", read, 0).await,
+    ));
+    b.deactivate_user("leaver", Utc::now()).await.unwrap();
+    creds
+}
+
+/// The flag combination numbered `mask` (bit 0 configs, bit 1 secrets, bit 2 delete).
+fn flags(mask: u8) -> Permissions {
+    Permissions {
+        can_change_configs: mask & 1 != 0,
+        can_change_secrets: mask & 2 != 0,
+        can_delete_project: mask & 4 != 0,
+    }
+}
+
+/// Mints a one-day service token for a new principal named `name`, `days_ago` days back.
+async fn mint(s: &TestServer, creator: &str, name: &str, scope: Scope, days_ago: i64) -> String {
+    let creator = s.backend.user_named(creator).await.unwrap();
+    let request = ServiceTokenRequest {
+        principal: PrincipalChoice::New {
+            name: name.into(),
+            description: String::new(),
+        },
+        name: name.into(),
+        scope,
+        lifetime: Lifetime::Days(1),
+    };
+    let minted_at = Utc::now() + TimeDelta::days(days_ago);
+    let minted = s
+        .backend
+        .mint_service_token(&creator, &request, minted_at, &mut rand_core::OsRng)
+        .await
+        .unwrap();
+    minted.secret.expose().to_string()
+}
+
+fn token_of<'a>(creds: &'a [(String, String)], name: &str) -> &'a str {
     &creds.iter().find(|c| c.0 == name).unwrap().1
 }
 
@@ -54,7 +133,7 @@ async fn project_routes_honour_exactly_the_callers_grant() {
     let foreign = b.create_project("foreign", None, Utc::now()).await.unwrap();
     b.create_team("red", None, Utc::now()).await.unwrap();
 
-    let creds = credentials(&s).await;
+    let mut creds = credentials(&s).await;
     let configs = Permissions {
         can_change_configs: true,
         ..Permissions::READ
@@ -70,6 +149,8 @@ async fn project_routes_honour_exactly_the_callers_grant() {
         .await
         .unwrap();
     b.add_to_team("red", "teamed").await.unwrap();
+    let log = b.create_oplog(owned, "ops", Utc::now()).await.unwrap();
+    creds.extend(service_credentials(&s, owned, log).await);
 
     // Routes, relative to /api/v1/projects/{id}.
     let routes: [(Method, &str, Option<serde_json::Value>); 6] = [
@@ -86,24 +167,57 @@ async fn project_routes_honour_exactly_the_callers_grant() {
     ];
     // Expected status per credential, in route order; 0 = not run (it would delete the
     // project the other rows need; deletion has its own test).
-    let expected_owned: [(&str, [u16; 6]); 7] = [
+    let hidden = [404; 6];
+    let refused = [401; 6];
+    let mut expected_owned: Vec<(String, [u16; 6])> = [
         ("admin", [200, 200, 200, 200, 204, 0]),
         ("manager", [200, 200, 200, 200, 204, 0]),
         ("direct", [200, 200, 200, 200, 403, 403]),
         ("team", [200, 200, 403, 200, 204, 403]),
-        ("none", [404, 404, 404, 404, 404, 404]),
-        ("expired", [401, 401, 401, 401, 401, 401]),
-        ("revoked", [401, 401, 401, 401, 401, 401]),
-    ];
-    let expected_foreign: [(&str, [u16; 6]); 7] = [
+        ("none", hidden),
+        ("expired", refused),
+        ("revoked", refused),
+        ("st-oplog", hidden),
+        ("st-expired", refused),
+        ("st-revoked", refused),
+        ("st-suspended", refused),
+    ]
+    .map(|(name, want)| (name.to_string(), want))
+    .to_vec();
+    let mut expected_foreign: Vec<(String, [u16; 6])> = [
         ("admin", [200, 200, 200, 200, 204, 0]),
         ("manager", [200, 200, 200, 200, 204, 0]),
-        ("direct", [404, 404, 404, 404, 404, 404]),
-        ("team", [404, 404, 404, 404, 404, 404]),
-        ("none", [404, 404, 404, 404, 404, 404]),
-        ("expired", [401, 401, 401, 401, 401, 401]),
-        ("revoked", [401, 401, 401, 401, 401, 401]),
-    ];
+        ("direct", hidden),
+        ("team", hidden),
+        ("none", hidden),
+        ("expired", refused),
+        ("revoked", refused),
+        ("st-oplog", hidden),
+        ("st-expired", refused),
+        ("st-revoked", refused),
+        ("st-suspended", refused),
+    ]
+    .map(|(name, want)| (name.to_string(), want))
+    .to_vec();
+    // A project service token: read, plus exactly the flags ticked on it.
+    for mask in 0..8 {
+        let p = flags(mask);
+        let name = format!("st-{}", p.names().join("+"));
+        let allow = |flag: bool, ok: u16| if flag { ok } else { 403 };
+        let delete = if p.can_delete_project { 0 } else { 403 };
+        expected_owned.push((
+            name.clone(),
+            [
+                200,
+                200,
+                allow(p.can_change_configs, 200),
+                200,
+                allow(p.can_change_secrets, 204),
+                delete,
+            ],
+        ));
+        expected_foreign.push((name, hidden));
+    }
 
     let client = reqwest::Client::new();
     let mut failures = vec![];
@@ -114,8 +228,13 @@ async fn project_routes_honour_exactly_the_callers_grant() {
         (
             999_999,
             &[
-                ("admin", [404, 404, 404, 404, 404, 404]),
-                ("direct", [404, 404, 404, 404, 404, 404]),
+                ("admin".to_string(), hidden),
+                ("direct".to_string(), hidden),
+                (
+                    "st-can_read+can_change_configs+can_change_secrets+can_delete_project"
+                        .to_string(),
+                    hidden,
+                ),
             ][..],
         ),
     ] {
@@ -146,13 +265,15 @@ async fn project_routes_honour_exactly_the_callers_grant() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(cases > 90);
+    assert!(cases > 230, "{cases}");
 
     // The list shows exactly the readable projects, with the caller's permissions.
     for (cred_name, ids) in [
         ("admin", vec![owned, foreign]),
         ("direct", vec![owned]),
         ("none", vec![]),
+        ("st-can_read", vec![owned]),
+        ("st-oplog", vec![]),
     ] {
         let token = token_of(&creds, cred_name);
         let got = listed_ids(&s, "/api/v1/projects", token).await;
@@ -274,7 +395,8 @@ async fn oplog_routes_follow_project_read_access() {
     let foreign = b.create_oplog(foreign_project, "ops", now).await.unwrap();
     b.create_team("red", None, now).await.unwrap();
 
-    let creds = credentials(&s).await;
+    let mut creds = credentials(&s).await;
+    creds.extend(service_credentials(&s, owned_project, owned).await);
     // Read-only grants are enough to read and write a project's operation logs.
     b.grant(
         owned_project,
@@ -295,13 +417,24 @@ async fn oplog_routes_follow_project_read_access() {
     let allowed = [200, 201, 200, 204];
     let hidden = [404; 4];
     let refused = [401; 4];
-    let table: [(&str, [u16; 4], [u16; 4]); 6] = [
+    // A project token reads its project's logs and writes none; an operation-log token
+    // reads and writes its one log's entries but does not delete them.
+    let table: [(&str, [u16; 4], [u16; 4]); 11] = [
         ("admin", allowed, allowed),
         ("manager", allowed, allowed),
         ("direct", allowed, hidden),
         ("team", allowed, hidden),
         ("none", hidden, hidden),
         ("expired", refused, refused),
+        ("st-can_read", [200, 403, 403, 403], hidden),
+        (
+            "st-can_read+can_change_configs+can_change_secrets+can_delete_project",
+            [200, 403, 403, 403],
+            hidden,
+        ),
+        ("st-oplog", [200, 201, 200, 403], hidden),
+        ("st-expired", refused, refused),
+        ("st-suspended", refused, refused),
     ];
     let client = reqwest::Client::new();
     let mut failures = vec![];
@@ -346,6 +479,8 @@ async fn oplog_routes_follow_project_read_access() {
         ("admin", vec![owned, foreign]),
         ("team", vec![owned]),
         ("none", vec![]),
+        ("st-oplog", vec![owned]),
+        ("st-can_read", vec![owned]),
     ] {
         let token = token_of(&creds, name);
         let got = listed_ids(&s, "/api/v1/oplogs", token).await;

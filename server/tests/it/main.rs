@@ -6,4 +6,5 @@ mod api;
 mod authz;
 mod pages;
 mod rpc;
+mod service_tokens;
 mod support;

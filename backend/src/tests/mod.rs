@@ -10,27 +10,29 @@ use crate::sessions::ClientInfo;
 use crate::users::UserInput;
 use crate::{AuthError, Backend, Config, Error};
 
-fn t0() -> DateTime<Utc> {
+mod service_tokens;
+
+pub(super) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()
 }
 
-fn rng() -> ChaCha8Rng {
+pub(super) fn rng() -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(42)
 }
 
-struct Fixture {
-    backend: Backend,
+pub(super) struct Fixture {
+    pub(super) backend: Backend,
     _dir: tempfile::TempDir,
 }
 
-async fn fixture() -> Fixture {
+pub(super) async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/nested/k.db", dir.path().display());
     let backend = Backend::connect(&url, Config::default()).await.unwrap();
     Fixture { backend, _dir: dir }
 }
 
-fn input(username: &str) -> UserInput {
+pub(super) fn input(username: &str) -> UserInput {
     UserInput {
         username: username.into(),
         display_name: String::new(),
@@ -44,7 +46,7 @@ fn date(days: u64) -> NaiveDate {
     t0().date_naive() + Days::new(days)
 }
 
-fn bearer(t: &str) -> String {
+pub(super) fn bearer(t: &str) -> String {
     format!("Bearer {t}")
 }
 
@@ -106,7 +108,7 @@ async fn token_life_cycle_and_every_401() {
         .authenticate_bearer(Some(&bearer(&value)), t0())
         .await
         .unwrap();
-    assert_eq!(p.user.id, uid);
+    assert_eq!(p.user().unwrap().id, uid);
     assert_eq!(p.credential.kind, CredentialKind::ApiToken);
     assert_eq!(
         b.list_api_tokens(uid).await.unwrap()[0].last_used_at,

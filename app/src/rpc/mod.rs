@@ -7,6 +7,14 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::types::{ApiTokenList, Me, MintedToken};
 
+pub mod admin;
+pub mod service_tokens;
+
+pub use service_tokens::{
+    CreateServiceToken, RevokeServiceToken, create_service_token, list_service_tokens,
+    revoke_service_token,
+};
+
 #[cfg(feature = "ssr")]
 mod imp {
     use keyward_backend::db::{ApiTokenRow, UserRow};
@@ -42,18 +50,19 @@ mod imp {
             id: m.id,
             name: m.name,
             token: m.secret,
-            expires_at: m.expires_at,
+            expires_at: Some(m.expires_at),
         }
     }
+}
 
-    /// Marks a response that carries a secret as not to be stored by any cache.
-    pub fn no_store() {
-        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            res.insert_header(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("no-store"),
-            );
-        }
+/// Marks a response that carries a secret as not to be stored by any cache.
+#[cfg(feature = "ssr")]
+fn no_store() {
+    if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        res.insert_header(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
     }
 }
 
@@ -179,7 +188,7 @@ pub async fn create_api_token(name: String, expires_on: String) -> Result<Minted
     let minted = backend()?
         .mint_api_token(session.user.id, &name, date, now(), &mut rand_core::OsRng)
         .await?;
-    imp::no_store();
+    no_store();
     Ok(imp::minted(minted))
 }
 
@@ -192,7 +201,7 @@ pub async fn edit_api_token_expiry(id: i64, expires_on: String) -> Result<Minted
     let minted = backend()?
         .edit_api_token_expiry(session.user.id, id, date, now(), &mut rand_core::OsRng)
         .await?;
-    imp::no_store();
+    no_store();
     Ok(imp::minted(minted))
 }
 

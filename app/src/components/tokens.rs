@@ -1,0 +1,87 @@
+//! Pieces both token cards share: the expiry cell (colour and text), the expired filter and
+//! the revoke confirmation.
+
+use chrono::{DateTime, Utc};
+use keyward_core::expiry::{ExpiryStatus, expiry_text};
+use leptos::prelude::*;
+
+use super::Modal;
+use crate::types::{format_date, format_time};
+
+/// A token as the revoke dialog names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRef {
+    pub id: i64,
+    pub name: String,
+    pub display_prefix: String,
+}
+
+/// The row class that colours a token by its expiry.
+pub fn expiry_class(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    format!("expiry-{}", ExpiryStatus::of(expires_at, now).css_class())
+}
+
+pub fn is_expired(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    ExpiryStatus::of(expires_at, now) == ExpiryStatus::Expired
+}
+
+/// The Expires cell: the date (or "Never") and, when it matters, the status in words.
+#[component]
+pub fn ExpiryCell(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> impl IntoView {
+    let text = expiry_text(expires_at, now);
+    view! {
+        <td>
+            {match expires_at {
+                Some(at) => view! {
+                    <time datetime=at.to_rfc3339() title=format_time(at)>{format_date(at)}</time>
+                }
+                    .into_any(),
+                None => "Never".into_any(),
+            }}
+            {text.map(|t| view! { " " <span class="badge">{t}</span> })}
+        </td>
+    }
+}
+
+/// "Revoke token?": names the token and revokes it on confirmation.
+#[component]
+pub fn RevokeDialog(
+    revoking: RwSignal<Option<TokenRef>>,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(into)] on_confirm: Callback<i64>,
+) -> impl IntoView {
+    view! {
+        <Modal
+            open=Signal::derive(move || revoking.get().is_some())
+            title="Revoke token?"
+            on_close=move |_| revoking.set(None)
+        >
+            {move || revoking.get().map(|t| {
+                let id = t.id;
+                view! {
+                    <p>
+                        "“" {t.name.clone()} "” (" <code>{t.display_prefix.clone()}"…"</code>
+                        ") will stop working immediately. Anything that uses it will get 401 Unauthorized."
+                    </p>
+                    <p class="form-error" role="alert" hidden=move || error.get().is_none()>
+                        {move || error.get()}
+                    </p>
+                    <div class="buttons">
+                        <button
+                            type="button"
+                            class="danger"
+                            disabled=move || pending.get()
+                            on:click=move |_| on_confirm.run(id)
+                        >
+                            "Revoke"
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| revoking.set(None)>
+                            "Cancel"
+                        </button>
+                    </div>
+                }
+            })}
+        </Modal>
+    }
+}

@@ -1,0 +1,423 @@
+//! The Service Tokens card: mint a token for a service principal with a scope preset, list
+//! (with expiry colours), revoke, hide expired. The form offers only what the signed-in user
+//! holds now; the server checks the same rule again on whatever arrives.
+
+use keyward_core::Permissions;
+use leptos::prelude::*;
+
+use crate::components::field::invalid;
+use crate::components::tokens::{expiry_class, is_expired};
+use crate::components::{
+    ExpiryCell, FieldMessage, FlagBoxes, FormFooter, PersistedCheckbox, RevokeDialog, ShownOnce,
+    TokenRef, use_hydrated,
+};
+use crate::error::AppError;
+use crate::rpc::{CreateServiceToken, RevokeServiceToken, list_service_tokens};
+use crate::types::{MintedToken, ServiceTokenList, ServiceTokenView, format_time};
+
+const HIDE_EXPIRED_KEY: &str = "keyward.service_tokens.hide_expired";
+
+#[derive(Clone, Copy)]
+struct Card {
+    create: ServerAction<CreateServiceToken>,
+    revoke: ServerAction<RevokeServiceToken>,
+    form_open: RwSignal<bool>,
+    shown: RwSignal<Option<MintedToken>>,
+    revoking: RwSignal<Option<TokenRef>>,
+    hide_expired: RwSignal<bool>,
+}
+
+#[component]
+pub fn ServiceTokensCard() -> impl IntoView {
+    let card = Card {
+        create: ServerAction::new(),
+        revoke: ServerAction::new(),
+        form_open: RwSignal::new(false),
+        shown: RwSignal::new(None),
+        revoking: RwSignal::new(None),
+        hide_expired: RwSignal::new(false),
+    };
+    let tokens = Resource::new(
+        move || (card.create.version().get(), card.revoke.version().get()),
+        |_| list_service_tokens(),
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(m)) = card.create.value().get() {
+            card.form_open.set(false);
+            card.shown.set(Some(m));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = card.revoke.value().get() {
+            card.revoking.set(None);
+        }
+    });
+    let hydrated = use_hydrated();
+    let open_form = move |_| {
+        card.create.value().set(None);
+        card.shown.set(None);
+        card.form_open.set(true);
+    };
+    view! {
+        <section class="card" aria-labelledby="service-tokens-title">
+            <div class="card-head">
+                <h2 id="service-tokens-title">"Service Tokens"</h2>
+                <PersistedCheckbox
+                    storage_key=HIDE_EXPIRED_KEY
+                    label="Hide expired"
+                    flag=card.hide_expired
+                />
+                <button type="button" on:click=open_form disabled=move || !hydrated.get()>
+                    "New service token"
+                </button>
+            </div>
+            <p class="muted">
+                "Service tokens act as a service principal (a CI pipeline, an agent, a cron job), "
+                "not as you. Each carries only the grant ticked on it, for one project or one "
+                "operation log, and never more than you hold yourself."
+            </p>
+            <Transition fallback=|| view! { <p>"Loading service tokens…"</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(list) => view! { <CardBody card list/> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }
+                            .into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
+    let now = list.now;
+    let expired_count = list
+        .tokens
+        .iter()
+        .filter(|t| is_expired(t.expires_at, now))
+        .count();
+    let any_expired = expired_count > 0;
+    let tokens = StoredValue::new(list.tokens.clone());
+    let hydrated = use_hydrated();
+    // As in the API Tokens card: the stored preference applies after hydration.
+    let hiding = move || hydrated.get() && card.hide_expired.get();
+    let visible = move || {
+        let hide = hiding();
+        tokens
+            .get_value()
+            .into_iter()
+            .filter(move |t| !hide || !is_expired(t.expires_at, now))
+            .collect::<Vec<_>>()
+    };
+    let form_list = StoredValue::new(list);
+    view! {
+        <Show when=move || card.form_open.get()>
+            <NewServiceTokenForm card list=form_list.get_value()/>
+        </Show>
+        {move || {
+            card.shown.get().map(|minted| {
+                view! {
+                    <ShownOnce
+                        id="service-token-value"
+                        heading=format!("New service token “{}”", minted.name)
+                        value=minted.token.expose().to_string()
+                        on_dismiss=move |_| card.shown.set(None)
+                    />
+                }
+            })
+        }}
+        <Show
+            when=move || !visible().is_empty()
+            fallback=move || {
+                view! {
+                    <p class="empty">
+                        {if tokens.with_value(Vec::is_empty) {
+                            "You have no service tokens."
+                        } else {
+                            "All your service tokens are expired (hidden)."
+                        }}
+                    </p>
+                }
+            }
+        >
+            <table class="tokens" aria-label="Service tokens">
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Principal"</th>
+                        <th scope="col">"Prefix"</th>
+                        <th scope="col">"Scope"</th>
+                        <th scope="col">"Permissions"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=visible key=|t| t.id let:token>
+                        <TokenRow card token now/>
+                    </For>
+                </tbody>
+            </table>
+        </Show>
+        <Show when=move || hiding() && any_expired>
+            <p class="muted">{format!("{expired_count} expired token(s) hidden.")}</p>
+        </Show>
+        <RevokeDialog
+            revoking=card.revoking
+            pending=card.revoke.pending()
+            error=Signal::derive(move || {
+                card.revoke.value().get().and_then(Result::err).map(|e| e.to_string())
+            })
+            on_confirm=move |id| {
+                card.revoke.dispatch(RevokeServiceToken { id });
+            }
+        />
+    }
+}
+
+#[component]
+fn TokenRow(
+    card: Card,
+    token: ServiceTokenView,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let for_revoke = TokenRef {
+        id: token.id,
+        name: token.name.clone(),
+        display_prefix: token.display_prefix.clone(),
+    };
+    view! {
+        <tr class=expiry_class(token.expires_at, now)>
+            <td>{token.name.clone()}</td>
+            <td>{token.principal.clone()}</td>
+            <td><code>{token.display_prefix.clone()}"…"</code></td>
+            <td>{token.scope.clone()}</td>
+            <td>{token.permissions.join(", ")}</td>
+            <ExpiryCell expires_at=token.expires_at now/>
+            <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>
+            <td class="actions">
+                <button
+                    type="button"
+                    class="danger"
+                    disabled=move || !hydrated.get()
+                    on:click=move |_| {
+                        card.revoke.value().set(None);
+                        card.revoking.set(Some(for_revoke.clone()));
+                    }
+                >
+                    "Revoke"
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn NewServiceTokenForm(card: Card, list: ServiceTokenList) -> impl IntoView {
+    let error = Signal::derive(move || card.create.value().get().and_then(Result::err));
+    let principal = RwSignal::new("new".to_string());
+    let preset = RwSignal::new("project".to_string());
+    let project = RwSignal::new(
+        list.projects
+            .first()
+            .map(|p| p.id.to_string())
+            .unwrap_or_default(),
+    );
+    let default_days = keyward_core::validate::DEFAULT_SERVICE_TOKEN_DAYS.min(list.max_days);
+    let days = RwSignal::new(default_days.to_string());
+    let projects = StoredValue::new(list.projects.clone());
+    // What the user holds on the chosen project: the flags they may tick.
+    let held = move || {
+        let chosen = project.get();
+        projects.with_value(|ps| {
+            ps.iter()
+                .find(|p| p.id.to_string() == chosen)
+                .map_or(Permissions::READ, |p| p.permissions)
+        })
+    };
+    let mut orgs: Vec<(i64, String)> = list.projects.iter().filter_map(|p| p.org.clone()).collect();
+    orgs.sort();
+    orgs.dedup();
+    let never = move || days.get().trim() == "0";
+    let oplog_list = StoredValue::new(list.clone());
+    view! {
+        <ActionForm
+            action=card.create
+            attr:class="form inline-form"
+            attr:aria-label="New service token"
+        >
+            <label for="st-principal">"Principal"</label>
+            <select
+                id="st-principal"
+                name="principal"
+                aria-describedby="st-principal-error"
+                aria-invalid=invalid(error, "principal")
+                on:change=move |ev| principal.set(event_target_value(&ev))
+            >
+                <option value="new" selected>"Create a new principal…"</option>
+                {list
+                    .principals
+                    .iter()
+                    .map(|(id, name)| view! { <option value=id.to_string()>{name.clone()}</option> })
+                    .collect_view()}
+            </select>
+            <FieldMessage error field="principal" id="st-principal-error"/>
+            <Show when=move || principal.get() == "new">
+                <label for="st-principal-name">"New principal"</label>
+                <input
+                    id="st-principal-name"
+                    name="principal_name"
+                    required
+                    maxlength="100"
+                    placeholder="e.g. ci-pipeline"
+                    aria-describedby="st-principal-name-error"
+                    aria-invalid=invalid(error, "principal_name")
+                />
+                <FieldMessage error field="principal_name" id="st-principal-name-error"/>
+                <label for="st-principal-description">"Description"</label>
+                <input
+                    id="st-principal-description"
+                    name="principal_description"
+                    maxlength="500"
+                    placeholder="What runs with it, and who looks after it"
+                    aria-describedby="st-principal-description-error"
+                />
+                <FieldMessage
+                    error
+                    field="principal_description"
+                    id="st-principal-description-error"
+                />
+            </Show>
+            <label for="st-name">"Name"</label>
+            <input
+                id="st-name"
+                name="name"
+                required
+                maxlength="100"
+                placeholder="e.g. deploy from main"
+                aria-describedby="st-name-error"
+                aria-invalid=invalid(error, "name")
+            />
+            <FieldMessage error field="name" id="st-name-error"/>
+            <label for="st-preset">"Scope"</label>
+            <select
+                id="st-preset"
+                name="preset"
+                aria-describedby="st-preset-error"
+                on:change=move |ev| preset.set(event_target_value(&ev))
+            >
+                <option value="project" selected>"Project"</option>
+                <option value="oplog">"Operation log read/write"</option>
+            </select>
+            <FieldMessage error field="preset" id="st-preset-error"/>
+            <Show
+                when=move || preset.get() == "project"
+                fallback=move || view! { <OplogField list=oplog_list.get_value() error/> }
+            >
+                <label for="st-project">"Project"</label>
+                <select
+                    id="st-project"
+                    name="project"
+                    required
+                    aria-describedby="st-project-error"
+                    aria-invalid=invalid(error, "project")
+                    on:change=move |ev| project.set(event_target_value(&ev))
+                >
+                    {projects
+                        .get_value()
+                        .into_iter()
+                        .map(|p| {
+                            let label = match &p.org {
+                                Some((_, org)) => format!("{} ({org})", p.name),
+                                None => p.name.clone(),
+                            };
+                            view! { <option value=p.id.to_string()>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+                <FieldMessage error field="project" id="st-project-error"/>
+                <label for="st-org">"Organization"</label>
+                <select
+                    id="st-org"
+                    name="org"
+                    aria-describedby="st-org-hint st-org-error"
+                    aria-invalid=invalid(error, "org")
+                >
+                    <option value="" selected>"None"</option>
+                    {orgs
+                        .iter()
+                        .map(|(id, name)| view! { <option value=id.to_string()>{name.clone()}</option> })
+                        .collect_view()}
+                </select>
+                <p class="hint" id="st-org-hint">
+                    "Optional context: the project must belong to this organization."
+                </p>
+                <FieldMessage error field="org" id="st-org-error"/>
+                <fieldset class="flags">
+                    <legend>"Permissions (read is always included)"</legend>
+                    <FlagBoxes allowed=Signal::derive(held) error id_prefix="st"/>
+                    <p class="hint">
+                        "Only the permissions you hold on the chosen project can be ticked."
+                    </p>
+                </fieldset>
+            </Show>
+            <label for="st-days">"Expires in days"</label>
+            <input
+                id="st-days"
+                name="expires_in_days"
+                type="number"
+                min="0"
+                max=list.max_days.to_string()
+                required
+                prop:value=move || days.get()
+                on:input=move |ev| days.set(event_target_value(&ev))
+                aria-describedby="st-days-hint st-days-warning st-days-error"
+                aria-invalid=invalid(error, "expires_in_days")
+            />
+            <p class="hint" id="st-days-hint">
+                {format!("At most {} days. 0 means the token never expires.", list.max_days)}
+            </p>
+            <p class="warning" id="st-days-warning" role="status" hidden=move || !never()>
+                {if list.allow_never {
+                    "This token will never expire. That is not recommended: prefer a lifetime and rotate it."
+                } else {
+                    "Never-expiring service tokens are not allowed on this installation."
+                }}
+            </p>
+            <FieldMessage error field="expires_in_days" id="st-days-error"/>
+            <FormFooter
+                error
+                submit="Create service token"
+                pending=card.create.pending()
+                on_cancel=move |_| card.form_open.set(false)
+            />
+        </ActionForm>
+    }
+}
+
+/// The target of the Operation log read/write preset.
+#[component]
+fn OplogField(list: ServiceTokenList, error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <label for="st-oplog">"Operation log"</label>
+        <select
+            id="st-oplog"
+            name="oplog"
+            required
+            aria-describedby="st-oplog-error"
+            aria-invalid=invalid(error, "oplog")
+        >
+            {list
+                .oplogs
+                .into_iter()
+                .map(|o| {
+                    view! { <option value=o.id.to_string()>{format!("{} ({})", o.name, o.project)}</option> }
+                })
+                .collect_view()}
+        </select>
+        <FieldMessage error field="oplog" id="st-oplog-error"/>
+    }
+}

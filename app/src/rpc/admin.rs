@@ -1,0 +1,244 @@
+//! Server functions of the admin pages. Each one checks that the session is an
+//! administrator's, then calls the same service as the matching `keyward admin` subcommand.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::types::AdminData;
+
+#[cfg(feature = "ssr")]
+use crate::ssr::{backend, current_admin, now};
+
+/// A grant's subject from the form: `kind` is `user` or `team`.
+#[cfg(feature = "ssr")]
+fn grant_to(kind: &str, name: String) -> Result<keyward_backend::resources::GrantTo, AppError> {
+    use keyward_backend::resources::GrantTo;
+    match kind {
+        "user" => Ok(GrantTo::User(name)),
+        "team" => Ok(GrantTo::Team(name)),
+        _ => Err(keyward_core::FieldError::new("kind", "Choose a user or a team.").into()),
+    }
+}
+
+/// An optional name from a form: empty is `None`.
+#[cfg(feature = "ssr")]
+fn optional(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_data")]
+pub async fn get_admin_data() -> Result<AdminData, AppError> {
+    use crate::types::{AdminGrant, AdminProject, AdminTeam, AdminUser, SuspendedToken};
+    current_admin().await?;
+    let backend = backend()?;
+    let repo = backend.repo();
+    let users = repo
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| AdminUser {
+            username: u.username,
+            display_name: u.display_name,
+            email: u.email,
+            role: u.role,
+            active: u.active,
+        })
+        .collect();
+    let teams = repo
+        .teams()
+        .await?
+        .into_iter()
+        .map(|t| AdminTeam {
+            name: t.name,
+            org: t.org,
+            members: t.members,
+        })
+        .collect();
+    let mut projects = Vec::new();
+    for p in repo.projects(None).await? {
+        let grants = repo
+            .grants_on(p.id)
+            .await?
+            .into_iter()
+            .map(|g| AdminGrant {
+                to_team: g.to_team,
+                name: g.name,
+                permissions: g.permissions,
+            })
+            .collect();
+        let oplogs = repo
+            .oplogs_of_project(p.id)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        projects.push(AdminProject {
+            id: p.id,
+            name: p.name,
+            org: p.org,
+            grants,
+            oplogs,
+        });
+    }
+    let mut suspended = Vec::new();
+    for t in backend.suspended_service_tokens().await? {
+        suspended.push(SuspendedToken {
+            scope: super::service_tokens::scope_text(&backend, &t.scope).await?,
+            permissions: t
+                .scope
+                .permission_names()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            id: t.id,
+            name: t.name,
+            principal: t.principal.name,
+            owner: t.created_by_username,
+            display_prefix: t.display_prefix,
+        });
+    }
+    Ok(AdminData {
+        users,
+        orgs: repo.organizations().await?,
+        teams,
+        projects,
+        suspended,
+    })
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_create_user")]
+pub async fn admin_create_user(
+    username: String,
+    display_name: String,
+    email: String,
+    role: String,
+    password: String,
+) -> Result<(), AppError> {
+    use keyward_backend::users::UserInput;
+    current_admin().await?;
+    let role = role.parse::<keyward_core::Role>()?;
+    let email = Some(email).filter(|e| !e.trim().is_empty());
+    let input = UserInput {
+        username,
+        display_name,
+        email,
+        role,
+        password,
+    };
+    backend()?.create_user(input, now()).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_set_role")]
+pub async fn admin_set_role(username: String, role: String) -> Result<(), AppError> {
+    let admin = current_admin().await?;
+    let role = role.parse::<keyward_core::Role>()?;
+    if admin.user.username == username && role != keyward_core::Role::Admin {
+        return Err(AppError::Message(
+            "You cannot take the admin role from yourself.".into(),
+        ));
+    }
+    backend()?.set_role(&username, role).await?;
+    Ok(())
+}
+
+/// `active` is `"true"` or `"false"`.
+#[server(prefix = "/rpc", endpoint = "admin_set_active")]
+pub async fn admin_set_active(username: String, active: bool) -> Result<(), AppError> {
+    let admin = current_admin().await?;
+    if admin.user.username == username && !active {
+        return Err(AppError::Message("You cannot deactivate yourself.".into()));
+    }
+    backend()?.set_active(&username, active, now()).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_create_org")]
+pub async fn admin_create_org(name: String) -> Result<(), AppError> {
+    current_admin().await?;
+    backend()?.create_org(&name, now()).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_create_team")]
+pub async fn admin_create_team(name: String, org: Option<String>) -> Result<(), AppError> {
+    current_admin().await?;
+    backend()?.create_team(&name, optional(&org), now()).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_add_member")]
+pub async fn admin_add_member(team: String, username: String) -> Result<(), AppError> {
+    current_admin().await?;
+    backend()?.add_to_team(&team, username.trim()).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_remove_member")]
+pub async fn admin_remove_member(team: String, username: String) -> Result<(), AppError> {
+    current_admin().await?;
+    backend()?.remove_from_team(&team, &username).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_create_project")]
+pub async fn admin_create_project(name: String, org: Option<String>) -> Result<(), AppError> {
+    current_admin().await?;
+    backend()?
+        .create_project(&name, optional(&org), now())
+        .await?;
+    Ok(())
+}
+
+/// Creates or replaces the grant of a user or team (`kind`) on a project.
+#[server(prefix = "/rpc", endpoint = "admin_grant")]
+pub async fn admin_grant(
+    project: i64,
+    kind: String,
+    name: String,
+    can_change_configs: Option<String>,
+    can_change_secrets: Option<String>,
+    can_delete_project: Option<String>,
+) -> Result<(), AppError> {
+    current_admin().await?;
+    let to = grant_to(&kind, name.trim().to_string())?;
+    let permissions = keyward_core::Permissions {
+        can_change_configs: can_change_configs.is_some(),
+        can_change_secrets: can_change_secrets.is_some(),
+        can_delete_project: can_delete_project.is_some(),
+    };
+    backend()?.grant(project, &to, permissions).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_revoke_grant")]
+pub async fn admin_revoke_grant(project: i64, kind: String, name: String) -> Result<(), AppError> {
+    current_admin().await?;
+    backend()?
+        .revoke_grant(project, &grant_to(&kind, name)?)
+        .await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_create_oplog")]
+pub async fn admin_create_oplog(project: i64, name: String) -> Result<(), AppError> {
+    current_admin().await?;
+    backend()?.create_oplog(project, &name, now()).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_revoke_service_token")]
+pub async fn admin_revoke_service_token(id: i64) -> Result<(), AppError> {
+    current_admin().await?;
+    backend()?.admin_revoke_service_token(id, now()).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_transfer_service_token")]
+pub async fn admin_transfer_service_token(id: i64, username: String) -> Result<(), AppError> {
+    current_admin().await?;
+    backend()?
+        .transfer_service_token(id, username.trim())
+        .await?;
+    Ok(())
+}

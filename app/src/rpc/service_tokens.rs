@@ -1,0 +1,250 @@
+//! Server functions of the Service Tokens card. The form's fields arrive as text; they are
+//! turned into a [`ServiceTokenRequest`] here, and the services apply the no-escalation rule
+//! to whatever arrives, so a hand-crafted request gets no more than the form offers.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::types::{MintedToken, ServiceTokenList};
+
+#[cfg(feature = "ssr")]
+pub(super) use imp::scope_text;
+
+#[cfg(feature = "ssr")]
+mod imp {
+    use keyward_backend::Backend;
+    use keyward_backend::db::ServiceTokenRow;
+    use keyward_backend::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
+    use keyward_core::{FieldError, Permissions, Scope, validate};
+
+    use crate::error::AppError;
+    use crate::types::ServiceTokenView;
+
+    /// The form's fields, as submitted.
+    pub struct Form {
+        pub principal: String,
+        pub principal_name: Option<String>,
+        pub principal_description: Option<String>,
+        pub name: String,
+        pub preset: String,
+        pub project: Option<String>,
+        pub org: Option<String>,
+        pub can_change_configs: Option<String>,
+        pub can_change_secrets: Option<String>,
+        pub can_delete_project: Option<String>,
+        pub oplog: Option<String>,
+        pub expires_in_days: String,
+    }
+
+    /// An id chosen in a `<select>`; empty or absent is `None`.
+    fn id(field: &str, value: Option<&str>) -> Result<Option<i64>, FieldError> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| FieldError::new(field, "Choose one of the listed options.")),
+        }
+    }
+
+    fn required(field: &str, value: Option<i64>, what: &str) -> Result<i64, FieldError> {
+        value.ok_or_else(|| FieldError::new(field, format!("Choose {what}.")))
+    }
+
+    impl Form {
+        pub fn request(self) -> Result<ServiceTokenRequest, AppError> {
+            let principal = if self.principal == "new" {
+                PrincipalChoice::New {
+                    name: self.principal_name.unwrap_or_default(),
+                    description: self.principal_description.unwrap_or_default(),
+                }
+            } else {
+                let chosen = id("principal", Some(&self.principal))?;
+                PrincipalChoice::Existing(required("principal", chosen, "a service principal")?)
+            };
+            let flags = Permissions {
+                can_change_configs: self.can_change_configs.is_some(),
+                can_change_secrets: self.can_change_secrets.is_some(),
+                can_delete_project: self.can_delete_project.is_some(),
+            };
+            let scope = match self.preset.as_str() {
+                "project" => Scope::Project {
+                    project_id: required(
+                        "project",
+                        id("project", self.project.as_deref())?,
+                        "a project",
+                    )?,
+                    org_id: id("org", self.org.as_deref())?,
+                    permissions: flags,
+                },
+                "oplog" if flags == Permissions::READ => Scope::Oplog {
+                    oplog_id: required(
+                        "oplog",
+                        id("oplog", self.oplog.as_deref())?,
+                        "an operation log",
+                    )?,
+                },
+                "oplog" => {
+                    return Err(FieldError::new(
+                        "preset",
+                        "Project flags do not apply to an operation-log token.",
+                    )
+                    .into());
+                }
+                _ => return Err(FieldError::new("preset", "Choose a scope preset.").into()),
+            };
+            Ok(ServiceTokenRequest {
+                principal,
+                name: self.name,
+                scope,
+                lifetime: Lifetime::Days(validate::expires_in_days(&self.expires_in_days)?),
+            })
+        }
+    }
+
+    /// The scope in words, with the target's name (or its id once the target is gone).
+    pub(in crate::rpc) async fn scope_text(
+        backend: &Backend,
+        scope: &Scope,
+    ) -> Result<String, AppError> {
+        let repo = backend.repo();
+        Ok(match *scope {
+            Scope::Project { project_id, .. } => match repo.project(project_id).await? {
+                Some(p) => match p.org {
+                    Some(org) => format!("Project “{}” ({org})", p.name),
+                    None => format!("Project “{}”", p.name),
+                },
+                None => format!("Project #{project_id} (deleted)"),
+            },
+            Scope::Oplog { oplog_id } => match repo.oplog(oplog_id).await? {
+                Some(o) => format!("Operation log “{}”", o.name),
+                None => format!("Operation log #{oplog_id} (deleted)"),
+            },
+        })
+    }
+
+    pub async fn view(backend: &Backend, t: ServiceTokenRow) -> Result<ServiceTokenView, AppError> {
+        Ok(ServiceTokenView {
+            scope: scope_text(backend, &t.scope).await?,
+            permissions: t
+                .scope
+                .permission_names()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            id: t.id,
+            name: t.name,
+            principal: t.principal.name,
+            display_prefix: t.display_prefix,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+        })
+    }
+}
+
+/// The signed-in user's service tokens, and what the New service token form may offer them:
+/// only the projects (and flags) and operation logs they hold now.
+#[server(prefix = "/rpc", endpoint = "service_tokens")]
+pub async fn list_service_tokens() -> Result<ServiceTokenList, AppError> {
+    use crate::ssr::{backend, current_session, now};
+    use crate::types::{OplogChoice, ProjectChoice};
+
+    let user = current_session().await?.user;
+    let backend = backend()?;
+    let mut tokens = Vec::new();
+    for t in backend.list_service_tokens(user.id).await? {
+        tokens.push(imp::view(&backend, t).await?);
+    }
+    let projects = backend.visible_projects(&user).await?;
+    let mut oplogs = Vec::new();
+    for o in backend.readable_oplogs(&user).await? {
+        let project = projects
+            .iter()
+            .find(|p| p.project.id == o.project_id)
+            .map(|p| p.project.name.clone())
+            .unwrap_or_default();
+        oplogs.push(OplogChoice {
+            id: o.id,
+            name: o.name,
+            project,
+        });
+    }
+    Ok(ServiceTokenList {
+        now: now(),
+        tokens,
+        principals: backend
+            .service_principals()
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect(),
+        projects: projects
+            .into_iter()
+            .map(|v| ProjectChoice {
+                id: v.project.id,
+                org: v.project.org_id.zip(v.project.org),
+                name: v.project.name,
+                permissions: v.permissions,
+            })
+            .collect(),
+        oplogs,
+        max_days: backend.max_token_days().await?,
+        allow_never: backend.allow_never_expiring().await?,
+    })
+}
+
+/// Mints a service token; the value is in this response only.
+#[allow(clippy::too_many_arguments)] // one argument per form field
+#[server(prefix = "/rpc", endpoint = "create_service_token")]
+pub async fn create_service_token(
+    principal: String,
+    principal_name: Option<String>,
+    principal_description: Option<String>,
+    name: String,
+    preset: String,
+    project: Option<String>,
+    org: Option<String>,
+    can_change_configs: Option<String>,
+    can_change_secrets: Option<String>,
+    can_delete_project: Option<String>,
+    oplog: Option<String>,
+    expires_in_days: String,
+) -> Result<MintedToken, AppError> {
+    use crate::ssr::{backend, current_session, now};
+
+    let user = current_session().await?.user;
+    let request = imp::Form {
+        principal,
+        principal_name,
+        principal_description,
+        name,
+        preset,
+        project,
+        org,
+        can_change_configs,
+        can_change_secrets,
+        can_delete_project,
+        oplog,
+        expires_in_days,
+    }
+    .request()?;
+    let minted = backend()?
+        .mint_service_token(&user, &request, now(), &mut rand_core::OsRng)
+        .await?;
+    super::no_store();
+    Ok(MintedToken {
+        id: minted.token.id,
+        name: minted.token.name,
+        token: minted.secret,
+        expires_at: minted.token.expires_at,
+    })
+}
+
+#[server(prefix = "/rpc", endpoint = "revoke_service_token")]
+pub async fn revoke_service_token(id: i64) -> Result<(), AppError> {
+    use crate::ssr::{backend, current_session, now};
+    let user = current_session().await?.user;
+    backend()?.revoke_service_token(user.id, id, now()).await?;
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! `GET /api/v1/openapi.json`: the API's description, generated from the handlers'
+//! `#[utoipa::path]` annotations and the wire types in `keyward_core::api`. The error
+//! answers every route shares are added here, by rule, instead of on each handler.
+
+use axum::Json;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi as Document, Ref, Response};
+use utoipa::{Modify, OpenApi};
+
+use super::{oplogs, projects, tokens, whoami};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "keyward API",
+        version = "1",
+        description = "The bearer API of keyward. Authenticate with `Authorization: Bearer \
+            <token>`: an API token (kwat_), a service token (kwst_) or a login JWT. The \
+            credential's grant decides what comes back: rows outside it are 404, visible \
+            rows without the needed permission are 403."
+    ),
+    paths(
+        whoami::whoami,
+        tokens::revoke_current,
+        projects::list,
+        projects::get,
+        projects::delete,
+        projects::get_config,
+        projects::put_config,
+        projects::list_secrets,
+        projects::put_secret,
+        projects::delete_secret,
+        oplogs::list,
+        oplogs::entries,
+        oplogs::create,
+        oplogs::update,
+        oplogs::delete,
+    ),
+    components(schemas(keyward_core::api::ErrorBody)),
+    modifiers(&CommonAnswers),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+/// Adds the bearer scheme and, to each operation, the errors it can give.
+struct CommonAnswers;
+
+fn error(description: &str) -> Response {
+    let mut r = Response::new(description);
+    r.content.insert(
+        "application/json".into(),
+        Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+    );
+    r
+}
+
+impl Modify for CommonAnswers {
+    fn modify(&self, doc: &mut Document) {
+        if let Some(components) = doc.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+        }
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let targets_a_row = path.contains('{');
+            let operations = [
+                (false, item.get.as_mut()),
+                (true, item.put.as_mut()),
+                (true, item.post.as_mut()),
+                (true, item.patch.as_mut()),
+                (true, item.delete.as_mut()),
+            ];
+            for (writes, op) in operations {
+                if let Some(op) = op {
+                    add_errors(
+                        op,
+                        targets_a_row,
+                        writes && path != "/api/v1/tokens/current",
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn add_errors(op: &mut Operation, targets_a_row: bool, writes: bool) {
+    let mut answers = vec![(
+        "401",
+        "Missing, malformed, unknown, expired, revoked or suspended credential; `code` says \
+         which (invalid_token, token_expired, token_revoked, token_suspended, \
+         account_disabled). Sent with `WWW-Authenticate: Bearer`.",
+    )];
+    if targets_a_row {
+        answers.push((
+            "404",
+            "No such row, or it is outside the credential's grant.",
+        ));
+    }
+    if writes {
+        answers.push((
+            "403",
+            "The row is visible, but the grant lacks the permission.",
+        ));
+    }
+    if op.request_body.is_some() {
+        answers.push(("400", "The body is not valid JSON."));
+        answers.push(("422", "A field is invalid; `field` names it."));
+    }
+    for (status, description) in answers {
+        op.responses
+            .responses
+            .insert(status.into(), error(description).into());
+    }
+}
+
+pub async fn document() -> Json<Document> {
+    Json(ApiDoc::openapi())
+}
