@@ -2,13 +2,16 @@ import { test, expect } from './fixtures';
 import { signIn, signOut, whoami, tokenRow, admin, mintToken, serviceTokens, apiTokens } from './helpers';
 
 // alice holds can_change_configs on "falcon" (through a direct grant), nothing on "osprey".
+// Playwright runs beforeAll again in a fresh worker after a failed test: the names are kept
+// unique so that a second run does not collide with the first.
+const FALCON = `falcon-${Date.now().toString(36)}`;
 let falcon = '';
 let osprey = '';
 test.beforeAll(() => {
-  falcon = admin('create-project', '--name', 'falcon');
-  osprey = admin('create-project', '--name', 'osprey');
+  falcon = admin('create-project', '--name', FALCON);
+  osprey = admin('create-project', '--name', `osprey-${FALCON}`);
   admin('grant', '--project', falcon, '--username', 'alice', '--can-change-configs');
-  admin('create-oplog', '--project', falcon, '--name', 'falcon-ops');
+  admin('create-oplog', '--project', falcon, '--name', 'ops');
 });
 
 async function api(request: any, method: string, path: string, token: string, data?: unknown) {
@@ -26,7 +29,7 @@ test('a project service token with one flag: minted in the browser, used, revoke
   await form.getByLabel('Description').fill('deploys falcon from CI');
   await form.getByLabel('Name', { exact: true }).fill('deploy falcon');
   await expect(form.getByLabel('Scope')).toHaveValue('project');
-  await form.getByRole('combobox', { name: 'Project' }).selectOption({ label: 'falcon' });
+  await form.getByRole('combobox', { name: 'Project' }).selectOption({ label: FALCON });
   // Only what alice holds can be ticked.
   await expect(form.getByRole('checkbox', { name: /can_change_configs/ })).toBeEnabled();
   await expect(form.getByRole('checkbox', { name: /can_change_secrets/ })).toBeDisabled();
@@ -35,9 +38,9 @@ test('a project service token with one flag: minted in the browser, used, revoke
   await expect(form.getByLabel('Expires in days')).toHaveValue('365');
   // 0 means never: allowed, with a visible warning.
   await form.getByLabel('Expires in days').fill('0');
-  await expect(form.getByText('never expire')).toBeVisible();
+  await expect(form.getByText('This token will never expire')).toBeVisible();
   await form.getByLabel('Expires in days').fill('30');
-  await expect(form.getByText('never expire')).toBeHidden();
+  await expect(form.getByText('This token will never expire')).toBeHidden();
   await form.getByRole('button', { name: 'Create service token' }).click();
 
   const value = card.getByRole('textbox', { name: 'Token value' });
@@ -60,7 +63,7 @@ test('a project service token with one flag: minted in the browser, used, revoke
 
   const row = tokenRow(page, 'deploy falcon');
   await expect(row).toContainText('ci-e2e');
-  await expect(row).toContainText('Project “falcon”');
+  await expect(row).toContainText(`Project “${FALCON}”`);
   await expect(row).toContainText('can_change_configs');
   await expect(row).toContainText(token.slice(0, 12));
 
@@ -125,7 +128,8 @@ test('an admin creates a team and a grant in the admin pages; the member sees th
   await team.getByRole('button', { name: 'Add member' }).click();
   await expect(team.getByRole('list', { name: 'Members of hawks' })).toContainText('dave');
 
-  await page.getByRole('link', { name: 'Projects' }).click();
+  // Loaded directly this time: the admin pages render on the server and hydrate too.
+  await page.goto('/admin/projects');
   const newProject = page.getByRole('form', { name: 'New project' });
   await newProject.getByLabel('Name').fill('kestrel');
   await newProject.getByRole('button', { name: 'Create project' }).click();

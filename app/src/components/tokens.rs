@@ -31,13 +31,10 @@ pub fn ExpiryCell(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> impl
     let text = expiry_text(expires_at, now);
     view! {
         <td>
-            {match expires_at {
-                Some(at) => view! {
-                    <time datetime=at.to_rfc3339() title=format_time(at)>{format_date(at)}</time>
-                }
-                    .into_any(),
-                None => "Never".into_any(),
-            }}
+            {expires_at.map(|at| view! {
+                <time datetime=at.to_rfc3339() title=format_time(at)>{format_date(at)}</time>
+            })}
+            {expires_at.is_none().then_some("Never")}
             {text.map(|t| view! { " " <span class="badge">{t}</span> })}
         </td>
     }

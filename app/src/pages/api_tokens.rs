@@ -14,9 +14,12 @@ use crate::types::{ApiTokenList, ApiTokenView, MintedToken, format_date, format_
 
 const HIDE_EXPIRED_KEY: &str = "keyward.api_tokens.hide_expired";
 
-/// State shared by the card's parts.
+/// The card's state: its actions, the token list and the UI state of its parts. Made by the
+/// page outside its `<Suspense>`, because Suspense may run its children twice on the server,
+/// and a resource created there would not get the same id as in the browser.
 #[derive(Clone, Copy)]
-struct Card {
+pub struct Card {
+    tokens: Resource<Result<ApiTokenList, AppError>>,
     create: ServerAction<CreateApiToken>,
     edit: ServerAction<EditApiTokenExpiry>,
     revoke: ServerAction<RevokeApiToken>,
@@ -28,29 +31,39 @@ struct Card {
     hide_expired: RwSignal<bool>,
 }
 
-#[component]
-pub fn ApiTokensCard() -> impl IntoView {
-    let card = Card {
-        create: ServerAction::new(),
-        edit: ServerAction::new(),
-        revoke: ServerAction::new(),
-        form_open: RwSignal::new(false),
-        shown: RwSignal::new(None),
-        editing: RwSignal::new(None),
-        revoking: RwSignal::new(None),
-        hide_expired: RwSignal::new(false),
-    };
-    let tokens = Resource::new(
-        move || {
-            (
-                card.create.version().get(),
-                card.edit.version().get(),
-                card.revoke.version().get(),
-            )
-        },
-        |_| list_api_tokens(),
-    );
+impl Card {
+    pub fn new() -> Self {
+        let (create, edit, revoke) = (
+            ServerAction::<CreateApiToken>::new(),
+            ServerAction::<EditApiTokenExpiry>::new(),
+            ServerAction::<RevokeApiToken>::new(),
+        );
+        Card {
+            tokens: Resource::new(
+                move || {
+                    (
+                        create.version().get(),
+                        edit.version().get(),
+                        revoke.version().get(),
+                    )
+                },
+                |_| list_api_tokens(),
+            ),
+            create,
+            edit,
+            revoke,
+            form_open: RwSignal::new(false),
+            shown: RwSignal::new(None),
+            editing: RwSignal::new(None),
+            revoking: RwSignal::new(None),
+            hide_expired: RwSignal::new(false),
+        }
+    }
+}
 
+#[component]
+pub fn ApiTokensCard(card: Card) -> impl IntoView {
+    let tokens = card.tokens;
     // A successful action closes its form or dialog and, for mint and edit, shows the value.
     Effect::new(move |_| {
         if let Some(Ok(m)) = card.create.value().get() {

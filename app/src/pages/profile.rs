@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::pages::api_tokens::ApiTokensCard;
-use crate::pages::service_tokens::ServiceTokensCard;
+use crate::pages::api_tokens::{self, ApiTokensCard};
+use crate::pages::service_tokens::{self, ServiceTokensCard};
 use crate::rpc::{Logout, get_me};
 use crate::types::Me;
 
@@ -27,11 +27,13 @@ pub fn Header(me: Me) -> impl IntoView {
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let me = Resource::new(|| (), |_| get_me());
+    // Every resource of the page is created here, outside the Suspense (see api_tokens::Card).
+    let cards = (api_tokens::Card::new(), service_tokens::Card::new());
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(me)) => view! { <Profile me/> }.into_any(),
+                    Ok(Some(me)) => view! { <Profile me cards/> }.into_any(),
                     Ok(None) => view! {
                         <main id="page">
                             <p role="alert">"You are signed out. " <a href="/login">"Sign in"</a></p>
@@ -47,7 +49,7 @@ pub fn ProfilePage() -> impl IntoView {
 }
 
 #[component]
-fn Profile(me: Me) -> impl IntoView {
+fn Profile(me: Me, cards: (api_tokens::Card, service_tokens::Card)) -> impl IntoView {
     let initials: String = me
         .display_name
         .split_whitespace()
@@ -69,8 +71,8 @@ fn Profile(me: Me) -> impl IntoView {
                     </div>
                 </section>
                 <ProfileOverview me=me.clone()/>
-                <ApiTokensCard/>
-                <ServiceTokensCard/>
+                <ApiTokensCard card=cards.0/>
+                <ServiceTokensCard card=cards.1/>
             </main>
         </div>
     }

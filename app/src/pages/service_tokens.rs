@@ -17,8 +17,10 @@ use crate::types::{MintedToken, ServiceTokenList, ServiceTokenView, format_time}
 
 const HIDE_EXPIRED_KEY: &str = "keyward.service_tokens.hide_expired";
 
+/// The card's state, made by the page outside its `<Suspense>` (see the API Tokens card).
 #[derive(Clone, Copy)]
-struct Card {
+pub struct Card {
+    tokens: Resource<Result<ServiceTokenList, AppError>>,
     create: ServerAction<CreateServiceToken>,
     revoke: ServerAction<RevokeServiceToken>,
     form_open: RwSignal<bool>,
@@ -27,20 +29,28 @@ struct Card {
     hide_expired: RwSignal<bool>,
 }
 
+impl Card {
+    pub fn new() -> Self {
+        let create = ServerAction::<CreateServiceToken>::new();
+        let revoke = ServerAction::<RevokeServiceToken>::new();
+        Card {
+            tokens: Resource::new(
+                move || (create.version().get(), revoke.version().get()),
+                |_| list_service_tokens(),
+            ),
+            create,
+            revoke,
+            form_open: RwSignal::new(false),
+            shown: RwSignal::new(None),
+            revoking: RwSignal::new(None),
+            hide_expired: RwSignal::new(false),
+        }
+    }
+}
+
 #[component]
-pub fn ServiceTokensCard() -> impl IntoView {
-    let card = Card {
-        create: ServerAction::new(),
-        revoke: ServerAction::new(),
-        form_open: RwSignal::new(false),
-        shown: RwSignal::new(None),
-        revoking: RwSignal::new(None),
-        hide_expired: RwSignal::new(false),
-    };
-    let tokens = Resource::new(
-        move || (card.create.version().get(), card.revoke.version().get()),
-        |_| list_service_tokens(),
-    );
+pub fn ServiceTokensCard(card: Card) -> impl IntoView {
+    let tokens = card.tokens;
     Effect::new(move |_| {
         if let Some(Ok(m)) = card.create.value().get() {
             card.form_open.set(false);
