@@ -50,6 +50,22 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
 }
 
+/// A token is refused once revoked (said first: it is the operator's decision), then once
+/// expired (`None`: never expires).
+fn live(
+    revoked_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), AuthError> {
+    if revoked_at.is_some() {
+        Err(AuthError::TokenRevoked)
+    } else if expires_at.is_some_and(|e| e <= now) {
+        Err(AuthError::TokenExpired)
+    } else {
+        Ok(())
+    }
+}
+
 impl Backend {
     /// Authenticates the value of an `Authorization` header (`None` when there is none).
     pub async fn authenticate_bearer(
@@ -82,12 +98,7 @@ impl Backend {
             .api_token_by_hash(hash)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        if row.revoked_at.is_some() {
-            return Err(AuthError::TokenRevoked.into());
-        }
-        if row.expires_at <= now {
-            return Err(AuthError::TokenExpired.into());
-        }
+        live(row.revoked_at, Some(row.expires_at), now)?;
         let user = self
             .repo
             .user_by_id(row.user_id)
@@ -122,12 +133,7 @@ impl Backend {
             .service_token_by_hash(hash)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        if row.revoked_at.is_some() {
-            return Err(AuthError::TokenRevoked.into());
-        }
-        if row.expires_at.is_some_and(|e| e <= now) {
-            return Err(AuthError::TokenExpired.into());
-        }
+        live(row.revoked_at, row.expires_at, now)?;
         // The user answerable for it was deactivated: suspended until an admin revokes or
         // transfers it.
         if !row.owner_active {

@@ -82,12 +82,13 @@ impl Scope {
         }
     }
 
-    /// The permission names shown in the table and by `kw status`.
-    pub fn permission_names(&self) -> Vec<&'static str> {
-        match self {
+    /// The permission names shown in the table, by whoami and by `kw status`.
+    pub fn permission_names(&self) -> Vec<String> {
+        let names = match self {
             Scope::Project { permissions, .. } => permissions.names(),
             Scope::Oplog { .. } => vec!["oplog_read", "oplog_write"],
-        }
+        };
+        names.into_iter().map(String::from).collect()
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use keyward_core::expiry::{ExpiryStatus, expiry_text};
 use leptos::prelude::*;
 
-use super::Modal;
+use super::{Modal, use_hydrated};
 use crate::types::{format_date, format_time};
 
 /// A token as the revoke dialog names it.
@@ -37,6 +37,71 @@ pub fn ExpiryCell(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> impl
             {expires_at.is_none().then_some("Never")}
             {text.map(|t| view! { " " <span class="badge">{t}</span> })}
         </td>
+    }
+}
+
+/// The table of a token card: the rows that Hide expired leaves, a sentence when there are
+/// none, and how many are hidden. The stored preference applies only once the table has
+/// hydrated: the server rendered every row, and the first client render must match it.
+#[component]
+pub fn TokenTable<T, K, R, V>(
+    /// The table's accessible name and the noun of its messages, e.g. "API tokens".
+    label: &'static str,
+    /// Column headings; an "Actions" column for the row buttons follows them.
+    columns: &'static [&'static str],
+    tokens: Vec<T>,
+    now: DateTime<Utc>,
+    expires_at: fn(&T) -> Option<DateTime<Utc>>,
+    key: fn(&T) -> K,
+    hide_expired: RwSignal<bool>,
+    row: R,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    K: Eq + std::hash::Hash + Send + Sync + 'static,
+    R: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let expired_count = tokens
+        .iter()
+        .filter(|t| is_expired(expires_at(t), now))
+        .count();
+    let any_expired = expired_count > 0;
+    let tokens = StoredValue::new(tokens);
+    let hydrated = use_hydrated();
+    let hiding = move || hydrated.get() && hide_expired.get();
+    let visible = move || {
+        let hide = hiding();
+        tokens
+            .get_value()
+            .into_iter()
+            .filter(move |t| !hide || !is_expired(expires_at(t), now))
+            .collect::<Vec<_>>()
+    };
+    let empty = move || {
+        if tokens.with_value(Vec::is_empty) {
+            format!("You have no {label}.")
+        } else {
+            format!("All your {label} are expired (hidden).")
+        }
+    };
+    view! {
+        <Show when=move || !visible().is_empty() fallback=move || view! { <p class="empty">{empty}</p> }>
+            <table class="tokens" aria-label=label>
+                <thead>
+                    <tr>
+                        {columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=visible key=key children=row.clone()/>
+                </tbody>
+            </table>
+        </Show>
+        <Show when=move || hiding() && any_expired>
+            <p class="muted">{format!("{expired_count} expired token(s) hidden.")}</p>
+        </Show>
     }
 }
 

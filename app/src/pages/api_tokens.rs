@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
-use crate::components::tokens::{expiry_class, is_expired};
+use crate::components::tokens::{TokenTable, expiry_class};
 use crate::components::{
     ExpiryCell, FieldMessage, FormFooter, Modal, PersistedCheckbox, RevokeDialog, ShownOnce,
     TokenRef, use_hydrated,
@@ -32,7 +32,8 @@ pub struct Card {
 }
 
 impl Card {
-    pub fn new() -> Self {
+    /// Creates the actions and starts loading the list.
+    pub fn load() -> Self {
         let (create, edit, revoke) = (
             ServerAction::<CreateApiToken>::new(),
             ServerAction::<EditApiTokenExpiry>::new(),
@@ -126,26 +127,7 @@ pub fn ApiTokensCard(card: Card) -> impl IntoView {
 #[component]
 fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
     let now = list.now;
-    let expired_count = list
-        .tokens
-        .iter()
-        .filter(|t| is_expired(Some(t.expires_at), now))
-        .count();
-    let any_expired = expired_count > 0;
     let form_list = list.clone();
-    let tokens = StoredValue::new(list.tokens.clone());
-    // The stored preference applies only once this table has hydrated: the server rendered
-    // every row, and the first client render must match it.
-    let hydrated = use_hydrated();
-    let hiding = move || hydrated.get() && card.hide_expired.get();
-    let visible = move || {
-        let hide = hiding();
-        tokens
-            .get_value()
-            .into_iter()
-            .filter(move |t| !hide || !is_expired(Some(t.expires_at), now))
-            .collect::<Vec<_>>()
-    };
     view! {
         <Show when=move || card.form_open.get()>
             <NewTokenForm card list=form_list.clone()/>
@@ -162,41 +144,17 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
                 }
             })
         }}
-        <Show
-            when=move || !visible().is_empty()
-            fallback=move || {
-                view! {
-                    <p class="empty">
-                        {if tokens.with_value(Vec::is_empty) {
-                            "You have no API tokens."
-                        } else {
-                            "All your API tokens are expired (hidden)."
-                        }}
-                    </p>
-                }
-            }
-        >
-            <table class="tokens" aria-label="API tokens">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Prefix"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col"><span class="sr-only">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    <For each=visible key=|t| (t.id, t.display_prefix.clone()) let:token>
-                        <TokenRow card token now/>
-                    </For>
-                </tbody>
-            </table>
-        </Show>
-        <Show when=move || hiding() && any_expired>
-            <p class="muted">{format!("{expired_count} expired token(s) hidden.")}</p>
-        </Show>
+        <TokenTable
+            label="API tokens"
+            columns=&["Name", "Prefix", "Created", "Expires", "Last used"]
+            tokens=list.tokens.clone()
+            now
+            expires_at=|t: &ApiTokenView| Some(t.expires_at)
+            // A re-dated token gets a new prefix: its row is drawn again.
+            key=|t: &ApiTokenView| (t.id, t.display_prefix.clone())
+            hide_expired=card.hide_expired
+            row=move |token| view! { <TokenRow card token now/> }
+        />
         <EditDialog card list=list.clone()/>
         <RevokeDialog
             revoking=card.revoking

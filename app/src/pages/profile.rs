@@ -28,7 +28,7 @@ pub fn Header(me: Me) -> impl IntoView {
 pub fn ProfilePage() -> impl IntoView {
     let me = Resource::new(|| (), |_| get_me());
     // Every resource of the page is created here, outside the Suspense (see api_tokens::Card).
-    let cards = (api_tokens::Card::new(), service_tokens::Card::new());
+    let cards = (api_tokens::Card::load(), service_tokens::Card::load());
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -6,7 +6,7 @@ use keyward_core::Permissions;
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
-use crate::components::tokens::{expiry_class, is_expired};
+use crate::components::tokens::{TokenTable, expiry_class};
 use crate::components::{
     ExpiryCell, FieldMessage, FlagBoxes, FormFooter, PersistedCheckbox, RevokeDialog, ShownOnce,
     TokenRef, use_hydrated,
@@ -30,7 +30,8 @@ pub struct Card {
 }
 
 impl Card {
-    pub fn new() -> Self {
+    /// Creates the actions and starts loading the list.
+    pub fn load() -> Self {
         let create = ServerAction::<CreateServiceToken>::new();
         let revoke = ServerAction::<RevokeServiceToken>::new();
         Card {
@@ -102,24 +103,7 @@ pub fn ServiceTokensCard(card: Card) -> impl IntoView {
 #[component]
 fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
     let now = list.now;
-    let expired_count = list
-        .tokens
-        .iter()
-        .filter(|t| is_expired(t.expires_at, now))
-        .count();
-    let any_expired = expired_count > 0;
-    let tokens = StoredValue::new(list.tokens.clone());
-    let hydrated = use_hydrated();
-    // As in the API Tokens card: the stored preference applies after hydration.
-    let hiding = move || hydrated.get() && card.hide_expired.get();
-    let visible = move || {
-        let hide = hiding();
-        tokens
-            .get_value()
-            .into_iter()
-            .filter(move |t| !hide || !is_expired(t.expires_at, now))
-            .collect::<Vec<_>>()
-    };
+    let tokens = list.tokens.clone();
     let form_list = StoredValue::new(list);
     view! {
         <Show when=move || card.form_open.get()>
@@ -137,43 +121,16 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
                 }
             })
         }}
-        <Show
-            when=move || !visible().is_empty()
-            fallback=move || {
-                view! {
-                    <p class="empty">
-                        {if tokens.with_value(Vec::is_empty) {
-                            "You have no service tokens."
-                        } else {
-                            "All your service tokens are expired (hidden)."
-                        }}
-                    </p>
-                }
-            }
-        >
-            <table class="tokens" aria-label="Service tokens">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Principal"</th>
-                        <th scope="col">"Prefix"</th>
-                        <th scope="col">"Scope"</th>
-                        <th scope="col">"Permissions"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col"><span class="sr-only">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    <For each=visible key=|t| t.id let:token>
-                        <TokenRow card token now/>
-                    </For>
-                </tbody>
-            </table>
-        </Show>
-        <Show when=move || hiding() && any_expired>
-            <p class="muted">{format!("{expired_count} expired token(s) hidden.")}</p>
-        </Show>
+        <TokenTable
+            label="service tokens"
+            columns=&["Name", "Principal", "Prefix", "Scope", "Permissions", "Expires", "Last used"]
+            tokens=tokens
+            now
+            expires_at=|t: &ServiceTokenView| t.expires_at
+            key=|t: &ServiceTokenView| t.id
+            hide_expired=card.hide_expired
+            row=move |token| view! { <TokenRow card token now/> }
+        />
         <RevokeDialog
             revoking=card.revoking
             pending=card.revoke.pending()

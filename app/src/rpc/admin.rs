@@ -84,12 +84,7 @@ pub async fn get_admin_data() -> Result<AdminData, AppError> {
     for t in backend.suspended_service_tokens().await? {
         suspended.push(SuspendedToken {
             scope: super::service_tokens::scope_text(&backend, &t.scope).await?,
-            permissions: t
-                .scope
-                .permission_names()
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            permissions: t.scope.permission_names(),
             id: t.id,
             name: t.name,
             principal: t.principal.name,

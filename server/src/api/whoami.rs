@@ -37,12 +37,7 @@ pub async fn whoami(Bearer(p): Bearer) -> Json<Whoami> {
             grants: Grants {
                 all_projects: false,
                 scope: Some(token.scope),
-                permissions: token
-                    .scope
-                    .permission_names()
-                    .into_iter()
-                    .map(String::from)
-                    .collect(),
+                permissions: token.scope.permission_names(),
             },
             user: None,
             service_principal: Some(ServicePrincipalRef {

@@ -29,7 +29,7 @@ async fn world(s: &TestServer) -> (i64, i64) {
     (falcon, osprey)
 }
 
-fn form<'a>(project: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+fn form<'a>(project: &'a str, extra: &[(&'a str, &'a str)]) -> Form<'a> {
     let mut f = vec![
         ("principal", "new"),
         ("principal_name", "ci-pipeline"),
@@ -43,8 +43,11 @@ fn form<'a>(project: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a
     f
 }
 
+/// The New service token form's fields, as the browser posts them.
+type Form<'a> = Vec<(&'a str, &'a str)>;
+
 /// The form with one field's value replaced.
-fn with<'a>(mut f: Vec<(&'a str, &'a str)>, key: &str, value: &'a str) -> Vec<(&'a str, &'a str)> {
+fn with<'a>(mut f: Form<'a>, key: &str, value: &'a str) -> Form<'a> {
     for field in f.iter_mut().filter(|(k, _)| *k == key) {
         field.1 = value;
     }
@@ -156,7 +159,7 @@ async fn crafted_escalation_attempts_are_refused_and_mint_nothing() {
     let browser = s.signed_in("alice").await;
     let (falcon, osprey) = (falcon.to_string(), osprey.to_string());
 
-    let cases: Vec<(Vec<(&str, &str)>, u16, &str)> = vec![
+    let cases: Vec<(Form, u16, &str)> = vec![
         // Flags alice does not hold, each alone and with one she does hold.
         (
             form(&falcon, &[("can_change_secrets", "on")]),
