@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use keyward_core::expiry::{ExpiryStatus, expiry_text};
 use leptos::prelude::*;
 
-use super::{Modal, use_hydrated};
+use super::{Modal, PersistedCheckbox, use_hydrated};
+use crate::error::AppError;
 use crate::types::{format_date, format_time};
 
 /// A token as the revoke dialog names it.
@@ -37,6 +38,50 @@ pub fn ExpiryCell(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> impl
             {expires_at.is_none().then_some("Never")}
             {text.map(|t| view! { " " <span class="badge">{t}</span> })}
         </td>
+    }
+}
+
+/// The frame of a token card: heading, Hide expired (kept in localStorage under
+/// `storage_key`), the New button, the intro (`children`) and, once `list` has loaded, `body`.
+#[component]
+pub fn TokenCard<L, B, V>(
+    /// `id` of the heading, which names the card's region.
+    title_id: &'static str,
+    title: &'static str,
+    new_label: &'static str,
+    storage_key: &'static str,
+    hide_expired: RwSignal<bool>,
+    #[prop(into)] on_new: Callback<()>,
+    list: Resource<Result<L, AppError>>,
+    body: B,
+    children: Children,
+) -> impl IntoView
+where
+    L: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    B: Fn(L) -> V + Copy + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let hydrated = use_hydrated();
+    view! {
+        <section class="card" aria-labelledby=title_id>
+            <div class="card-head">
+                <h2 id=title_id>{title}</h2>
+                <PersistedCheckbox storage_key label="Hide expired" flag=hide_expired/>
+                <button type="button" on:click=move |_| on_new.run(()) disabled=move || !hydrated.get()>
+                    {new_label}
+                </button>
+            </div>
+            <p class="muted">{children()}</p>
+            <Transition fallback=|| view! { <p>"Loading tokens…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(list) => body(list).into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }
+                            .into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 

@@ -3,10 +3,9 @@
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
-use crate::components::tokens::{TokenTable, expiry_class};
+use crate::components::tokens::{TokenCard, TokenTable, expiry_class};
 use crate::components::{
-    ExpiryCell, FieldMessage, FormFooter, Modal, PersistedCheckbox, RevokeDialog, ShownOnce,
-    TokenRef, use_hydrated,
+    ExpiryCell, FieldMessage, FormFooter, Modal, RevokeDialog, ShownOnce, TokenRef, use_hydrated,
 };
 use crate::error::AppError;
 use crate::rpc::{CreateApiToken, EditApiTokenExpiry, RevokeApiToken, list_api_tokens};
@@ -86,41 +85,26 @@ pub fn ApiTokensCard(card: Card) -> impl IntoView {
         }
     });
 
-    let hydrated = use_hydrated();
     let open_form = move |_| {
         card.create.value().set(None);
         card.shown.set(None);
         card.form_open.set(true);
     };
-
     view! {
-        <section class="card" aria-labelledby="api-tokens-title">
-            <div class="card-head">
-                <h2 id="api-tokens-title">"API Tokens"</h2>
-                <PersistedCheckbox
-                    storage_key=HIDE_EXPIRED_KEY
-                    label="Hide expired"
-                    flag=card.hide_expired
-                />
-                <button type="button" on:click=open_form disabled=move || !hydrated.get()>
-                    "New API token"
-                </button>
-            </div>
-            <p class="muted">
+        <TokenCard
+            title_id="api-tokens-title"
+            title="API Tokens"
+            new_label="New API token"
+            storage_key=HIDE_EXPIRED_KEY
+            hide_expired=card.hide_expired
+            on_new=open_form
+            list=tokens
+            body=move |list| view! { <CardBody card list/> }
+        >
                 "API tokens act as you, with your current permissions, for scripts and the "
                 <code>"kw"</code>
                 " command-line client. They cannot create or change tokens."
-            </p>
-            <Transition fallback=|| view! { <p>"Loading tokens…"</p> }>
-                {move || Suspend::new(async move {
-                    match tokens.await {
-                        Ok(list) => view! { <CardBody card list/> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }
-                            .into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
+        </TokenCard>
     }
 }
 

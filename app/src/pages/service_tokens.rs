@@ -6,10 +6,10 @@ use keyward_core::Permissions;
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
-use crate::components::tokens::{TokenTable, expiry_class};
+use crate::components::tokens::{TokenCard, TokenTable, expiry_class};
 use crate::components::{
-    ExpiryCell, FieldMessage, FlagBoxes, FormFooter, PersistedCheckbox, RevokeDialog, ShownOnce,
-    TokenRef, use_hydrated,
+    ExpiryCell, FieldMessage, FlagBoxes, FormFooter, RevokeDialog, ShownOnce, TokenRef,
+    use_hydrated,
 };
 use crate::error::AppError;
 use crate::rpc::{CreateServiceToken, RevokeServiceToken, list_service_tokens};
@@ -63,40 +63,26 @@ pub fn ServiceTokensCard(card: Card) -> impl IntoView {
             card.revoking.set(None);
         }
     });
-    let hydrated = use_hydrated();
     let open_form = move |_| {
         card.create.value().set(None);
         card.shown.set(None);
         card.form_open.set(true);
     };
     view! {
-        <section class="card" aria-labelledby="service-tokens-title">
-            <div class="card-head">
-                <h2 id="service-tokens-title">"Service Tokens"</h2>
-                <PersistedCheckbox
-                    storage_key=HIDE_EXPIRED_KEY
-                    label="Hide expired"
-                    flag=card.hide_expired
-                />
-                <button type="button" on:click=open_form disabled=move || !hydrated.get()>
-                    "New service token"
-                </button>
-            </div>
-            <p class="muted">
+        <TokenCard
+            title_id="service-tokens-title"
+            title="Service Tokens"
+            new_label="New service token"
+            storage_key=HIDE_EXPIRED_KEY
+            hide_expired=card.hide_expired
+            on_new=open_form
+            list=tokens
+            body=move |list| view! { <CardBody card list/> }
+        >
                 "Service tokens act as a service principal (a CI pipeline, an agent, a cron job), "
                 "not as you. Each carries only the grant ticked on it, for one project or one "
                 "operation log, and never more than you hold yourself."
-            </p>
-            <Transition fallback=|| view! { <p>"Loading service tokens…"</p> }>
-                {move || Suspend::new(async move {
-                    match tokens.await {
-                        Ok(list) => view! { <CardBody card list/> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }
-                            .into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
+        </TokenCard>
     }
 }
 

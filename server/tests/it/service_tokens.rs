@@ -316,30 +316,31 @@ async fn administrators_set_up_teams_and_grants_through_the_admin_functions() {
     assert_eq!(carols["oplogs"][0]["name"], "ops");
 
     // Roles and deactivation; an admin cannot lock themselves out.
-    let (status, _, _) = s
-        .rpc(
-            &admin,
+    for (f, args, want) in [
+        (
             "admin_set_role",
-            &[("username", "carol"), ("role", "manager")],
-        )
-        .await;
-    assert_eq!(status, 200);
-    let (status, _, _) = s
-        .rpc(
-            &admin,
+            [("username", "carol"), ("role", "manager")],
+            200,
+        ),
+        (
+            "admin_set_role",
+            [("username", "root"), ("role", "user")],
+            400,
+        ),
+        (
             "admin_set_active",
-            &[("username", "root"), ("active", "false")],
-        )
-        .await;
-    assert_eq!(status, 400);
-    let (status, _, _) = s
-        .rpc(
-            &admin,
+            [("username", "root"), ("active", "false")],
+            400,
+        ),
+        (
             "admin_set_active",
-            &[("username", "carol"), ("active", "false")],
-        )
-        .await;
-    assert_eq!(status, 200);
+            [("username", "carol"), ("active", "false")],
+            200,
+        ),
+    ] {
+        let (status, _, body) = s.rpc(&admin, f, &args).await;
+        assert_eq!(status, want, "{f} {args:?}: {body}");
+    }
     let (status, _, _) = s.rpc(&carol, "service_tokens", NO_ARGS).await;
     assert_eq!(status, 401, "deactivation ended carol's session");
 }
