@@ -76,6 +76,9 @@ impl Backend {
         let raw = authorization
             .and_then(bearer_token)
             .ok_or(AuthError::InvalidToken)?;
+        if crate::jwt::looks_like_jwt(raw) {
+            return self.authenticate_jwt(raw, now).await;
+        }
         let parsed = token::parse(raw).map_err(|_| AuthError::InvalidToken)?;
         match parsed.kind() {
             TokenKind::ApiToken => self.authenticate_api_token(&parsed.hash(), now).await,

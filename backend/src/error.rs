@@ -17,6 +17,9 @@ pub enum AuthError {
     /// transfer it.
     #[error("the service token is suspended: the user answerable for it was deactivated")]
     TokenSuspended,
+    /// The session behind a login JWT was ended (signed out or revoked by an admin).
+    #[error("the session of this login token has been revoked")]
+    SessionRevoked,
     /// The owner was deactivated.
     #[error("the account that owns this credential is deactivated")]
     AccountDisabled,
@@ -30,6 +33,7 @@ impl AuthError {
             AuthError::TokenExpired => "token_expired",
             AuthError::TokenRevoked => "token_revoked",
             AuthError::TokenSuspended => "token_suspended",
+            AuthError::SessionRevoked => "session_revoked",
             AuthError::AccountDisabled => "account_disabled",
         }
     }

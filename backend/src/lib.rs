@@ -6,6 +6,8 @@
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod jwt;
+pub mod login;
 pub mod oplogs;
 pub mod password;
 pub mod projects;
@@ -36,6 +38,8 @@ pub struct Config {
     /// Last-used and last-seen times are written at most this often per credential, so
     /// verifying a credential stays a read.
     pub touch_interval: TimeDelta,
+    /// Lifetime of a login JWT from `POST /api/v1/login` (and of its session).
+    pub login_jwt: TimeDelta,
 }
 
 impl Default for Config {
@@ -44,6 +48,7 @@ impl Default for Config {
             session_idle: TimeDelta::hours(12),
             session_absolute: TimeDelta::days(7),
             touch_interval: TimeDelta::minutes(1),
+            login_jwt: TimeDelta::minutes(15),
         }
     }
 }

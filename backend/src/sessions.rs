@@ -41,6 +41,25 @@ impl Backend {
         now: DateTime<Utc>,
         rng: &mut (impl RngCore + CryptoRng + Send),
     ) -> Result<SignedIn, Error> {
+        let user = self.check_password(username, password).await?;
+        let expires_at = now + self.config.session_absolute;
+        let (cookie, session_id) = self
+            .open_session(user.id, SessionKind::Browser, expires_at, client, now, rng)
+            .await?;
+        Ok(SignedIn {
+            cookie,
+            session_id,
+            expires_at,
+        })
+    }
+
+    /// The active user with this username and password; any failure is `BadCredentials`,
+    /// and takes as long as a success (an unknown user still costs one Argon2 run).
+    pub(crate) async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<UserRow, Error> {
         let user = self.repo.user_by_username(username.trim()).await?;
         let password = password.to_string();
         let (user, ok) = match user {
@@ -54,19 +73,30 @@ impl Backend {
                 (None, false)
             }
         };
-        let user = user.filter(|_| ok).ok_or(Error::BadCredentials)?;
+        user.filter(|_| ok).ok_or(Error::BadCredentials)
+    }
 
+    /// Stores a new session; returns its secret (256 random bits, of which only the hash is
+    /// kept) and its id.
+    pub(crate) async fn open_session(
+        &self,
+        user_id: i64,
+        kind: SessionKind,
+        expires_at: DateTime<Utc>,
+        client: ClientInfo,
+        now: DateTime<Utc>,
+        rng: &mut (impl RngCore + CryptoRng + Send),
+    ) -> Result<(Secret, i64), Error> {
         let mut bytes = [0u8; 32];
         rng.fill_bytes(&mut bytes);
-        let cookie = Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect());
-        let expires_at = now + self.config.session_absolute;
-        let session_id = self
+        let secret = Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect());
+        let id = self
             .repo
             .insert_session(
                 &NewSession {
-                    user_id: user.id,
-                    secret_hash: sha256_hex(cookie.expose().as_bytes()),
-                    kind: SessionKind::Browser,
+                    user_id,
+                    secret_hash: sha256_hex(secret.expose().as_bytes()),
+                    kind,
                     expires_at,
                     ip: client.ip,
                     user_agent: client.user_agent,
@@ -74,11 +104,7 @@ impl Backend {
                 now,
             )
             .await?;
-        Ok(SignedIn {
-            cookie,
-            session_id,
-            expires_at,
-        })
+        Ok((secret, id))
     }
 
     /// The live session a cookie value names, or `NotSignedIn` (unknown, ended, idle too

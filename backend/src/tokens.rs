@@ -1,6 +1,7 @@
 //! API tokens (`kwat_`): mint, list, re-date (with a replacement secret) and revoke.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use keyward_core::api::CredentialKind;
 use keyward_core::{Secret, TokenKind, token, validate};
 use rand_core::{CryptoRng, RngCore};
 
@@ -136,17 +137,20 @@ impl Backend {
         principal: &Principal,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        let revoked = match &principal.actor {
-            Actor::User(user) => {
-                self.repo
-                    .revoke_api_token(user.id, principal.credential.id, now)
-                    .await?
+        let id = principal.credential.id;
+        let revoked = match (principal.credential.kind, &principal.actor) {
+            (CredentialKind::ApiToken, Actor::User(user)) => {
+                self.repo.revoke_api_token(user.id, id, now).await?
             }
-            Actor::Service(_) => {
-                self.repo
-                    .revoke_service_token(principal.credential.id, None, now)
-                    .await?
+            (CredentialKind::ServiceToken, _) => {
+                self.repo.revoke_service_token(id, None, now).await?
             }
+            // A login JWT ends its session: the JWT then gets 401 session_revoked.
+            (CredentialKind::LoginSession, _) => {
+                self.repo.end_session(id, now).await?;
+                true
+            }
+            (CredentialKind::ApiToken, Actor::Service(_)) => false,
         };
         if revoked {
             Ok(())

@@ -15,6 +15,8 @@ pub struct ServeConfig {
     pub database_url: String,
     /// `KEYWARD_SITE_ROOT`: the directory holding `pkg/` (the WASM, JS and CSS).
     pub site_root: String,
+    /// `KEYWARD_LOGIN_JWT_MINUTES`: lifetime of a login JWT (default 15).
+    pub login_jwt_minutes: u32,
 }
 
 impl ServeConfig {
@@ -28,6 +30,15 @@ impl ServeConfig {
             })?,
             database_url: var("KEYWARD_DATABASE_URL", DEFAULT_DATABASE_URL),
             site_root: var("KEYWARD_SITE_ROOT", DEFAULT_SITE_ROOT),
+            login_jwt_minutes: {
+                let raw = var("KEYWARD_LOGIN_JWT_MINUTES", "15");
+                raw.parse()
+                    .ok()
+                    .filter(|m| (1..=24 * 60).contains(m))
+                    .ok_or_else(|| {
+                        format!("KEYWARD_LOGIN_JWT_MINUTES must be 1 to 1440 minutes: {raw}")
+                    })?
+            },
         })
     }
 }

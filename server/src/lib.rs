@@ -89,7 +89,11 @@ pub struct Server {
 impl Server {
     /// Opens (and migrates) the database and binds the address (port 0 picks a free one).
     pub async fn bind(config: &ServeConfig) -> Result<Server, String> {
-        let backend = Backend::connect(&config.database_url, Config::default())
+        let services = Config {
+            login_jwt: chrono::TimeDelta::minutes(config.login_jwt_minutes.into()),
+            ..Config::default()
+        };
+        let backend = Backend::connect(&config.database_url, services)
             .await
             .map_err(|e| e.to_string())?;
         let setup_code = backend

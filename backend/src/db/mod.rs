@@ -176,6 +176,7 @@ pub trait Repository: Send + Sync + 'static {
     // sessions
     async fn insert_session(&self, session: &NewSession, now: DateTime<Utc>) -> Result<i64>;
     async fn session_by_hash(&self, secret_hash: &str) -> Result<Option<SessionRow>>;
+    async fn session_by_id(&self, session_id: i64) -> Result<Option<SessionRow>>;
     async fn touch_session(
         &self,
         session_id: i64,
@@ -187,6 +188,9 @@ pub trait Repository: Send + Sync + 'static {
     // settings
     async fn setting(&self, key: &str) -> Result<Option<String>>;
     async fn put_setting(&self, key: &str, value: &str) -> Result<()>;
+    /// The setting's value; `value` is stored first if there is none (the first of several
+    /// racing instances wins, and all read the same value).
+    async fn setting_or_init(&self, key: &str, value: &str) -> Result<String>;
 
     // user administration
     async fn set_role(&self, user_id: i64, role: keyward_core::Role) -> Result<()>;

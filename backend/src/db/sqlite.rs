@@ -105,6 +105,22 @@ impl SqliteRepository {
         Ok(())
     }
 
+    /// The session matching `condition` (one `?`, bound to `value`).
+    async fn session_where<T>(&self, condition: &str, value: T) -> Result<Option<SessionRow>>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
+    {
+        let row = sqlx::query_as::<_, RawSession>(&format!(
+            "SELECT id, user_id, kind, created_at, last_seen_at, expires_at, ip, user_agent,
+                 ended_at
+             FROM sessions WHERE {condition}"
+        ))
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
     /// A database file path, for messages.
     pub fn describe(url: &str) -> String {
         SqliteConnectOptions::from_str(url)
@@ -511,15 +527,12 @@ impl Repository for SqliteRepository {
     }
 
     async fn session_by_hash(&self, secret_hash: &str) -> Result<Option<SessionRow>> {
-        let row = sqlx::query_as::<_, RawSession>(
-            "SELECT id, user_id, kind, created_at, last_seen_at, expires_at, ip, user_agent,
-                 ended_at
-             FROM sessions WHERE secret_hash = ?",
-        )
-        .bind(secret_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(Into::into))
+        self.session_where("secret_hash = ?", secret_hash.to_string())
+            .await
+    }
+
+    async fn session_by_id(&self, session_id: i64) -> Result<Option<SessionRow>> {
+        self.session_where("id = ?", session_id).await
     }
 
     async fn touch_session(
@@ -565,6 +578,20 @@ impl Repository for SqliteRepository {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn setting_or_init(&self, key: &str, value: &str) -> Result<String> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                .bind(key)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn set_role(&self, user_id: i64, role: keyward_core::Role) -> Result<()> {

@@ -593,3 +593,76 @@ async fn deactivation_ends_sessions_and_stops_api_tokens() {
         .unwrap_err();
     assert!(matches!(err, Error::BadCredentials));
 }
+
+#[tokio::test]
+async fn login_jwt_life_cycle() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let uid = b.create_user(input("alice"), t0()).await.unwrap();
+    let mut rng = rng();
+    let login = |rng: &mut ChaCha8Rng| {
+        let mut rng = rng.clone();
+        async move {
+            b.api_login(
+                "alice",
+                "correct horse battery",
+                ClientInfo::default(),
+                t0(),
+                &mut rng,
+            )
+            .await
+        }
+    };
+    assert!(matches!(
+        b.api_login("alice", "wrong", ClientInfo::default(), t0(), &mut rng)
+            .await,
+        Err(Error::BadCredentials)
+    ));
+    let jwt = login(&mut rng).await.unwrap();
+    assert_eq!(jwt.expires_at, t0() + TimeDelta::minutes(15));
+    let value = jwt.token.expose().to_string();
+    let auth = |at: DateTime<Utc>| {
+        let value = value.clone();
+        async move { b.authenticate_bearer(Some(&bearer(&value)), at).await }
+    };
+    let p = auth(t0()).await.unwrap();
+    assert_eq!(p.user().unwrap().id, uid);
+    assert_eq!(p.credential.kind, CredentialKind::LoginSession);
+    assert_eq!(p.credential.id, jwt.session_id);
+
+    // Expired after 15 minutes; a forged signature is unknown.
+    let err = auth(t0() + TimeDelta::minutes(15)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::TokenExpired)),
+        "{err:?}"
+    );
+    let forged = format!("{}x", &value[..value.len() - 1]);
+    let err = b
+        .authenticate_bearer(Some(&bearer(&forged)), t0())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::InvalidToken)),
+        "{err:?}"
+    );
+
+    // Ending its session revokes it at the next call.
+    b.revoke_current(&p, t0()).await.unwrap();
+    let err = auth(t0()).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::SessionRevoked)),
+        "{err:?}"
+    );
+
+    // Deactivation ends the sessions too.
+    let second = login(&mut ChaCha8Rng::seed_from_u64(7)).await.unwrap();
+    b.deactivate_user("alice", t0()).await.unwrap();
+    let err = b
+        .authenticate_bearer(Some(&bearer(second.token.expose())), t0())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::SessionRevoked)),
+        "{err:?}"
+    );
+}

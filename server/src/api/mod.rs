@@ -3,6 +3,7 @@
 mod auth;
 mod error;
 mod json;
+mod login;
 mod openapi;
 mod oplogs;
 mod projects;
@@ -11,7 +12,7 @@ mod whoami;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::routing::{delete, get, patch, put};
+use axum::routing::{delete, get, patch, post, put};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use auth::Bearer;
@@ -27,6 +28,7 @@ fn id(raw: &str) -> Result<i64, ApiError> {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi::document))
+        .route("/login", post(login::login))
         .route("/whoami", get(whoami::whoami))
         .route("/tokens/current", delete(tokens::revoke_current))
         .route("/oplogs", get(oplogs::list))

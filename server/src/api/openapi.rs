@@ -8,7 +8,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, Response};
 use utoipa::{Modify, OpenApi};
 
-use super::{oplogs, projects, tokens, whoami};
+use super::{login, oplogs, projects, tokens, whoami};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,11 +16,13 @@ use super::{oplogs, projects, tokens, whoami};
         title = "keyward API",
         version = "1",
         description = "The bearer API of keyward. Authenticate with `Authorization: Bearer \
-            <token>`: an API token (kwat_), a service token (kwst_) or a login JWT. The \
+            <token>`: an API token (kwat_), a service token (kwst_) or a login JWT from \
+            `POST /api/v1/login`. The \
             credential's grant decides what comes back: rows outside it are 404, visible \
             rows without the needed permission are 403."
     ),
     paths(
+        login::login,
         whoami::whoami,
         tokens::revoke_current,
         projects::list,
@@ -90,7 +92,7 @@ fn add_errors(op: &mut Operation, targets_a_row: bool, writes: bool) {
         "401",
         "Missing, malformed, unknown, expired, revoked or suspended credential; `code` says \
          which (invalid_token, token_expired, token_revoked, token_suspended, \
-         account_disabled). Sent with `WWW-Authenticate: Bearer`.",
+         session_revoked, account_disabled). Sent with `WWW-Authenticate: Bearer`.",
     )];
     if targets_a_row {
         answers.push((
@@ -109,9 +111,11 @@ fn add_errors(op: &mut Operation, targets_a_row: bool, writes: bool) {
         answers.push(("422", "A field is invalid; `field` names it."));
     }
     for (status, description) in answers {
+        // An answer a handler documents itself (the login's 401) is kept.
         op.responses
             .responses
-            .insert(status.into(), error(description).into());
+            .entry(status.into())
+            .or_insert_with(|| error(description).into());
     }
 }
 

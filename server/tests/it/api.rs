@@ -3,7 +3,7 @@
 use chrono::{TimeDelta, Utc};
 use keyward_core::{Role, TokenKind, token};
 
-use crate::support::{code, start};
+use crate::support::{PASSWORD, code, start};
 
 #[tokio::test]
 async fn healthz_answers() {
@@ -176,4 +176,60 @@ async fn unknown_routes_and_methods_are_json_errors() {
         .unwrap();
     assert_eq!(res.status(), 405);
     assert_eq!(code(&res.json().await.unwrap()), "method_not_allowed");
+}
+
+#[tokio::test]
+async fn api_login_gives_a_jwt_that_dies_with_its_session() {
+    let s = start().await;
+    s.user("alice", Role::User).await;
+    let client = reqwest::Client::new();
+    let login = |body: serde_json::Value| {
+        client
+            .post(s.url("/api/v1/login"))
+            .header("user-agent", "kw-test/1")
+            .json(&body)
+            .send()
+    };
+
+    let res = login(serde_json::json!({"username": "alice", "password": "nope"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(code(&body), "invalid_credentials");
+    let res = login(serde_json::json!({"username": "alice"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "password");
+
+    let res = login(serde_json::json!({"username": "alice", "password": PASSWORD}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body: serde_json::Value = res.json().await.unwrap();
+    let jwt = body["token"].as_str().unwrap().to_string();
+    assert_eq!(jwt.split('.').count(), 3);
+    assert!(body["expires_at"].is_string());
+
+    let (status, who) = s.whoami(&jwt).await;
+    assert_eq!(status, 200, "{who}");
+    assert_eq!(who["user"]["username"], "alice");
+    assert_eq!(who["credential"]["kind"], "login_session");
+
+    // A changed signature is an unknown token; the real one ends its own session.
+    let forged = format!("{}A", &jwt[..jwt.len() - 1]);
+    let (status, body) = s.whoami(&forged).await;
+    assert_eq!((status, code(&body)), (401, "invalid_token"));
+    let res = client
+        .delete(s.url("/api/v1/tokens/current"))
+        .bearer_auth(&jwt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (status, body) = s.whoami(&jwt).await;
+    assert_eq!((status, code(&body)), (401, "session_revoked"));
 }

@@ -482,6 +482,7 @@ async fn the_openapi_document_describes_every_route() {
     let doc: Value = res.json().await.unwrap();
     assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
     let routes = [
+        ("post", "/api/v1/login"),
         ("get", "/api/v1/whoami"),
         ("delete", "/api/v1/tokens/current"),
         ("get", "/api/v1/projects"),

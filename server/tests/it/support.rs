@@ -26,6 +26,7 @@ pub async fn start() -> TestServer {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.clone(),
         site_root: dir.path().join("site").display().to_string(),
+        login_jwt_minutes: 15,
     };
     let server = Server::bind(&config).await.unwrap();
     let base = format!("http://{}", server.local_addr());

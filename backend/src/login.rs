@@ -1,0 +1,113 @@
+//! API login (`POST /api/v1/login`): username and password for a short-lived JWT whose `sid`
+//! names a tracked session row. Every call with the JWT checks that session, so ending it
+//! (sign-out, an admin's revoke, deactivation) stops the JWT at its next call.
+
+use chrono::{DateTime, Utc};
+use keyward_core::Secret;
+use keyward_core::api::CredentialKind;
+use rand_core::{CryptoRng, RngCore};
+
+use crate::auth::{Actor, Credential};
+use crate::db::SessionKind;
+use crate::jwt::{self, Claims, JwtError};
+use crate::sessions::ClientInfo;
+use crate::{AuthError, Backend, Error, Principal};
+
+/// Settings key of the installation's JWT signing key (hex; made on first use).
+const JWT_KEY: &str = "login_jwt_key";
+
+/// A login JWT: the only place its value exists.
+#[derive(Debug)]
+pub struct ApiLogin {
+    pub token: Secret,
+    pub session_id: i64,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Backend {
+    pub async fn api_login(
+        &self,
+        username: &str,
+        password: &str,
+        client: ClientInfo,
+        now: DateTime<Utc>,
+        rng: &mut (impl RngCore + CryptoRng + Send),
+    ) -> Result<ApiLogin, Error> {
+        let user = self.check_password(username, password).await?;
+        let expires_at = now + self.config.login_jwt;
+        let (_, session_id) = self
+            .open_session(user.id, SessionKind::Api, expires_at, client, now, rng)
+            .await?;
+        let mut fresh = [0u8; 32];
+        rng.fill_bytes(&mut fresh);
+        let key = self.repo.setting_or_init(JWT_KEY, &hex(&fresh)).await?;
+        let claims = Claims {
+            sub: user.id,
+            sid: session_id,
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+        };
+        Ok(ApiLogin {
+            token: Secret::new(jwt::sign(&claims, key.as_bytes())),
+            session_id,
+            expires_at,
+        })
+    }
+
+    /// A bearer value shaped like a JWT: signature, expiry, then its session and user.
+    pub(crate) async fn authenticate_jwt(
+        &self,
+        raw: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Principal, Error> {
+        // No key yet means no JWT was ever issued here.
+        let key = self
+            .repo
+            .setting(JWT_KEY)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        let claims = jwt::verify(raw, key.as_bytes(), now).map_err(|e| match e {
+            JwtError::Invalid => AuthError::InvalidToken,
+            JwtError::Expired => AuthError::TokenExpired,
+        })?;
+        let session = self
+            .repo
+            .session_by_id(claims.sid)
+            .await?
+            .filter(|s| s.user_id == claims.sub && s.kind == SessionKind::Api.as_str())
+            .ok_or(AuthError::InvalidToken)?;
+        if session.ended_at.is_some() {
+            return Err(AuthError::SessionRevoked.into());
+        }
+        if session.expires_at <= now {
+            return Err(AuthError::TokenExpired.into());
+        }
+        let user = self
+            .repo
+            .user_by_id(claims.sub)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        if !user.active {
+            return Err(AuthError::AccountDisabled.into());
+        }
+        let stale_before = now - self.config.touch_interval;
+        if session.last_seen_at < stale_before {
+            self.repo
+                .touch_session(session.id, now, stale_before)
+                .await?;
+        }
+        Ok(Principal {
+            actor: Actor::User(user),
+            credential: Credential {
+                kind: CredentialKind::LoginSession,
+                id: session.id,
+                display_prefix: format!("session {}", session.id),
+                expires_at: Some(session.expires_at),
+            },
+        })
+    }
+}

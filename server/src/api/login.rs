@@ -1,0 +1,55 @@
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, header};
+use chrono::Utc;
+use keyward_backend::Backend;
+use keyward_backend::sessions::ClientInfo;
+use keyward_core::api::{LoginRequest, LoginResponse};
+
+use super::ApiError;
+use super::json::ApiJson;
+
+/// `POST /api/v1/login`: username and password for a login JWT. Its `sid` names a tracked
+/// session, so ending that session (sign-out with `DELETE /api/v1/tokens/current`, or an
+/// admin's revoke) refuses the JWT at its next call with 401 `session_revoked`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/login",
+    tag = "identity",
+    request_body = LoginRequest,
+    security(()),
+    responses(
+        (status = 200, description = "A login JWT and when it expires", body = LoginResponse),
+        (status = 401, description = "Wrong username or password (`invalid_credentials`; the \
+            message does not say which)", body = keyward_core::api::ErrorBody),
+    )
+)]
+pub async fn login(
+    State(backend): State<Backend>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let client = ClientInfo {
+        ip: Some(addr.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(300).collect()),
+    };
+    let login = backend
+        .api_login(
+            &body.username,
+            &body.password,
+            client,
+            Utc::now(),
+            &mut rand_core::OsRng,
+        )
+        .await?;
+    Ok(Json(LoginResponse {
+        token: login.token.expose().to_string(),
+        expires_at: login.expires_at,
+    }))
+}
