@@ -62,6 +62,10 @@ pub fn App() -> impl IntoView {
                 />
                 <Route path=path!("/admin/oplogs") view=|| view! { <AdminPage section=Section::Oplogs/> }/>
                 <Route
+                    path=path!("/admin/sessions")
+                    view=|| view! { <AdminPage section=Section::Sessions/> }
+                />
+                <Route
                     path=path!("/admin/service-tokens")
                     view=|| view! { <AdminPage section=Section::ServiceTokens/> }
                 />

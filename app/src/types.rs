@@ -105,6 +105,21 @@ pub fn format_date(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
+/// A session that still works, for the Sessions card and `/admin/sessions`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub id: i64,
+    pub username: String,
+    /// `browser` or `api`.
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session this page was loaded with.
+    pub current: bool,
+}
+
 /// Everything the admin pages show, in one answer (installations are small; one query set
 /// keeps every admin page consistent with the others).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +130,7 @@ pub struct AdminData {
     pub teams: Vec<AdminTeam>,
     pub projects: Vec<AdminProject>,
     pub suspended: Vec<SuspendedToken>,
+    pub sessions: Vec<SessionView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

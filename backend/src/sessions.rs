@@ -143,6 +143,54 @@ impl Backend {
     pub async fn sign_out(&self, session_id: i64, now: DateTime<Utc>) -> Result<(), Error> {
         self.repo.end_session(session_id, now).await
     }
+
+    /// The sessions that still work (browser and API), newest first, with their user's name:
+    /// one user's, or everyone's (`None`, for admins).
+    pub async fn open_sessions(
+        &self,
+        user_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(SessionRow, String)>, Error> {
+        let idle_before = now - self.config.session_idle;
+        let mut sessions = self.repo.open_sessions(user_id, now).await?;
+        sessions.retain(|(s, _)| {
+            s.kind != SessionKind::Browser.as_str() || s.last_seen_at >= idle_before
+        });
+        Ok(sessions)
+    }
+
+    /// Ends one session: the user's own (`Some(user_id)`), or any (`None`, for admins). A
+    /// session that is not theirs, or no longer open, is `NotFound`. It is refused at its
+    /// next request.
+    pub async fn end_session(
+        &self,
+        owner: Option<i64>,
+        session_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let open = self
+            .repo
+            .session_by_id(session_id)
+            .await?
+            .filter(|s| s.ended_at.is_none() && owner.is_none_or(|u| u == s.user_id));
+        if open.is_none() {
+            return Err(Error::NotFound);
+        }
+        self.repo.end_session(session_id, now).await
+    }
+
+    /// Ends every session of a user; how many were open.
+    pub async fn end_sessions_of(&self, username: &str, now: DateTime<Utc>) -> Result<u64, Error> {
+        let user = self.user_named(username).await?;
+        self.repo.end_sessions_of(user.id, now).await
+    }
+
+    /// Deletes the sessions that can no longer be used; how many.
+    pub async fn cleanup_sessions(&self, now: DateTime<Utc>) -> Result<u64, Error> {
+        self.repo
+            .delete_dead_sessions(now, now - self.config.session_idle)
+            .await
+    }
 }
 
 /// Runs CPU-heavy work (Argon2) off the async worker threads.

@@ -151,6 +151,14 @@ enum AdminCommand {
         #[arg(long, conflicts_with = "expires_in_days", value_parser = parse_time)]
         expires_at: Option<DateTime<Utc>>,
     },
+    /// Delete the sessions that can no longer be used (ended, expired or idle too long);
+    /// prints how many.
+    CleanupSessions,
+    /// End every session of a user (browser and API logins); prints how many were open.
+    EndSessions {
+        #[arg(long)]
+        username: String,
+    },
     /// Revoke any service token (for example a suspended one).
     RevokeServiceToken {
         #[arg(long)]
@@ -366,6 +374,13 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 .await
                 .map_err(|e| describe_as(e, &renamed))?;
             println!("{}", minted.secret.expose());
+        }
+        AdminCommand::CleanupSessions => {
+            println!("{}", backend.cleanup_sessions(now).await.map_err(describe)?);
+        }
+        AdminCommand::EndSessions { username } => {
+            let ended = backend.end_sessions_of(&username, now).await;
+            println!("{}", ended.map_err(describe)?);
         }
         AdminCommand::RevokeServiceToken { id } => {
             backend

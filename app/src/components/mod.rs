@@ -5,6 +5,7 @@ pub mod field;
 mod flags;
 mod hydrated;
 mod persisted;
+mod sessions;
 mod shown_once;
 pub mod tokens;
 
@@ -13,5 +14,6 @@ pub use field::{FieldMessage, FormFooter};
 pub use flags::FlagBoxes;
 pub use hydrated::use_hydrated;
 pub use persisted::PersistedCheckbox;
+pub use sessions::SessionTable;
 pub use shown_once::ShownOnce;
 pub use tokens::{ExpiryCell, RevokeDialog, TokenRef};

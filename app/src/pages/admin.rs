@@ -7,12 +7,12 @@ use keyward_core::{Permissions, Role};
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
-use crate::components::{FieldMessage, FlagBoxes, use_hydrated};
+use crate::components::{FieldMessage, FlagBoxes, SessionTable, use_hydrated};
 use crate::error::AppError;
 use crate::pages::profile::Header;
 use crate::rpc::admin::*;
 use crate::rpc::get_me;
-use crate::types::{AdminData, AdminProject, AdminTeam, AdminUser, SuspendedToken};
+use crate::types::{AdminData, AdminProject, AdminTeam, AdminUser, SessionView, SuspendedToken};
 
 /// The admin pages, in the order of the navigation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,16 +23,18 @@ pub enum Section {
     Projects,
     Oplogs,
     ServiceTokens,
+    Sessions,
 }
 
 impl Section {
-    const ALL: [Section; 6] = [
+    const ALL: [Section; 7] = [
         Section::Users,
         Section::Organizations,
         Section::Teams,
         Section::Projects,
         Section::Oplogs,
         Section::ServiceTokens,
+        Section::Sessions,
     ];
 
     fn title(self) -> &'static str {
@@ -43,6 +45,7 @@ impl Section {
             Section::Projects => "Projects",
             Section::Oplogs => "Operation logs",
             Section::ServiceTokens => "Suspended service tokens",
+            Section::Sessions => "Sessions",
         }
     }
 
@@ -54,6 +57,7 @@ impl Section {
             Section::Projects => "/admin/projects",
             Section::Oplogs => "/admin/oplogs",
             Section::ServiceTokens => "/admin/service-tokens",
+            Section::Sessions => "/admin/sessions",
         }
     }
 }
@@ -144,6 +148,7 @@ fn SectionBody(section: Section, data: AdminData) -> impl IntoView {
         Section::Projects => view! { <Projects projects=data.projects orgs=data.orgs/> }.into_any(),
         Section::Oplogs => view! { <Oplogs projects=data.projects/> }.into_any(),
         Section::ServiceTokens => view! { <Suspended tokens=data.suspended/> }.into_any(),
+        Section::Sessions => view! { <Sessions sessions=data.sessions/> }.into_any(),
     }
 }
 
@@ -586,5 +591,55 @@ fn SuspendedCard(token: SuspendedToken) -> impl IntoView {
                 <button type="submit" class="danger">"Revoke"</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// `/admin/sessions`: every open session, filtered by user; revoke one, all of a user's, or
+/// clean up the dead ones.
+#[component]
+fn Sessions(sessions: Vec<SessionView>) -> impl IntoView {
+    let end = admin_action::<AdminEndSession>();
+    let end_all = admin_action::<AdminEndUserSessions>();
+    let cleanup = admin_action::<AdminCleanupSessions>();
+    let error = action_error(end_all);
+    let filter = RwSignal::new(String::new());
+    let sessions = StoredValue::new(sessions);
+    let shown = move || {
+        let wanted = filter.get().trim().to_lowercase();
+        sessions
+            .get_value()
+            .into_iter()
+            .filter(|s| wanted.is_empty() || s.username.contains(&wanted))
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <div class="card form inline-form">
+            <label for="sessions-filter">"Filter by user"</label>
+            <input
+                id="sessions-filter"
+                type="search"
+                prop:value=move || filter.get()
+                on:input=move |ev| filter.set(event_target_value(&ev))
+            />
+        </div>
+        {move || {
+            view! {
+                <SessionTable
+                    sessions=shown()
+                    show_user=true
+                    action="Revoke"
+                    on_end=move |id| {
+                        end.dispatch(AdminEndSession { id });
+                    }
+                />
+            }
+        }}
+        <ActionForm action=end_all attr:class="card form inline-form" attr:aria-label="Revoke all sessions of a user">
+            <TextField id="end-all-username" label="Username" name="username" error/>
+            <Submit label="Revoke all sessions" error/>
+        </ActionForm>
+        <ActionForm action=cleanup attr:class="row-form">
+            <button type="submit" class="secondary">"Clean up expired sessions"</button>
+        </ActionForm>
     }
 }

@@ -3,4 +3,5 @@ pub mod api_tokens;
 pub mod login;
 pub mod profile;
 pub mod service_tokens;
+pub mod sessions;
 pub mod setup;

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::pages::api_tokens::{self, ApiTokensCard};
 use crate::pages::service_tokens::{self, ServiceTokensCard};
+use crate::pages::sessions::{self, SessionsCard};
 use crate::rpc::{Logout, get_me};
 use crate::types::Me;
 
@@ -28,7 +29,11 @@ pub fn Header(me: Me) -> impl IntoView {
 pub fn ProfilePage() -> impl IntoView {
     let me = Resource::new(|| (), |_| get_me());
     // Every resource of the page is created here, outside the Suspense (see api_tokens::Card).
-    let cards = (api_tokens::Card::load(), service_tokens::Card::load());
+    let cards = (
+        api_tokens::Card::load(),
+        service_tokens::Card::load(),
+        sessions::Card::load(),
+    );
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -49,7 +54,10 @@ pub fn ProfilePage() -> impl IntoView {
 }
 
 #[component]
-fn Profile(me: Me, cards: (api_tokens::Card, service_tokens::Card)) -> impl IntoView {
+fn Profile(
+    me: Me,
+    cards: (api_tokens::Card, service_tokens::Card, sessions::Card),
+) -> impl IntoView {
     let initials: String = me
         .display_name
         .split_whitespace()
@@ -73,6 +81,7 @@ fn Profile(me: Me, cards: (api_tokens::Card, service_tokens::Card)) -> impl Into
                 <ProfileOverview me=me.clone()/>
                 <ApiTokensCard card=cards.0/>
                 <ServiceTokensCard card=cards.1/>
+                <SessionsCard card=cards.2/>
             </main>
         </div>
     }

@@ -29,7 +29,7 @@ fn optional(s: &Option<String>) -> Option<&str> {
 #[server(prefix = "/rpc", endpoint = "admin_data")]
 pub async fn get_admin_data() -> Result<AdminData, AppError> {
     use crate::types::{AdminGrant, AdminProject, AdminTeam, AdminUser, SuspendedToken};
-    current_admin().await?;
+    let admin = current_admin().await?;
     let backend = backend()?;
     let repo = backend.repo();
     let users = repo
@@ -98,7 +98,32 @@ pub async fn get_admin_data() -> Result<AdminData, AppError> {
         teams,
         projects,
         suspended,
+        sessions: super::sessions::views(None, admin.session.id).await?,
     })
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_end_session")]
+pub async fn admin_end_session(id: i64) -> Result<(), AppError> {
+    current_admin().await?;
+    backend()?.end_session(None, id, now()).await?;
+    Ok(())
+}
+
+/// Ends every session of one user.
+#[server(prefix = "/rpc", endpoint = "admin_end_user_sessions")]
+pub async fn admin_end_user_sessions(username: String) -> Result<(), AppError> {
+    current_admin().await?;
+    backend()?.end_sessions_of(username.trim(), now()).await?;
+    Ok(())
+}
+
+/// Deletes the sessions that can no longer be used.
+#[server(prefix = "/rpc", endpoint = "admin_cleanup_sessions")]
+pub async fn admin_cleanup_sessions() -> Result<(), AppError> {
+    current_admin().await?;
+    let removed = backend()?.cleanup_sessions(now()).await?;
+    tracing::info!(removed, "expired sessions cleaned up");
+    Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "admin_create_user")]

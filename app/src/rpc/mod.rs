@@ -9,6 +9,7 @@ use crate::types::{ApiTokenList, Me, MintedToken};
 
 pub mod admin;
 pub mod service_tokens;
+pub mod sessions;
 
 pub use service_tokens::{
     CreateServiceToken, RevokeServiceToken, create_service_token, list_service_tokens,
@@ -96,6 +97,10 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     };
     let backend = backend()?;
     let now = now();
+    // Signing in again replaces the session this browser had: a new id, the old one ended.
+    if let Ok(previous) = crate::ssr::current_session().await {
+        backend.sign_out(previous.session.id, now).await?;
+    }
     let signed_in = backend
         .sign_in(&username, &password, client, now, &mut rand_core::OsRng)
         .await?;

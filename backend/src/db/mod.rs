@@ -184,6 +184,22 @@ pub trait Repository: Send + Sync + 'static {
         stale_before: DateTime<Utc>,
     ) -> Result<()>;
     async fn end_session(&self, session_id: i64, now: DateTime<Utc>) -> Result<()>;
+    /// Sessions not ended and not past their absolute expiry, newest first, each with its
+    /// user's name; only `user_id`'s when given.
+    async fn open_sessions(
+        &self,
+        user_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(SessionRow, String)>>;
+    /// Ends every open session of the user; how many.
+    async fn end_sessions_of(&self, user_id: i64, now: DateTime<Utc>) -> Result<u64>;
+    /// Deletes the sessions that can no longer be used: ended, past their expiry, or (for
+    /// browser sessions) idle since before `idle_before`. How many.
+    async fn delete_dead_sessions(
+        &self,
+        now: DateTime<Utc>,
+        idle_before: DateTime<Utc>,
+    ) -> Result<u64>;
 
     // settings
     async fn setting(&self, key: &str) -> Result<Option<String>>;

@@ -559,6 +559,61 @@ impl Repository for SqliteRepository {
         Ok(())
     }
 
+    async fn open_sessions(
+        &self,
+        user_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(SessionRow, String)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            session: RawSession,
+            username: String,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT s.id, s.user_id, s.kind, s.created_at, s.last_seen_at, s.expires_at, s.ip,
+                 s.user_agent, s.ended_at, u.username
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.ended_at IS NULL AND s.expires_at > ?1 AND (?2 IS NULL OR s.user_id = ?2)
+             ORDER BY s.created_at DESC, s.id DESC",
+        )
+        .bind(now.timestamp())
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.session.into(), r.username))
+            .collect())
+    }
+
+    async fn end_sessions_of(&self, user_id: i64, now: DateTime<Utc>) -> Result<u64> {
+        Ok(
+            sqlx::query("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL")
+                .bind(now.timestamp())
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    async fn delete_dead_sessions(
+        &self,
+        now: DateTime<Utc>,
+        idle_before: DateTime<Utc>,
+    ) -> Result<u64> {
+        Ok(sqlx::query(
+            "DELETE FROM sessions WHERE ended_at IS NOT NULL OR expires_at <= ?
+                 OR (kind = 'browser' AND last_seen_at < ?)",
+        )
+        .bind(now.timestamp())
+        .bind(idle_before.timestamp())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     async fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")

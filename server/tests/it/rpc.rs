@@ -250,3 +250,74 @@ async fn cross_site_calls_are_refused_and_sign_out_ends_the_session() {
     let res = with_cookie("api_tokens").send().await.unwrap();
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn sessions_are_listed_ended_and_cleaned_up() {
+    let s = start().await;
+    s.user("alice", Role::User).await;
+    s.user("root", Role::Admin).await;
+    let laptop = s.signed_in("alice").await;
+    let phone = s.signed_in("alice").await;
+    let admin = s.signed_in("root").await;
+
+    let (status, _, mine) = s.rpc(&laptop, "my_sessions", NO_ARGS).await;
+    assert_eq!(status, 200, "{mine}");
+    let mine = mine.as_array().unwrap().clone();
+    assert_eq!(mine.len(), 2);
+    let current: Vec<bool> = mine.iter().map(|s| s["current"] == true).collect();
+    assert_eq!(current.iter().filter(|c| **c).count(), 1, "{mine:?}");
+    let phone_id = mine.iter().find(|s| s["current"] == false).unwrap()["id"].to_string();
+
+    // Another user's session is not found; alice ends her phone's, which is signed out.
+    let (_, _, roots) = s.rpc(&admin, "my_sessions", NO_ARGS).await;
+    let root_id = roots[0]["id"].to_string();
+    let (status, _, _) = s
+        .rpc(&laptop, "end_my_session", &[("id", root_id.as_str())])
+        .await;
+    assert_eq!(status, 404);
+    let (status, _, _) = s
+        .rpc(&laptop, "end_my_session", &[("id", phone_id.as_str())])
+        .await;
+    assert_eq!(status, 200);
+    let (status, _, _) = s.rpc(&phone, "my_sessions", NO_ARGS).await;
+    assert_eq!(status, 401);
+
+    // Signing in again in the same browser replaces its session.
+    let (_, _, before) = s.rpc(&laptop, "my_sessions", NO_ARGS).await;
+    let res = laptop
+        .post(s.url("/rpc/login"))
+        .form(&[("username", "alice"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let (_, _, after) = s.rpc(&laptop, "my_sessions", NO_ARGS).await;
+    assert_eq!(after.as_array().unwrap().len(), 1);
+    assert_ne!(after[0]["id"], before[0]["id"], "a new session id");
+
+    // Admins see everyone's, revoke one or all of a user's, and clean up.
+    let (status, _, _) = s
+        .rpc(&laptop, "admin_end_session", &[("id", root_id.as_str())])
+        .await;
+    assert_eq!(status, 403);
+    let (_, _, data) = s.rpc(&admin, "admin_data", NO_ARGS).await;
+    let users: Vec<&str> = data["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(users.len(), 2, "{users:?}");
+    let (status, _, _) = s
+        .rpc(&admin, "admin_end_user_sessions", &[("username", "alice")])
+        .await;
+    assert_eq!(status, 200);
+    let (status, _, _) = s.rpc(&laptop, "my_sessions", NO_ARGS).await;
+    assert_eq!(status, 401, "the admin signed alice out");
+    let (status, _, _) = s.rpc(&admin, "admin_cleanup_sessions", NO_ARGS).await;
+    assert_eq!(status, 200);
+    let removed = s.backend.cleanup_sessions(Utc::now()).await.unwrap();
+    assert_eq!(removed, 0, "the first clean-up removed every dead session");
+    let (_, _, data) = s.rpc(&admin, "admin_data", NO_ARGS).await;
+    assert_eq!(data["sessions"].as_array().unwrap().len(), 1, "root's own");
+}

@@ -1,0 +1,45 @@
+//! Server functions of the Sessions card: a person's own open sessions, and ending one.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::types::SessionView;
+
+/// Open sessions as the page shows them; `current` marks the one of this request.
+#[cfg(feature = "ssr")]
+pub(super) async fn views(
+    user_id: Option<i64>,
+    current: i64,
+) -> Result<Vec<SessionView>, AppError> {
+    let sessions = crate::ssr::backend()?
+        .open_sessions(user_id, crate::ssr::now())
+        .await?;
+    Ok(sessions
+        .into_iter()
+        .map(|(s, username)| SessionView {
+            current: s.id == current,
+            id: s.id,
+            username,
+            kind: s.kind,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            ip: s.ip,
+            user_agent: s.user_agent,
+        })
+        .collect())
+}
+
+#[server(prefix = "/rpc", endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
+    let me = crate::ssr::current_session().await?;
+    views(Some(me.user.id), me.session.id).await
+}
+
+/// Ends one of the signed-in user's sessions (another user's is `NotFound`).
+#[server(prefix = "/rpc", endpoint = "end_my_session")]
+pub async fn end_my_session(id: i64) -> Result<(), AppError> {
+    use crate::ssr::{backend, current_session, now};
+    let me = current_session().await?;
+    backend()?.end_session(Some(me.user.id), id, now()).await?;
+    Ok(())
+}
