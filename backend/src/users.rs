@@ -1,7 +1,8 @@
-//! Creating users (the admin CLI and the first-admin setup page share these rules).
+//! Creating users (the admin CLI and the first-admin setup page share these rules), and a
+//! person changing their own password.
 
 use chrono::{DateTime, Utc};
-use keyward_core::{Role, validate};
+use keyward_core::{FieldError, Role, validate};
 
 use crate::db::NewUser;
 use crate::sessions::blocking;
@@ -53,5 +54,36 @@ impl Backend {
     pub async fn create_user(&self, input: UserInput, now: DateTime<Utc>) -> Result<i64, Error> {
         let user = input.into_new_user().await?;
         self.repo.create_user(&user, now).await
+    }
+}
+
+impl Backend {
+    /// Changes the user's password after checking the current one, and ends every other
+    /// session of theirs (browsers and API logins); `keep` is the session making the change.
+    pub async fn change_password(
+        &self,
+        user_id: i64,
+        keep: i64,
+        current: &str,
+        new: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let user = self
+            .repo
+            .user_by_id(user_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let (pw, phc) = (current.to_string(), user.password_hash.clone());
+        if !blocking(move || password::verify(&pw, &phc)).await? {
+            return Err(
+                FieldError::new("current_password", "The current password is wrong.").into(),
+            );
+        }
+        validate::password(new, &user.username)
+            .map_err(|e| FieldError::new("new_password", e.message))?;
+        let pw = new.to_string();
+        let hash = blocking(move || password::hash(&pw)).await??;
+        self.repo.set_password_hash(user_id, &hash).await?;
+        self.repo.end_other_sessions(user_id, keep, now).await
     }
 }

@@ -71,6 +71,9 @@ test('a project service token with one flag: minted in the browser, used, revoke
   const confirm = page.getByRole('dialog', { name: 'Revoke token?' });
   await expect(confirm).toContainText('deploy falcon');
   await confirm.getByRole('button', { name: 'Revoke' }).click();
+  // While the dialog is open the page behind it is hidden from role queries: wait for it
+  // to close (the revocation is done) before looking at the rows.
+  await expect(confirm).toBeHidden();
   await expect(tokenRow(page, 'deploy falcon')).toHaveCount(0);
   const after = await whoami(request, token);
   expect(after.status).toBe(401);

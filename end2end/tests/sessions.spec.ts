@@ -1,5 +1,6 @@
 import { test, expect } from './fixtures';
-import { signIn } from './helpers';
+import { signIn, signOut } from './helpers';
+import { PASSWORD } from './env';
 
 test('an admin revokes a session in /admin/sessions and that browser is signed out', async ({ page, browser }) => {
   // erin signs in in her own browser and sees this session marked.
@@ -21,4 +22,29 @@ test('an admin revokes a session in /admin/sessions and that browser is signed o
   await erin.reload();
   await expect(erin).toHaveURL(/\/login$/);
   await erinContext.close();
+});
+
+test('change the password, then sign in with the new one', async ({ page }) => {
+  await signIn(page, 'frank');
+  await page.getByRole('button', { name: 'Change Password' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Change Password' });
+  await dialog.getByLabel('Current password').fill('not my password');
+  await dialog.getByLabel('New password').fill('a brand new passphrase');
+  await dialog.getByLabel('Confirm password').fill('a brand new passphrase');
+  await dialog.getByRole('button', { name: 'Save password' }).click();
+  await expect(dialog.getByText('The current password is wrong.')).toBeVisible();
+
+  await dialog.getByLabel('Current password').fill(PASSWORD);
+  await dialog.getByRole('button', { name: 'Save password' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('status').filter({ hasText: 'Your password was changed' })).toBeVisible();
+
+  await signOut(page);
+  await page.getByLabel('Username').fill('frank');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('Incorrect username or password');
+  await page.getByLabel('Password').fill('a brand new passphrase');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/profile$/);
 });

@@ -56,6 +56,9 @@ test('mint, re-date and revoke an API token in the browser, checked against the 
   const confirm = page.getByRole('dialog', { name: 'Revoke token?' });
   await expect(confirm).toContainText('e2e deploy');
   await confirm.getByRole('button', { name: 'Revoke' }).click();
+  // While the dialog is open the page behind it is hidden from role queries: wait for it
+  // to close (the revocation is done) before looking at the rows.
+  await expect(confirm).toBeHidden();
   await expect(tokenRow(page, 'e2e deploy')).toHaveCount(0);
   r = await whoami(request, second);
   expect(r.status).toBe(401);

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::pages::account::ChangePasswordAction;
 use crate::pages::api_tokens::{self, ApiTokensCard};
 use crate::pages::service_tokens::{self, ServiceTokensCard};
 use crate::pages::sessions::{self, SessionsCard};
@@ -78,6 +79,9 @@ fn Profile(
                         <p class="muted">"@"{me.username.clone()}</p>
                     </div>
                 </section>
+                <div class="account-actions">
+                    <ChangePasswordAction/>
+                </div>
                 <ProfileOverview me=me.clone()/>
                 <ApiTokensCard card=cards.0/>
                 <ServiceTokensCard card=cards.1/>

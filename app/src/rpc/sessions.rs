@@ -1,4 +1,5 @@
-//! Server functions of the Sessions card: a person's own open sessions, and ending one.
+//! Server functions of the Sessions card (a person's own open sessions, and ending one) and
+//! of Change Password, which ends the person's other sessions.
 
 use leptos::prelude::*;
 
@@ -41,5 +42,32 @@ pub async fn end_my_session(id: i64) -> Result<(), AppError> {
     use crate::ssr::{backend, current_session, now};
     let me = current_session().await?;
     backend()?.end_session(Some(me.user.id), id, now()).await?;
+    Ok(())
+}
+
+/// Changes the signed-in user's password; their other sessions end.
+#[server(prefix = "/rpc", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{backend, current_session, now};
+    let me = current_session().await?;
+    if new_password != confirm_password {
+        return Err(AppError::Field {
+            field: "confirm_password".into(),
+            message: "The two new passwords differ.".into(),
+        });
+    }
+    backend()?
+        .change_password(
+            me.user.id,
+            me.session.id,
+            &current_password,
+            &new_password,
+            now(),
+        )
+        .await?;
     Ok(())
 }

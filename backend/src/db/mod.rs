@@ -191,6 +191,9 @@ pub trait Repository: Send + Sync + 'static {
         user_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<Vec<(SessionRow, String)>>;
+    async fn set_password_hash(&self, user_id: i64, password_hash: &str) -> Result<()>;
+    /// Ends every open session of the user but `keep`.
+    async fn end_other_sessions(&self, user_id: i64, keep: i64, now: DateTime<Utc>) -> Result<()>;
     /// Ends every open session of the user; how many.
     async fn end_sessions_of(&self, user_id: i64, now: DateTime<Utc>) -> Result<u64>;
     /// Deletes the sessions that can no longer be used: ended, past their expiry, or (for

@@ -587,6 +587,27 @@ impl Repository for SqliteRepository {
             .collect())
     }
 
+    async fn set_password_hash(&self, user_id: i64, password_hash: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn end_other_sessions(&self, user_id: i64, keep: i64, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND id <> ? AND ended_at IS NULL",
+        )
+        .bind(now.timestamp())
+        .bind(user_id)
+        .bind(keep)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn end_sessions_of(&self, user_id: i64, now: DateTime<Utc>) -> Result<u64> {
         Ok(
             sqlx::query("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL")

@@ -321,3 +321,53 @@ async fn sessions_are_listed_ended_and_cleaned_up() {
     let (_, _, data) = s.rpc(&admin, "admin_data", NO_ARGS).await;
     assert_eq!(data["sessions"].as_array().unwrap().len(), 1, "root's own");
 }
+
+#[tokio::test]
+async fn change_password_checks_the_rules_and_ends_other_sessions() {
+    let s = start().await;
+    s.user("alice", Role::User).await;
+    let here = s.signed_in("alice").await;
+    let elsewhere = s.signed_in("alice").await;
+    let new = "a much longer passphrase";
+    for (current, new_pw, confirm, field) in [
+        ("wrong password!", new, new, "current_password"),
+        (PASSWORD, "short", "short", "new_password"),
+        (PASSWORD, "alice", "alice", "new_password"),
+        (PASSWORD, new, "something else", "confirm_password"),
+    ] {
+        let form = [
+            ("current_password", current),
+            ("new_password", new_pw),
+            ("confirm_password", confirm),
+        ];
+        let (status, _, body) = s.rpc(&here, "change_password", &form).await;
+        assert_eq!(status, 422, "{form:?}: {body}");
+        assert_eq!(body["Field"]["field"], field, "{form:?}: {body}");
+    }
+    let (status, _, _) = s.rpc(&elsewhere, "my_sessions", NO_ARGS).await;
+    assert_eq!(status, 200, "refusals changed nothing");
+
+    let form = [
+        ("current_password", PASSWORD),
+        ("new_password", new),
+        ("confirm_password", new),
+    ];
+    let (status, _, body) = s.rpc(&here, "change_password", &form).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, _) = s.rpc(&here, "my_sessions", NO_ARGS).await;
+    assert_eq!(status, 200, "this session stays");
+    let (status, _, _) = s.rpc(&elsewhere, "my_sessions", NO_ARGS).await;
+    assert_eq!(status, 401, "the other session ended");
+
+    let client = Client::new();
+    for (password, ok) in [(PASSWORD, false), (new, true)] {
+        let (status, _, _) = s
+            .rpc(
+                &client,
+                "login",
+                &[("username", "alice"), ("password", password)],
+            )
+            .await;
+        assert_eq!(status < 400, ok, "{password}: {status}");
+    }
+}
