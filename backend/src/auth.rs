@@ -87,7 +87,7 @@ impl Backend {
     }
 
     /// Whether a last-used time is old enough to be written again.
-    fn stale(&self, last_used_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    pub(crate) fn stale(&self, last_used_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
         last_used_at.is_none_or(|t| t < now - self.config.touch_interval)
     }
 

@@ -42,9 +42,16 @@ impl Backend {
         let (_, session_id) = self
             .open_session(user.id, SessionKind::Api, expires_at, client, now, rng)
             .await?;
-        let mut fresh = [0u8; 32];
-        rng.fill_bytes(&mut fresh);
-        let key = self.repo.setting_or_init(JWT_KEY, &hex(&fresh)).await?;
+        let key = match self.repo.setting(JWT_KEY).await? {
+            Some(key) => key,
+            // The first login of the installation makes the key (racing instances agree on
+            // the first one stored).
+            None => {
+                let mut fresh = [0u8; 32];
+                rng.fill_bytes(&mut fresh);
+                self.repo.setting_or_init(JWT_KEY, &hex(&fresh)).await?
+            }
+        };
         let claims = Claims {
             sub: user.id,
             sid: session_id,
@@ -94,12 +101,7 @@ impl Backend {
         if !user.active {
             return Err(AuthError::AccountDisabled.into());
         }
-        let stale_before = now - self.config.touch_interval;
-        if session.last_seen_at < stale_before {
-            self.repo
-                .touch_session(session.id, now, stale_before)
-                .await?;
-        }
+        self.touch_session_if_stale(&session, now).await?;
         Ok(Principal {
             actor: Actor::User(user),
             credential: Credential {

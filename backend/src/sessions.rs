@@ -131,13 +131,23 @@ impl Backend {
             .await?
             .filter(|u| u.active)
             .ok_or(Error::NotSignedIn)?;
-        let stale_before = now - self.config.touch_interval;
-        if session.last_seen_at < stale_before {
+        self.touch_session_if_stale(&session, now).await?;
+        Ok(SessionUser { session, user })
+    }
+
+    /// Records that a session was seen, at most once per touch interval, so checking a
+    /// session stays a read under load (browser cookies and login JWTs alike).
+    pub(crate) async fn touch_session_if_stale(
+        &self,
+        session: &SessionRow,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        if self.stale(Some(session.last_seen_at), now) {
             self.repo
-                .touch_session(session.id, now, stale_before)
+                .touch_session(session.id, now, now - self.config.touch_interval)
                 .await?;
         }
-        Ok(SessionUser { session, user })
+        Ok(())
     }
 
     pub async fn sign_out(&self, session_id: i64, now: DateTime<Utc>) -> Result<(), Error> {
