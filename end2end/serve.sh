@@ -8,7 +8,7 @@ tmp="$root/end2end/.tmp"
 rm -rf "$tmp" && mkdir -p "$tmp"
 export KEYWARD_DATABASE_URL="sqlite://$tmp/e2e.db" KEYWARD_ADDR="127.0.0.1:$port"
 keyward="$root/target/release/keyward"
-for user in alice carol dave erin frank root; do
+for user in alice carol dave erin frank gina hank ivy root; do
   role=user
   [ "$user" = root ] && role=admin
   echo "correct horse battery" | "$keyward" admin create-user --username "$user" --role "$role" \

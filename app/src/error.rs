@@ -87,6 +87,15 @@ impl From<keyward_backend::Error> for AppError {
                 field: f.field,
                 message: f.message,
             },
+            // The sign-in page shows the second step's message next to its code field.
+            E::Mfa(m) => AppError::Field {
+                field: "code".into(),
+                message: m.to_string(),
+            },
+            E::Avatar(r) => AppError::Field {
+                field: "avatar".into(),
+                message: r.to_string(),
+            },
             E::NotFound => AppError::NotFound,
             E::Forbidden => AppError::Forbidden(e.to_string()),
             E::NotSignedIn | E::Auth(_) => AppError::NotSignedIn,

@@ -15,7 +15,9 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::admin::{AdminPage, Section};
-use crate::pages::{login::LoginPage, profile::ProfilePage, setup::SetupPage};
+use crate::pages::login::LoginPage;
+use crate::pages::profile::{ProfilePage, UserPage};
+use crate::pages::setup::SetupPage;
 
 /// The HTML document around the app (server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -48,7 +50,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=|| view! { <Redirect path="/profile"/> }/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/setup") view=SetupPage/>
-                <Route path=path!("/profile") view=ProfilePage/>
+                <Route path=path!("/profile") view=|| view! { <ProfilePage/> }/>
+                <Route path=path!("/profile/avatar") view=|| view! { <ProfilePage avatar_dialog=true/> }/>
+                <Route path=path!("/users/:username") view=UserPage/>
                 <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/users"/> }/>
                 <Route path=path!("/admin/users") view=|| view! { <AdminPage section=Section::Users/> }/>
                 <Route

@@ -96,6 +96,46 @@ pub struct ServiceTokenList {
     pub allow_never: bool,
 }
 
+/// A profile as the viewer may see it (`/profile` and `/users/{username}`). `email` and
+/// `phone` are `None` when hidden from this viewer (`full` is then `false`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileView {
+    pub username: String,
+    pub display_name: String,
+    pub full: bool,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub timezone: String,
+    pub role: Role,
+    pub access_level: String,
+    pub groups: Vec<String>,
+    /// The avatar's URL (with its version, so a new one is not served from cache).
+    pub avatar_url: Option<String>,
+    /// What only the person themselves sees: their addresses and MFA state.
+    pub own: Option<OwnAccount>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnAccount {
+    pub emails: Vec<EmailView>,
+    pub mfa_enabled: bool,
+    pub recovery_codes_left: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailView {
+    pub id: i64,
+    pub email: String,
+    pub primary: bool,
+}
+
+/// The enrolment step of Manage MFA Settings: the secret as text and as a QR code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaEnrolment {
+    pub secret: String,
+    pub qr_data_uri: String,
+}
+
 /// Times as the page shows them: UTC, so that server render and hydration agree.
 pub fn format_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()

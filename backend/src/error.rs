@@ -39,6 +39,29 @@ impl AuthError {
     }
 }
 
+/// Why a sign-in's TOTP step failed (after the password was right).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MfaError {
+    #[error("Enter the 6-digit code from your authenticator app, or a recovery code.")]
+    Required,
+    /// Wrong, too old, already used, or an unknown recovery code.
+    #[error("That code is not valid. Use the current code from your app: each code works once.")]
+    WrongCode,
+    #[error("Too many wrong codes. Wait 15 minutes, then try again.")]
+    Locked,
+}
+
+impl MfaError {
+    /// The `code` of the JSON error body of `POST /api/v1/login`.
+    pub fn code(self) -> &'static str {
+        match self {
+            MfaError::Required => "mfa_required",
+            MfaError::WrongCode => "invalid_totp",
+            MfaError::Locked => "mfa_locked",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Input broke a rule; the field error says which and why.
@@ -47,6 +70,9 @@ pub enum Error {
     /// Input collides with an existing row (a taken username or email).
     #[error("{}", .0.message)]
     Conflict(FieldError),
+    /// An avatar upload was refused (the page maps the reason to its message).
+    #[error("{0}")]
+    Avatar(#[from] keyward_core::profile::AvatarRefusal),
     /// The row does not exist or belongs to someone else (the two are not told apart).
     #[error("not found")]
     NotFound,
@@ -61,6 +87,9 @@ pub enum Error {
     NotSignedIn,
     #[error("{0}")]
     Auth(#[from] AuthError),
+    /// The password was right, but the account's second factor was missing or wrong.
+    #[error("{0}")]
+    Mfa(#[from] MfaError),
     /// Bad configuration (database URL, unwritable directory): reported at start-up.
     #[error("{0}")]
     Config(String),

@@ -3,11 +3,14 @@
 //! through the [`db::Repository`] trait. Every method that depends on time takes `now`, and
 //! every method that mints a secret takes the random number generator.
 
+pub mod account;
 pub mod auth;
+pub mod avatar;
 pub mod db;
 pub mod error;
 pub mod jwt;
 pub mod login;
+pub mod mfa;
 pub mod oplogs;
 pub mod password;
 pub mod projects;
@@ -16,6 +19,7 @@ pub mod service_tokens;
 pub mod sessions;
 pub mod setup;
 pub mod tokens;
+pub mod totp;
 pub mod users;
 
 use std::sync::Arc;
@@ -23,7 +27,7 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 
 pub use auth::{Actor, Credential, Principal};
-pub use error::{AuthError, Error};
+pub use error::{AuthError, Error, MfaError};
 pub use tokens::Minted;
 
 use db::Repository;

@@ -1,4 +1,4 @@
-//! API login (`POST /api/v1/login`): username and password for a short-lived JWT whose `sid`
+//! API login (`POST /api/v1/login`): username, password (and a TOTP code with MFA on) for a short-lived JWT whose `sid`
 //! names a tracked session row. Every call with the JWT checks that session, so ending it
 //! (sign-out, an admin's revoke, deactivation) stops the JWT at its next call.
 
@@ -10,7 +10,7 @@ use rand_core::{CryptoRng, RngCore};
 use crate::auth::{Actor, Credential};
 use crate::db::SessionKind;
 use crate::jwt::{self, Claims, JwtError};
-use crate::sessions::ClientInfo;
+use crate::sessions::{ClientInfo, Credentials};
 use crate::{AuthError, Backend, Error, Principal};
 
 /// Settings key of the installation's JWT signing key (hex; made on first use).
@@ -31,13 +31,12 @@ fn hex(bytes: &[u8]) -> String {
 impl Backend {
     pub async fn api_login(
         &self,
-        username: &str,
-        password: &str,
+        credentials: Credentials<'_>,
         client: ClientInfo,
         now: DateTime<Utc>,
         rng: &mut (impl RngCore + CryptoRng + Send),
     ) -> Result<ApiLogin, Error> {
-        let user = self.check_password(username, password).await?;
+        let user = self.check_credentials(credentials, now).await?;
         let expires_at = now + self.config.login_jwt;
         let (_, session_id) = self
             .open_session(user.id, SessionKind::Api, expires_at, client, now, rng)

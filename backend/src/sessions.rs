@@ -15,6 +15,15 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
+/// What a person signs in with: `code` is the TOTP (or recovery) code, needed only when
+/// the account has MFA on.
+#[derive(Clone, Copy)]
+pub struct Credentials<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub code: Option<&'a str>,
+}
+
 /// A successful sign-in: the cookie value (sent once, in `Set-Cookie`) and the session.
 #[derive(Debug)]
 pub struct SignedIn {
@@ -31,17 +40,16 @@ pub struct SessionUser {
 }
 
 impl Backend {
-    /// Checks username and password and opens a browser session. Any failure is
-    /// `BadCredentials`, whichever part was wrong.
+    /// Checks username and password (any failure is `BadCredentials`, whichever part was
+    /// wrong), then the TOTP code when the account has MFA on, and opens a browser session.
     pub async fn sign_in(
         &self,
-        username: &str,
-        password: &str,
+        credentials: Credentials<'_>,
         client: ClientInfo,
         now: DateTime<Utc>,
         rng: &mut (impl RngCore + CryptoRng + Send),
     ) -> Result<SignedIn, Error> {
-        let user = self.check_password(username, password).await?;
+        let user = self.check_credentials(credentials, now).await?;
         let expires_at = now + self.config.session_absolute;
         let (cookie, session_id) = self
             .open_session(user.id, SessionKind::Browser, expires_at, client, now, rng)
@@ -51,6 +59,17 @@ impl Backend {
             session_id,
             expires_at,
         })
+    }
+
+    /// The password, then the second factor (`Mfa` errors only once the password was right).
+    pub(crate) async fn check_credentials(
+        &self,
+        c: Credentials<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<UserRow, Error> {
+        let user = self.check_password(c.username, c.password).await?;
+        self.second_factor(&user, c.code, now).await?;
+        Ok(user)
     }
 
     /// The active user with this username and password; any failure is `BadCredentials`,

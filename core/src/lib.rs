@@ -5,6 +5,7 @@
 pub mod api;
 pub mod expiry;
 pub mod grant;
+pub mod profile;
 pub mod role;
 pub mod scope;
 pub mod secret;

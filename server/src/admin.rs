@@ -159,6 +159,12 @@ enum AdminCommand {
         #[arg(long)]
         username: String,
     },
+    /// Turn a user's MFA off (they lost their authenticator app and their recovery codes):
+    /// their next sign-in takes the password alone, and they can enrol again.
+    ResetMfa {
+        #[arg(long)]
+        username: String,
+    },
     /// Revoke any service token (for example a suspended one).
     RevokeServiceToken {
         #[arg(long)]
@@ -381,6 +387,9 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
         AdminCommand::EndSessions { username } => {
             let ended = backend.end_sessions_of(&username, now).await;
             println!("{}", ended.map_err(describe)?);
+        }
+        AdminCommand::ResetMfa { username } => {
+            backend.reset_mfa(&username).await.map_err(describe)?;
         }
         AdminCommand::RevokeServiceToken { id } => {
             backend

@@ -35,10 +35,11 @@ pub async fn pages(State(backend): State<Backend>, req: Request, next: Next) -> 
     next.run(req).await
 }
 
-/// Server functions (`/rpc/...`) refuse cross-site calls (a second line behind the
-/// SameSite=Lax cookie) and their answers are never cached.
+/// Server functions (`/rpc/...`) and the avatar upload refuse cross-site calls (a second
+/// line behind the SameSite=Lax cookie) and their answers are never cached.
 pub async fn server_functions(req: Request, next: Next) -> Response {
-    if !req.uri().path().starts_with("/rpc/") {
+    let path = req.uri().path();
+    if !(path.starts_with("/rpc/") || path == crate::avatar::UPLOAD_PATH) {
         return next.run(req).await;
     }
     if let Some(origin) = req.headers().get(header::ORIGIN) {

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod api;
+mod avatar;
 pub mod config;
 mod guard;
 pub mod state;
@@ -13,8 +14,9 @@ pub mod state;
 use std::net::SocketAddr;
 
 use app::{App, shell};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use chrono::Utc;
 use keyward_backend::{Backend, Config};
@@ -36,6 +38,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::router())
         .route("/healthz", get(healthz))
+        .route(
+            avatar::UPLOAD_PATH,
+            post(avatar::upload).layer(DefaultBodyLimit::max(avatar::BODY_LIMIT)),
+        )
+        .route("/users/{username}/avatar", get(avatar::serve))
         .leptos_routes_with_context(
             &state,
             routes,

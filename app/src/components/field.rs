@@ -20,6 +20,35 @@ pub fn FieldMessage(
     }
 }
 
+/// A labelled input with its error message (`value` pre-fills it).
+#[component]
+pub fn TextField(
+    id: &'static str,
+    label: &'static str,
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = true)] required: bool,
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    view! {
+        <label for=id>{label}</label>
+        <input
+            id=id
+            name=name
+            type=kind
+            required=required
+            value=value
+            autocomplete=autocomplete
+            aria-describedby=error_id.clone()
+            aria-invalid=invalid(error, name)
+        />
+        <FieldMessage error field=name id=error_id/>
+    }
+}
+
 /// Whether `error` is about `field`, for `aria-invalid`.
 pub fn invalid(error: Signal<Option<AppError>>, field: &'static str) -> impl Fn() -> &'static str {
     move || {

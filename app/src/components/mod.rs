@@ -10,7 +10,7 @@ mod shown_once;
 pub mod tokens;
 
 pub use confirm::Modal;
-pub use field::{FieldMessage, FormFooter};
+pub use field::{FieldMessage, FormFooter, TextField};
 pub use flags::FlagBoxes;
 pub use hydrated::use_hydrated;
 pub use persisted::PersistedCheckbox;

@@ -1,63 +1,94 @@
-//! Account actions on the own profile. Change Password: the current password, the new one
-//! twice; on success every other session of the person ends.
+//! The account actions of the own profile, each a button that opens its dialog: Change
+//! Password, Update Personal Information, Manage Email(s) and Update Avatar (Manage MFA
+//! Settings is in `mfa`). A successful change refreshes the profile's data.
 
+use keyward_core::profile::{AvatarRefusal, timezones};
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
-use crate::components::{FieldMessage, FormFooter, Modal, use_hydrated};
+use crate::components::{FieldMessage, FormFooter, Modal, TextField, use_hydrated};
+use crate::error::AppError;
+use crate::pages::profile::ProfileData;
+use crate::rpc::account::{
+    AddEmail, MakePrimaryEmail, RemoveAvatar, RemoveEmail, UpdatePersonalInfo,
+};
 use crate::rpc::sessions::ChangePassword;
+use crate::types::{EmailView, ProfileView};
 
+/// An action's button, the notice shown after it succeeded, and its dialog. Opening it
+/// clears the notice and runs `on_open` (which resets the action's last result).
 #[component]
-pub fn ChangePasswordAction() -> impl IntoView {
-    let action = ServerAction::<ChangePassword>::new();
-    let open = RwSignal::new(false);
-    let done = RwSignal::new(false);
+pub fn ActionDialog(
+    title: &'static str,
+    open: RwSignal<bool>,
+    notice: RwSignal<Option<String>>,
+    #[prop(into)] on_open: Callback<()>,
+    children: ChildrenFn,
+) -> impl IntoView {
     let hydrated = use_hydrated();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            open.set(false);
-            done.set(true);
-        }
-    });
-    let field =
-        move |id: &'static str, label: &'static str, name: &'static str, auto: &'static str| {
-            let error_id = format!("{id}-error");
-            view! {
-                <label for=id>{label}</label>
-                <input
-                    id=id
-                    name=name
-                    type="password"
-                    autocomplete=auto
-                    required
-                    aria-describedby=error_id.clone()
-                    aria-invalid=invalid(error, name)
-                />
-                <FieldMessage error field=name id=error_id/>
-            }
-        };
     view! {
         <button
             type="button"
             class="secondary"
             disabled=move || !hydrated.get()
             on:click=move |_| {
-                action.value().set(None);
-                done.set(false);
+                notice.set(None);
+                on_open.run(());
                 open.set(true);
             }
         >
-            "Change Password"
+            {title}
         </button>
-        <p class="notice" role="status" hidden=move || !done.get()>
-            "Your password was changed. Your other sessions were signed out."
+        <p class="notice" role="status" hidden=move || notice.get().is_none()>
+            {move || notice.get()}
         </p>
-        <Modal open=Signal::derive(move || open.get()) title="Change Password" on_close=move |_| open.set(false)>
+        <Modal open=Signal::derive(move || open.get()) title on_close=move |_| open.set(false)>
+            {children()}
+        </Modal>
+    }
+}
+
+/// Closes the dialog and shows `notice` each time `action` succeeds; runs `then` too.
+fn on_success<A>(
+    action: ServerAction<A>,
+    open: RwSignal<bool>,
+    notice: &'static str,
+    then: impl Fn() + 'static,
+) -> RwSignal<Option<String>>
+where
+    A: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+{
+    let shown = RwSignal::new(None);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            open.set(false);
+            shown.set(Some(notice.to_string()));
+            then();
+        }
+    });
+    shown
+}
+
+#[component]
+pub fn ChangePasswordAction() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let open = RwSignal::new(false);
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let notice = on_success(
+        action,
+        open,
+        "Your password was changed. Your other sessions were signed out.",
+        || (),
+    );
+    view! {
+        <ActionDialog title="Change Password" open notice on_open=move |_| action.value().set(None)>
             <ActionForm action=action attr:class="form">
-                {field("cp-current", "Current password", "current_password", "current-password")}
-                {field("cp-new", "New password", "new_password", "new-password")}
-                {field("cp-confirm", "Confirm password", "confirm_password", "new-password")}
+                <TextField id="cp-current" label="Current password" name="current_password"
+                    kind="password" autocomplete="current-password" error/>
+                <TextField id="cp-new" label="New password" name="new_password"
+                    kind="password" autocomplete="new-password" error/>
+                <TextField id="cp-confirm" label="Confirm password" name="confirm_password"
+                    kind="password" autocomplete="new-password" error/>
                 <p class="hint">"At least 12 characters, and not your username."</p>
                 <FormFooter
                     error
@@ -66,6 +97,212 @@ pub fn ChangePasswordAction() -> impl IntoView {
                     on_cancel=move |_| open.set(false)
                 />
             </ActionForm>
-        </Modal>
+        </ActionDialog>
+    }
+}
+
+#[component]
+pub fn PersonalInfoAction(data: ProfileData) -> impl IntoView {
+    let action = ServerAction::<UpdatePersonalInfo>::new();
+    let open = RwSignal::new(false);
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let notice = on_success(
+        action,
+        open,
+        "Your personal information was saved.",
+        move || data.refresh(),
+    );
+    let form = move |p: ProfileView| {
+        let current_tz = p.timezone.clone();
+        view! {
+            <ActionForm action=action attr:class="form">
+                <TextField id="pi-name" label="Display name" name="display_name"
+                    value=p.display_name autocomplete="name" error/>
+                <TextField id="pi-phone" label="Phone" name="phone" kind="tel"
+                    value=p.phone.unwrap_or_default() autocomplete="tel" required=false error/>
+                <label for="pi-timezone">"Timezone"</label>
+                <select
+                    id="pi-timezone"
+                    name="timezone"
+                    aria-describedby="pi-timezone-error"
+                    aria-invalid=invalid(error, "timezone")
+                >
+                    {timezones()
+                        .map(|tz| view! { <option value=tz selected=tz == current_tz>{tz}</option> })
+                        .collect_view()}
+                </select>
+                <FieldMessage error field="timezone" id="pi-timezone-error"/>
+                <FormFooter error submit="Save" pending=action.pending() on_cancel=move |_| open.set(false)/>
+            </ActionForm>
+        }
+    };
+    view! {
+        <ActionDialog
+            title="Update Personal Information"
+            open
+            notice
+            on_open=move |_| action.value().set(None)
+        >
+            {move || data.current().map(form)}
+        </ActionDialog>
+    }
+}
+
+#[component]
+pub fn EmailsAction(data: ProfileData) -> impl IntoView {
+    let add = ServerAction::<AddEmail>::new();
+    let remove = ServerAction::<RemoveEmail>::new();
+    let primary = ServerAction::<MakePrimaryEmail>::new();
+    let open = RwSignal::new(false);
+    // Every change reloads the list; the dialog stays open for the next one.
+    Effect::new(move |_| {
+        let ok = |r: Option<Result<(), AppError>>| r.is_some_and(|r| r.is_ok());
+        if ok(add.value().get()) || ok(remove.value().get()) || ok(primary.value().get()) {
+            data.refresh();
+        }
+    });
+    let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
+    let list_error = move || {
+        [remove.value().get(), primary.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(Result::err)
+            .map(|e| e.to_string())
+    };
+    let reset = move || {
+        add.value().set(None);
+        remove.value().set(None);
+        primary.value().set(None);
+    };
+    let row = move |e: EmailView| {
+        let (id, address) = (e.id, e.email.clone());
+        view! {
+            <li>
+                <span class="email">{e.email.clone()}</span>
+                {e.primary.then(|| view! { <span class="badge">"Primary"</span> })}
+                {(!e.primary).then(|| view! {
+                    <button
+                        type="button"
+                        class="secondary"
+                        aria-label=format!("Make primary {address}")
+                        on:click=move |_| {
+                            reset();
+                            primary.dispatch(MakePrimaryEmail { id });
+                        }
+                    >
+                        "Make primary"
+                    </button>
+                    <button
+                        type="button"
+                        class="danger"
+                        aria-label=format!("Remove {}", e.email)
+                        on:click=move |_| {
+                            reset();
+                            remove.dispatch(RemoveEmail { id });
+                        }
+                    >
+                        "Remove"
+                    </button>
+                })}
+            </li>
+        }
+    };
+    view! {
+        <ActionDialog title="Manage Email(s)" open notice=RwSignal::new(None) on_open=move |_| reset()>
+            <p class="hint">
+                "Your primary address is the one shown on your profile. Every address is yours alone: no two accounts share one."
+            </p>
+            <ul class="plain-list email-list" aria-label="Your addresses">
+                {move || {
+                    data.current()
+                        .and_then(|p| p.own)
+                        .map(|own| own.emails.into_iter().map(row).collect_view())
+                }}
+            </ul>
+            <p class="form-error" role="alert" hidden=move || list_error().is_none()>{list_error}</p>
+            <ActionForm action=add attr:class="form">
+                <TextField id="em-new" label="Email address" name="email" kind="email"
+                    autocomplete="email" error=add_error/>
+                <div class="buttons">
+                    <button type="submit" disabled=move || add.pending().get()>"Add email"</button>
+                    <button type="button" class="secondary" on:click=move |_| open.set(false)>
+                        "Close"
+                    </button>
+                </div>
+            </ActionForm>
+        </ActionDialog>
+    }
+}
+
+/// Update Avatar: a plain multipart form post to the server, which answers with a redirect
+/// (to `/profile/avatar?error=CODE` when the image was refused, reopening this dialog).
+#[component]
+pub fn AvatarAction(data: ProfileData, #[prop(into)] opened_by_url: Signal<bool>) -> impl IntoView {
+    let remove = ServerAction::<RemoveAvatar>::new();
+    let open = RwSignal::new(false);
+    let query = leptos_router::hooks::use_query_map();
+    let refusal = move || {
+        query
+            .with(|q| q.get("error"))
+            .and_then(|c| AvatarRefusal::from_code(&c))
+    };
+    let uploaded = move || query.with(|q| q.get("avatar").is_some_and(|v| v == "updated"));
+    // `/profile/avatar` (the avatar's link, and the way back after a refusal) opens the
+    // dialog once the page runs in the browser.
+    Effect::new(move |_| {
+        if opened_by_url.get() {
+            open.set(true);
+        }
+    });
+    let notice = on_success(remove, open, "Your avatar was removed.", move || {
+        data.refresh()
+    });
+    Effect::new(move |_| {
+        if uploaded() {
+            notice.set(Some("Your new avatar is saved.".into()));
+        }
+    });
+    let error_text = move || refusal().map(|r| r.to_string());
+    view! {
+        <ActionDialog title="Update Avatar" open notice on_open=move |_| remove.value().set(None)>
+            {move || data.current().and_then(|p| p.avatar_url).map(|src| view! {
+                <img class="avatar avatar-preview" src=src alt="Your current avatar"/>
+            })}
+            <form class="form" method="post" action="/account/avatar" enctype="multipart/form-data">
+                <label for="av-file">"Image file"</label>
+                <input
+                    id="av-file"
+                    name="avatar"
+                    type="file"
+                    accept="image/png,image/jpeg,image/webp"
+                    required
+                    aria-describedby="av-hint av-error"
+                    aria-invalid=move || if refusal().is_some() { "true" } else { "false" }
+                />
+                <p class="hint" id="av-hint">
+                    "PNG, JPEG or WebP, up to 2 MiB. It is cropped to a square and scaled to 256 × 256 pixels."
+                </p>
+                <p class="field-error" id="av-error" role="alert" hidden=move || error_text().is_none()>
+                    {error_text}
+                </p>
+                <div class="buttons">
+                    <button type="submit">"Upload avatar"</button>
+                    {move || data.current().and_then(|p| p.avatar_url).map(|_| view! {
+                        <button
+                            type="button"
+                            class="danger"
+                            on:click=move |_| {
+                                remove.dispatch(RemoveAvatar {});
+                            }
+                        >
+                            "Remove avatar"
+                        </button>
+                    })}
+                    <button type="button" class="secondary" on:click=move |_| open.set(false)>
+                        "Cancel"
+                    </button>
+                </div>
+            </form>
+        </ActionDialog>
     }
 }

@@ -7,7 +7,7 @@ use keyward_core::{Permissions, Role};
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
-use crate::components::{FieldMessage, FlagBoxes, SessionTable, use_hydrated};
+use crate::components::{FieldMessage, FlagBoxes, SessionTable, TextField, use_hydrated};
 use crate::error::AppError;
 use crate::pages::profile::Header;
 use crate::rpc::admin::*;
@@ -149,31 +149,6 @@ fn SectionBody(section: Section, data: AdminData) -> impl IntoView {
         Section::Oplogs => view! { <Oplogs projects=data.projects/> }.into_any(),
         Section::ServiceTokens => view! { <Suspended tokens=data.suspended/> }.into_any(),
         Section::Sessions => view! { <Sessions sessions=data.sessions/> }.into_any(),
-    }
-}
-
-/// A labelled text input with its error message.
-#[component]
-fn TextField(
-    id: &'static str,
-    label: &'static str,
-    name: &'static str,
-    error: Signal<Option<AppError>>,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(default = true)] required: bool,
-) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    view! {
-        <label for=id>{label}</label>
-        <input
-            id=id
-            name=name
-            type=kind
-            required=required
-            aria-describedby=error_id.clone()
-            aria-invalid=invalid(error, name)
-        />
-        <FieldMessage error field=name id=error_id/>
     }
 }
 

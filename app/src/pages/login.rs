@@ -1,20 +1,26 @@
-//! `/login`: Username, Password, Sign in.
+//! `/login`: Username, Password, Sign in; then, for an account with MFA on, the
+//! Authentication code step (the same form, sent again with the code).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::FieldMessage;
+use crate::components::field::invalid;
 use crate::rpc::Login;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
-    let error = move || {
-        login
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    let error = Signal::derive(move || login.value().get().and_then(Result::err));
+    // The server asks for the code by failing on the field `code`; from then on the form
+    // shows the code step (username and password stay in it, hidden, and are sent again).
+    let code_step = RwSignal::new(false);
+    Effect::new(move |_| {
+        if error.get().is_some_and(|e| e.for_field("code").is_some()) {
+            code_step.set(true);
+        }
+    });
+    let form_error = move || error.get().and_then(|e| e.form_message());
     let query = use_query_map();
     let just_set_up = move || query.with(|q| q.get("setup").is_some_and(|v| v == "done"));
     view! {
@@ -26,24 +32,41 @@ pub fn LoginPage() -> impl IntoView {
                 </p>
             </Show>
             <ActionForm action=login attr:class="card form">
-                <label for="username">"Username"</label>
-                <input
-                    id="username"
-                    name="username"
-                    autocomplete="username"
-                    autocapitalize="none"
-                    required
-                />
-                <label for="password">"Password"</label>
-                <input
-                    id="password"
-                    name="password"
-                    type="password"
-                    autocomplete="current-password"
-                    required
-                />
-                <p class="form-error" role="alert" hidden=move || error().is_none()>
-                    {error}
+                <div class="form" hidden=move || code_step.get()>
+                    <label for="username">"Username"</label>
+                    <input
+                        id="username"
+                        name="username"
+                        autocomplete="username"
+                        autocapitalize="none"
+                        required
+                    />
+                    <label for="password">"Password"</label>
+                    <input
+                        id="password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                    />
+                </div>
+                <Show when=move || code_step.get()>
+                    <p>"Your account is protected with MFA. Open your authenticator app and enter the code it shows, or one of your recovery codes."</p>
+                    <label for="code">"Authentication code"</label>
+                    <input
+                        id="code"
+                        name="code"
+                        autocomplete="one-time-code"
+                        autocapitalize="none"
+                        required
+                        autofocus
+                        aria-describedby="code-error"
+                        aria-invalid=invalid(error, "code")
+                    />
+                    <FieldMessage error field="code" id="code-error"/>
+                </Show>
+                <p class="form-error" role="alert" hidden=move || form_error().is_none()>
+                    {form_error}
                 </p>
                 <button type="submit" disabled=move || login.pending().get()>
                     "Sign in"

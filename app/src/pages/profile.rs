@@ -1,13 +1,18 @@
-//! `/profile`: the signed-in person's own profile.
+//! `/profile` (the signed-in person's own, with the account actions and the credential
+//! cards) and `/users/{username}` (anyone's, as the viewer may see it).
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
 
-use crate::pages::account::ChangePasswordAction;
+use crate::error::AppError;
+use crate::pages::account::{AvatarAction, ChangePasswordAction, EmailsAction, PersonalInfoAction};
 use crate::pages::api_tokens::{self, ApiTokensCard};
+use crate::pages::mfa::MfaAction;
 use crate::pages::service_tokens::{self, ServiceTokensCard};
 use crate::pages::sessions::{self, SessionsCard};
+use crate::rpc::account::get_profile;
 use crate::rpc::{Logout, get_me};
-use crate::types::Me;
+use crate::types::{Me, ProfileView};
 
 /// The bar at the top of every signed-in page, with Sign out.
 #[component]
@@ -26,98 +31,218 @@ pub fn Header(me: Me) -> impl IntoView {
     }
 }
 
+/// A profile's data, refetched after each account action. Made by the page outside its
+/// `<Suspense>` (see `api_tokens::Card`).
+#[derive(Clone, Copy)]
+pub struct ProfileData {
+    view: Resource<Result<ProfileView, AppError>>,
+    version: RwSignal<u32>,
+}
+
+impl ProfileData {
+    /// The own profile (`None`) or the one named by the route's `username`.
+    fn load(of_route: bool) -> Self {
+        let version = RwSignal::new(0);
+        let params = use_params_map();
+        let view = Resource::new(
+            move || {
+                let username =
+                    of_route.then(|| params.with(|p| p.get("username")).unwrap_or_default());
+                (username, version.get())
+            },
+            |(username, _)| get_profile(username),
+        );
+        ProfileData { view, version }
+    }
+
+    pub fn refresh(self) {
+        self.version.update(|v| *v += 1);
+    }
+
+    /// The loaded profile (for dialogs, which open only once it is there).
+    pub fn current(self) -> Option<ProfileView> {
+        self.view.get().and_then(Result::ok)
+    }
+}
+
+/// Renders `page` with the signed-in user, or says why there is none.
+fn signed_in_page<V: IntoView + 'static>(
+    me: Resource<Result<Option<Me>, AppError>>,
+    page: impl Fn(Me) -> V + Send + Sync + Clone + 'static,
+) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                let page = page.clone();
+                Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(me)) => page(me).into_any(),
+                        Ok(None) => view! {
+                            <main id="page">
+                                <p role="alert">"You are signed out. " <a href="/login">"Sign in"</a></p>
+                            </main>
+                        }.into_any(),
+                        Err(e) => view! {
+                            <main id="page"><p role="alert">{e.to_string()}</p></main>
+                        }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// `/profile`; `/profile/avatar` is the same page with the Update Avatar dialog open.
 #[component]
-pub fn ProfilePage() -> impl IntoView {
+pub fn ProfilePage(#[prop(optional)] avatar_dialog: bool) -> impl IntoView {
     let me = Resource::new(|| (), |_| get_me());
     // Every resource of the page is created here, outside the Suspense (see api_tokens::Card).
+    let data = ProfileData::load(false);
     let cards = (
         api_tokens::Card::load(),
         service_tokens::Card::load(),
         sessions::Card::load(),
     );
+    signed_in_page(me, move |me| {
+        view! {
+            <div id="page">
+                <Header me/>
+                <main class="profile">
+                    <Identity data own=true/>
+                    <div class="account-actions">
+                        <ChangePasswordAction/>
+                        <PersonalInfoAction data/>
+                        <EmailsAction data/>
+                        <AvatarAction data opened_by_url=Signal::derive(move || avatar_dialog)/>
+                        <MfaAction data/>
+                    </div>
+                    <ProfileOverview data/>
+                    <ApiTokensCard card=cards.0/>
+                    <ServiceTokensCard card=cards.1/>
+                    <SessionsCard card=cards.2/>
+                </main>
+            </div>
+        }
+    })
+}
+
+/// `/users/{username}`: someone's profile; email and phone only for themselves, managers
+/// and admins.
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let me = Resource::new(|| (), |_| get_me());
+    let data = ProfileData::load(true);
+    signed_in_page(me, move |me| {
+        view! {
+            <div id="page">
+                <Header me/>
+                <main class="profile">
+                    <Identity data own=false/>
+                    <ProfileOverview data/>
+                </main>
+            </div>
+        }
+    })
+}
+
+/// The avatar (or initials), name and username at the top. On the own profile the avatar
+/// links to the Update Avatar form.
+#[component]
+fn Identity(data: ProfileData, own: bool) -> impl IntoView {
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) => view! { <Profile me cards/> }.into_any(),
-                    Ok(None) => view! {
-                        <main id="page">
-                            <p role="alert">"You are signed out. " <a href="/login">"Sign in"</a></p>
-                        </main>
-                    }.into_any(),
-                    Err(e) => view! {
-                        <main id="page"><p role="alert">{e.to_string()}</p></main>
-                    }.into_any(),
-                }
+                data.view.await.ok().map(|p| {
+                    let picture = avatar(&p);
+                    view! {
+                        <section class="identity">
+                            {if own {
+                                view! {
+                                    <a class="avatar-link" href="/profile/avatar" title="Update Avatar">
+                                        {picture}
+                                    </a>
+                                }
+                                    .into_any()
+                            } else {
+                                picture
+                            }}
+                            <div>
+                                <h1>{p.display_name.clone()}</h1>
+                                <p class="muted">"@"{p.username.clone()}</p>
+                            </div>
+                        </section>
+                    }
+                })
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
-#[component]
-fn Profile(
-    me: Me,
-    cards: (api_tokens::Card, service_tokens::Card, sessions::Card),
-) -> impl IntoView {
-    let initials: String = me
-        .display_name
-        .split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .take(2)
-        .collect::<String>()
-        .to_uppercase();
-    view! {
-        <div id="page">
-            <Header me=me.clone()/>
-            <main class="profile">
-                <section class="identity">
-                    <div class="avatar" role="img" aria-label=format!("Avatar of {}", me.display_name)>
-                        {initials}
-                    </div>
-                    <div>
-                        <h1>{me.display_name.clone()}</h1>
-                        <p class="muted">"@"{me.username.clone()}</p>
-                    </div>
-                </section>
-                <div class="account-actions">
-                    <ChangePasswordAction/>
-                </div>
-                <ProfileOverview me=me.clone()/>
-                <ApiTokensCard card=cards.0/>
-                <ServiceTokensCard card=cards.1/>
-                <SessionsCard card=cards.2/>
-            </main>
-        </div>
+fn avatar(p: &ProfileView) -> AnyView {
+    let label = format!("Avatar of {}", p.display_name);
+    match &p.avatar_url {
+        Some(src) => view! { <img class="avatar" src=src.clone() alt=label/> }.into_any(),
+        None => {
+            let initials: String = p
+                .display_name
+                .split_whitespace()
+                .filter_map(|w| w.chars().next())
+                .take(2)
+                .collect::<String>()
+                .to_uppercase();
+            view! { <div class="avatar" role="img" aria-label=label>{initials}</div> }.into_any()
+        }
     }
 }
 
-/// The compact grid of who this is.
+/// The compact grid of who this is. Email and phone appear only when the viewer may see them.
 #[component]
-fn ProfileOverview(me: Me) -> impl IntoView {
-    let rows = [
-        ("Name", me.display_name),
-        ("Username", me.username),
-        ("Email", me.email.unwrap_or_else(|| "—".into())),
-        ("Role", me.role.label().to_string()),
-        ("Access level", me.access_level),
-        (
-            "Groups",
-            if me.groups.is_empty() {
-                "—".into()
-            } else {
-                me.groups.join(", ")
-            },
-        ),
-    ];
+fn ProfileOverview(data: ProfileData) -> impl IntoView {
+    let rows = |p: ProfileView| {
+        let dash = |v: Option<String>| v.unwrap_or_else(|| "—".into());
+        let mut rows = vec![("Name", p.display_name), ("Username", p.username)];
+        if p.full {
+            rows.push(("Email", dash(p.email)));
+            rows.push(("Phone", dash(p.phone)));
+        }
+        rows.extend([
+            ("Timezone", p.timezone),
+            ("Role", p.role.label().to_string()),
+            ("Access level", p.access_level),
+            (
+                "Groups",
+                if p.groups.is_empty() {
+                    "—".into()
+                } else {
+                    p.groups.join(", ")
+                },
+            ),
+        ]);
+        rows
+    };
     view! {
         <section class="card" aria-labelledby="overview-title">
             <h2 id="overview-title">"Profile Overview"</h2>
-            <dl class="overview">
-                {rows
-                    .into_iter()
-                    .map(|(term, value)| view! { <div><dt>{term}</dt><dd>{value}</dd></div> })
-                    .collect_view()}
-            </dl>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.view.await {
+                        Ok(p) => view! {
+                            <dl class="overview">
+                                {rows(p)
+                                    .into_iter()
+                                    .map(|(term, value)| view! { <div><dt>{term}</dt><dd>{value}</dd></div> })
+                                    .collect_view()}
+                            </dl>
+                        }
+                            .into_any(),
+                        Err(AppError::NotFound) => view! {
+                            <p role="alert">"There is no user with that username."</p>
+                        }
+                            .into_any(),
+                        Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
     }
 }

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::types::{ApiTokenList, Me, MintedToken};
 
+pub mod account;
 pub mod admin;
 pub mod service_tokens;
 pub mod sessions;
@@ -58,7 +59,7 @@ mod imp {
 
 /// Marks a response that carries a secret as not to be stored by any cache.
 #[cfg(feature = "ssr")]
-fn no_store() {
+pub(crate) fn no_store() {
     if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         res.insert_header(
             axum::http::header::CACHE_CONTROL,
@@ -78,11 +79,16 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
     }
 }
 
-/// Signs in and sets the session cookie, then sends the browser to its profile.
+/// Signs in and sets the session cookie, then sends the browser to its profile. With MFA
+/// on, a first call without `code` fails on the field `code`, and the page asks for it.
 #[server(prefix = "/rpc", endpoint = "login")]
-pub async fn login(username: String, password: String) -> Result<(), AppError> {
+pub async fn login(
+    username: String,
+    password: String,
+    #[server(default)] code: Option<String>,
+) -> Result<(), AppError> {
     use crate::ssr::{backend, now, request_headers, session_set_cookie};
-    use keyward_backend::sessions::ClientInfo;
+    use keyward_backend::sessions::{ClientInfo, Credentials};
 
     let headers = request_headers()?;
     let client = ClientInfo {
@@ -97,13 +103,18 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     };
     let backend = backend()?;
     let now = now();
+    let credentials = Credentials {
+        username: &username,
+        password: &password,
+        code: code.as_deref(),
+    };
+    let signed_in = backend
+        .sign_in(credentials, client, now, &mut rand_core::OsRng)
+        .await?;
     // Signing in again replaces the session this browser had: a new id, the old one ended.
     if let Ok(previous) = crate::ssr::current_session().await {
         backend.sign_out(previous.session.id, now).await?;
     }
-    let signed_in = backend
-        .sign_in(&username, &password, client, now, &mut rand_core::OsRng)
-        .await?;
     let res = expect_context::<leptos_axum::ResponseOptions>();
     res.append_header(
         axum::http::header::SET_COOKIE,

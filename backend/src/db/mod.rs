@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use rows::{
-    ApiTokenRow, EntryFields, EntryRow, OplogRow, ProjectRow, SecretRow, ServicePrincipalRow,
-    ServiceTokenRow, SessionRow, UserRow,
+    ApiTokenRow, EmailRow, EntryFields, EntryRow, OplogRow, ProjectRow, SecretRow,
+    ServicePrincipalRow, ServiceTokenRow, SessionRow, TotpState, UserRow,
 };
 pub use sqlite::SqliteRepository;
 
@@ -304,6 +304,57 @@ pub trait Repository: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<Option<EntryRow>>;
     async fn delete_entry(&self, oplog_id: i64, entry_id: i64) -> Result<bool>;
+
+    // personal information and email addresses
+    async fn update_personal_info(
+        &self,
+        user_id: i64,
+        display_name: &str,
+        phone: &str,
+        timezone: &str,
+    ) -> Result<()>;
+    /// The user's addresses, primary first.
+    async fn emails_of(&self, user_id: i64) -> Result<Vec<EmailRow>>;
+    /// Adds an address (primary if it is the user's first). Fails with an `email` conflict
+    /// if any account has it (case-insensitive).
+    async fn add_email(&self, user_id: i64, email: &str) -> Result<i64>;
+    /// Removes one of the user's addresses that is not the primary; `false` if there is none.
+    async fn remove_secondary_email(&self, user_id: i64, email_id: i64) -> Result<bool>;
+    /// Makes one of the user's addresses the primary (and the others not); `false` if the
+    /// address is not theirs.
+    async fn make_primary_email(&self, user_id: i64, email_id: i64) -> Result<bool>;
+
+    // avatars
+    async fn set_avatar(&self, user_id: i64, png: &[u8], now: DateTime<Utc>) -> Result<()>;
+    async fn avatar(&self, user_id: i64) -> Result<Option<Vec<u8>>>;
+    async fn delete_avatar(&self, user_id: i64) -> Result<bool>;
+
+    // TOTP MFA
+    async fn totp_state(&self, user_id: i64) -> Result<TotpState>;
+    async fn set_totp_pending(&self, user_id: i64, secret: &str) -> Result<()>;
+    /// Turns MFA on with the pending secret, if it is still `pending` and MFA is off, with
+    /// `step` as used and these recovery-code hashes (replacing any). `false` if not.
+    async fn enable_totp(
+        &self,
+        user_id: i64,
+        pending: &str,
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> Result<bool>;
+    /// Turns MFA off and forgets the secret and the recovery codes.
+    async fn disable_totp(&self, user_id: i64) -> Result<()>;
+    /// Records `step` as used if it is later than the last used one (and clears the
+    /// failure count); `false` if it is not, i.e. the code was replayed.
+    async fn claim_totp_step(&self, user_id: i64, step: i64) -> Result<bool>;
+    /// Uses up an unused recovery code (and clears the failure count); `false` if none.
+    async fn use_recovery_code(
+        &self,
+        user_id: i64,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    async fn recovery_codes_left(&self, user_id: i64) -> Result<i64>;
+    async fn record_mfa_failure(&self, user_id: i64, now: DateTime<Utc>) -> Result<()>;
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

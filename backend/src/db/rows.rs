@@ -22,6 +22,14 @@ pub struct UserRow {
     pub active: bool,
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
+    /// Empty when not given.
+    pub phone: String,
+    /// An IANA name (`UTC` by default).
+    pub timezone: String,
+    /// Whether sign-in asks for a TOTP code.
+    pub mfa_enabled: bool,
+    /// When the avatar was last set (its cache-busting version); `None`: no avatar.
+    pub avatar_updated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -34,6 +42,10 @@ pub(crate) struct RawUser {
     active: bool,
     password_hash: String,
     created_at: i64,
+    phone: String,
+    timezone: String,
+    mfa_enabled: bool,
+    avatar_updated_at: Option<i64>,
 }
 
 impl TryFrom<RawUser> for UserRow {
@@ -51,6 +63,10 @@ impl TryFrom<RawUser> for UserRow {
             active: r.active,
             password_hash: r.password_hash,
             created_at: from_unix(r.created_at),
+            phone: r.phone,
+            timezone: r.timezone,
+            mfa_enabled: r.mfa_enabled,
+            avatar_updated_at: r.avatar_updated_at.map(from_unix),
         })
     }
 }
@@ -395,5 +411,48 @@ impl TryFrom<RawServiceToken> for ServiceTokenRow {
             last_used_at: r.last_used_at.map(from_unix),
             revoked_at: r.revoked_at.map(from_unix),
         })
+    }
+}
+
+/// One of a user's email addresses.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct EmailRow {
+    pub id: i64,
+    pub email: String,
+    pub is_primary: bool,
+}
+
+/// A user's TOTP state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TotpState {
+    /// Base32; set while MFA is on.
+    pub secret: Option<String>,
+    /// Base32; a secret shown for enrolment and not yet confirmed.
+    pub pending: Option<String>,
+    /// The last step whose code was accepted.
+    pub last_step: i64,
+    /// Wrong codes in a row, and when the last came.
+    pub failures: i64,
+    pub failed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RawTotp {
+    totp_secret: Option<String>,
+    totp_pending: Option<String>,
+    totp_last_step: i64,
+    mfa_failures: i64,
+    mfa_failed_at: Option<i64>,
+}
+
+impl From<RawTotp> for TotpState {
+    fn from(r: RawTotp) -> Self {
+        TotpState {
+            secret: r.totp_secret,
+            pending: r.totp_pending,
+            last_step: r.totp_last_step,
+            failures: r.mfa_failures,
+            failed_at: r.mfa_failed_at.map(from_unix),
+        }
     }
 }

@@ -12,14 +12,16 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use super::rows::{
     RawApiToken, RawEntry, RawProject, RawSecret, RawServicePrincipal, RawServiceToken, RawSession,
-    RawUser,
+    RawTotp, RawUser,
 };
 use super::*;
 
 /// Columns of [`RawUser`]: the user and their primary email.
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, e.email, u.role, u.active,
-        u.password_hash, u.created_at
-    FROM users u LEFT JOIN user_emails e ON e.user_id = u.id AND e.is_primary = 1";
+        u.password_hash, u.created_at, u.phone, u.timezone,
+        u.totp_secret IS NOT NULL AS mfa_enabled, a.updated_at AS avatar_updated_at
+    FROM users u LEFT JOIN user_emails e ON e.user_id = u.id AND e.is_primary = 1
+    LEFT JOIN avatars a ON a.user_id = u.id";
 
 /// Columns of [`RawProject`].
 const PROJECT_SELECT: &str = "SELECT p.id, p.name, p.org_id, o.name AS org, p.config, p.created_at
@@ -1161,6 +1163,240 @@ impl Repository for SqliteRepository {
             .await?
             .rows_affected();
         Ok(n == 1)
+    }
+
+    async fn update_personal_info(
+        &self,
+        user_id: i64,
+        display_name: &str,
+        phone: &str,
+        timezone: &str,
+    ) -> Result<()> {
+        sqlx::query("UPDATE users SET display_name = ?, phone = ?, timezone = ? WHERE id = ?")
+            .bind(display_name)
+            .bind(phone)
+            .bind(timezone)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn emails_of(&self, user_id: i64) -> Result<Vec<EmailRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, email, is_primary FROM user_emails WHERE user_id = ?
+             ORDER BY is_primary DESC, id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn add_email(&self, user_id: i64, email: &str) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO user_emails (user_id, email, is_primary)
+             VALUES (?1, ?2, NOT EXISTS (SELECT 1 FROM user_emails WHERE user_id = ?1))
+             RETURNING id",
+        )
+        .bind(user_id)
+        .bind(email)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(conflict)
+    }
+
+    async fn remove_secondary_email(&self, user_id: i64, email_id: i64) -> Result<bool> {
+        let n =
+            sqlx::query("DELETE FROM user_emails WHERE id = ? AND user_id = ? AND is_primary = 0")
+                .bind(email_id)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn make_primary_email(&self, user_id: i64, email_id: i64) -> Result<bool> {
+        // One statement, so there is never a moment with two primaries or none.
+        let n = sqlx::query(
+            "UPDATE user_emails SET is_primary = (id = ?1)
+             WHERE user_id = ?2
+               AND EXISTS (SELECT 1 FROM user_emails WHERE id = ?1 AND user_id = ?2)",
+        )
+        .bind(email_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+
+    async fn set_avatar(&self, user_id: i64, png: &[u8], now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO avatars (user_id, image, updated_at) VALUES (?, ?, ?)
+             ON CONFLICT (user_id) DO UPDATE SET image = excluded.image,
+                 updated_at = excluded.updated_at",
+        )
+        .bind(user_id)
+        .bind(png)
+        .bind(now.timestamp())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn avatar(&self, user_id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(
+            sqlx::query_scalar("SELECT image FROM avatars WHERE user_id = ?")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn delete_avatar(&self, user_id: i64) -> Result<bool> {
+        let n = sqlx::query("DELETE FROM avatars WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn totp_state(&self, user_id: i64) -> Result<TotpState> {
+        let raw = sqlx::query_as::<_, RawTotp>(
+            "SELECT totp_secret, totp_pending, totp_last_step, mfa_failures, mfa_failed_at
+             FROM users WHERE id = ?",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        raw.map(Into::into).ok_or(Error::NotFound)
+    }
+
+    async fn set_totp_pending(&self, user_id: i64, secret: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET totp_pending = ? WHERE id = ? AND totp_secret IS NULL")
+            .bind(secret)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn enable_totp(
+        &self,
+        user_id: i64,
+        pending: &str,
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query(
+            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL,
+                 totp_last_step = ?, mfa_failures = 0
+             WHERE id = ? AND totp_pending = ? AND totp_secret IS NULL",
+        )
+        .bind(step)
+        .bind(user_id)
+        .bind(pending)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        for hash in recovery_hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)")
+                .bind(user_id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn disable_totp(&self, user_id: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE users SET totp_secret = NULL, totp_pending = NULL, mfa_failures = 0
+             WHERE id = ?",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+        // Conditional on the last step, so two instances cannot both accept one code.
+        let n = sqlx::query(
+            "UPDATE users SET totp_last_step = ?, mfa_failures = 0
+             WHERE id = ? AND totp_last_step < ?",
+        )
+        .bind(step)
+        .bind(user_id)
+        .bind(step)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn use_recovery_code(
+        &self,
+        user_id: i64,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query(
+            "UPDATE recovery_codes SET used_at = ?
+             WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
+        )
+        .bind(now.timestamp())
+        .bind(user_id)
+        .bind(code_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n > 0 {
+            sqlx::query("UPDATE users SET mfa_failures = 0 WHERE id = ?")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    async fn recovery_codes_left(&self, user_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn record_mfa_failure(&self, user_id: i64, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE users SET mfa_failures = mfa_failures + 1, mfa_failed_at = ? WHERE id = ?",
+        )
+        .bind(now.timestamp())
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }
 

@@ -6,10 +6,11 @@ use keyward_core::{Role, TokenKind, token};
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 
-use crate::sessions::ClientInfo;
+use crate::sessions::{ClientInfo, Credentials};
 use crate::users::UserInput;
 use crate::{AuthError, Backend, Config, Error};
 
+mod account;
 mod service_tokens;
 
 pub(super) fn t0() -> DateTime<Utc> {
@@ -44,6 +45,15 @@ pub(super) fn input(username: &str) -> UserInput {
 
 fn date(days: u64) -> NaiveDate {
     t0().date_naive() + Days::new(days)
+}
+
+/// Username and password, without a TOTP code.
+pub(super) fn creds<'a>(username: &'a str, password: &'a str) -> Credentials<'a> {
+    Credentials {
+        username,
+        password,
+        code: None,
+    }
 }
 
 pub(super) fn bearer(t: &str) -> String {
@@ -303,15 +313,14 @@ async fn sessions_sign_in_time_out_and_sign_out() {
         ("nobody", "correct horse battery"),
     ] {
         let err = b
-            .sign_in(user, pw, client.clone(), t0(), &mut rng)
+            .sign_in(creds(user, pw), client.clone(), t0(), &mut rng)
             .await
             .unwrap_err();
         assert!(matches!(err, Error::BadCredentials), "{err:?}");
     }
     let s = b
         .sign_in(
-            "alice",
-            "correct horse battery",
+            creds("alice", "correct horse battery"),
             client.clone(),
             t0(),
             &mut rng,
@@ -555,8 +564,7 @@ async fn deactivation_ends_sessions_and_stops_api_tokens() {
     let mut rng = rng();
     let s = b
         .sign_in(
-            "alice",
-            "correct horse battery",
+            creds("alice", "correct horse battery"),
             ClientInfo::default(),
             t0(),
             &mut rng,
@@ -583,8 +591,7 @@ async fn deactivation_ends_sessions_and_stops_api_tokens() {
     );
     let err = b
         .sign_in(
-            "alice",
-            "correct horse battery",
+            creds("alice", "correct horse battery"),
             ClientInfo::default(),
             t0(),
             &mut rng,
@@ -604,8 +611,7 @@ async fn login_jwt_life_cycle() {
         let mut rng = rng.clone();
         async move {
             b.api_login(
-                "alice",
-                "correct horse battery",
+                creds("alice", "correct horse battery"),
                 ClientInfo::default(),
                 t0(),
                 &mut rng,
@@ -614,8 +620,13 @@ async fn login_jwt_life_cycle() {
         }
     };
     assert!(matches!(
-        b.api_login("alice", "wrong", ClientInfo::default(), t0(), &mut rng)
-            .await,
+        b.api_login(
+            creds("alice", "wrong"),
+            ClientInfo::default(),
+            t0(),
+            &mut rng
+        )
+        .await,
         Err(Error::BadCredentials)
     ));
     let jwt = login(&mut rng).await.unwrap();

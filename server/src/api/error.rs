@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use keyward_backend::{AuthError, Error};
+use keyward_backend::{AuthError, Error, MfaError};
 use keyward_core::api::{ErrorBody, ErrorDetail};
 
 #[derive(Debug)]
@@ -51,6 +51,12 @@ impl From<Error> for ApiError {
                 message: f.message,
                 field: Some(f.field),
             },
+            Error::Avatar(r) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid_field",
+                message: r.to_string(),
+                field: Some("avatar".into()),
+            },
             Error::NotFound => ApiError::not_found(),
             Error::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
             Error::BadCredentials => ApiError::new(
@@ -58,6 +64,16 @@ impl From<Error> for ApiError {
                 "invalid_credentials",
                 e.to_string(),
             ),
+            Error::Mfa(m) => ApiError {
+                status: if m == MfaError::Locked {
+                    StatusCode::TOO_MANY_REQUESTS
+                } else {
+                    StatusCode::UNAUTHORIZED
+                },
+                code: m.code(),
+                message: m.to_string(),
+                field: Some("totp".into()),
+            },
             Error::NotSignedIn => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 AuthError::InvalidToken.code(),

@@ -5,13 +5,14 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
 use chrono::Utc;
 use keyward_backend::Backend;
-use keyward_backend::sessions::ClientInfo;
+use keyward_backend::sessions::{ClientInfo, Credentials};
 use keyward_core::api::{LoginRequest, LoginResponse};
 
 use super::ApiError;
 use super::json::ApiJson;
 
-/// `POST /api/v1/login`: username and password for a login JWT. Its `sid` names a tracked
+/// `POST /api/v1/login`: username and password (and `totp`, the current code or a recovery
+/// code, when the account has MFA on) for a login JWT. Its `sid` names a tracked
 /// session, so ending that session (sign-out with `DELETE /api/v1/tokens/current`, or an
 /// admin's revoke) refuses the JWT at its next call with 401 `session_revoked`.
 #[utoipa::path(
@@ -23,7 +24,10 @@ use super::json::ApiJson;
     responses(
         (status = 200, description = "A login JWT and when it expires", body = LoginResponse),
         (status = 401, description = "Wrong username or password (`invalid_credentials`; the \
-            message does not say which)", body = keyward_core::api::ErrorBody),
+            message does not say which); with MFA on, `totp` missing (`mfa_required`) or \
+            wrong, too old or already used (`invalid_totp`)", body = keyward_core::api::ErrorBody),
+        (status = 429, description = "Too many wrong TOTP codes in a row (`mfa_locked`): \
+            wait 15 minutes", body = keyward_core::api::ErrorBody),
     )
 )]
 pub async fn login(
@@ -41,8 +45,11 @@ pub async fn login(
     };
     let login = backend
         .api_login(
-            &body.username,
-            &body.password,
+            Credentials {
+                username: &body.username,
+                password: &body.password,
+                code: body.totp.as_deref(),
+            },
             client,
             Utc::now(),
             &mut rand_core::OsRng,

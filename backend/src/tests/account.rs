@@ -1,0 +1,326 @@
+//! Personal information, email addresses, avatars, profile visibility and TOTP MFA.
+
+use std::io::Cursor;
+
+use chrono::TimeDelta;
+use keyward_core::Role;
+use keyward_core::profile::AvatarRefusal;
+
+use super::*;
+use crate::{MfaError, totp};
+
+fn field_of(e: &Error) -> &str {
+    match e {
+        Error::Invalid(f) | Error::Conflict(f) => &f.field,
+        _ => panic!("not a field error: {e:?}"),
+    }
+}
+
+#[tokio::test]
+async fn personal_information_is_checked_then_saved() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let id = b.create_user(input("alice"), t0()).await.unwrap();
+    for (name, phone, tz, field) in [
+        ("", "", "UTC", "display_name"),
+        ("Alice", "12", "UTC", "phone"),
+        ("Alice", "", "Mars/Olympus", "timezone"),
+    ] {
+        let e = b
+            .update_personal_info(id, name, phone, tz)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), field);
+    }
+    b.update_personal_info(id, " Alice Liddell ", "+44 20 7946 0958", "Europe/London")
+        .await
+        .unwrap();
+    let u = b.repo().user_by_id(id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            u.display_name.as_str(),
+            u.phone.as_str(),
+            u.timezone.as_str()
+        ),
+        ("Alice Liddell", "+44 20 7946 0958", "Europe/London")
+    );
+}
+
+#[tokio::test]
+async fn emails_are_unique_and_one_primary_always_remains() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let alice = b.create_user(input("alice"), t0()).await.unwrap();
+    let bob = b.create_user(input("bob"), t0()).await.unwrap();
+
+    let e = b.add_email(alice, "BOB@example.com").await.unwrap_err();
+    assert!(
+        matches!(e, Error::Conflict(ref f) if f.field == "email"),
+        "{e:?}"
+    );
+    let e = b.add_email(alice, "Alice@Example.com").await.unwrap_err();
+    assert_eq!(field_of(&e), "email");
+    assert_eq!(
+        field_of(&b.add_email(alice, "not an email").await.unwrap_err()),
+        "email"
+    );
+
+    let work = b.add_email(alice, "alice@work.example").await.unwrap();
+    let primary = b.emails(alice).await.unwrap()[0].clone();
+    assert!(primary.is_primary && primary.email == "alice@example.com");
+    // The primary cannot go; another user's address is not found.
+    let e = b.remove_email(alice, primary.id).await.unwrap_err();
+    assert!(e.to_string().contains("primary"), "{e}");
+    assert!(matches!(
+        b.remove_email(bob, work).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        b.make_primary_email(bob, work).await,
+        Err(Error::NotFound)
+    ));
+
+    b.make_primary_email(alice, work).await.unwrap();
+    let list = b.emails(alice).await.unwrap();
+    assert_eq!(list.iter().filter(|e| e.is_primary).count(), 1);
+    assert_eq!(list[0].email, "alice@work.example");
+    let u = b.repo().user_by_id(alice).await.unwrap().unwrap();
+    assert_eq!(u.email.as_deref(), Some("alice@work.example"));
+
+    b.remove_email(alice, primary.id).await.unwrap();
+    let e = b.remove_email(alice, work).await.unwrap_err();
+    assert!(e.to_string().contains("at least one"), "{e}");
+    // The freed address may now be taken by someone else.
+    b.add_email(bob, "alice@example.com").await.unwrap();
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 30, 30]));
+    let mut out = Vec::new();
+    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn avatars_are_scaled_and_fakes_refused() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let id = b.create_user(input("alice"), t0()).await.unwrap();
+    let e = b
+        .set_avatar(id, b"\x89PNG\r\n\x1a\nnot really".to_vec(), t0())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Avatar(AvatarRefusal::Unreadable)),
+        "{e:?}"
+    );
+    assert!(matches!(b.avatar_of("alice").await, Err(Error::NotFound)));
+
+    b.set_avatar(id, png(1000, 700), t0()).await.unwrap();
+    let stored = b.avatar_of("alice").await.unwrap();
+    let img = image::load_from_memory(&stored).unwrap();
+    assert_eq!((img.width(), img.height()), (256, 256));
+    let u = b.repo().user_by_id(id).await.unwrap().unwrap();
+    assert_eq!(u.avatar_updated_at, Some(t0()));
+    b.remove_avatar(id).await.unwrap();
+    assert!(matches!(b.avatar_of("alice").await, Err(Error::NotFound)));
+}
+
+#[tokio::test]
+async fn peers_see_a_profile_without_email_and_phone() {
+    let f = fixture().await;
+    let b = &f.backend;
+    for (name, role) in [
+        ("alice", Role::User),
+        ("bob", Role::User),
+        ("meg", Role::Manager),
+    ] {
+        let mut i = input(name);
+        i.role = role;
+        b.create_user(i, t0()).await.unwrap();
+    }
+    let user =
+        |n: &'static str| async move { b.repo().user_by_username(n).await.unwrap().unwrap() };
+    let (alice, bob, meg) = (user("alice").await, user("bob").await, user("meg").await);
+    assert!(b.profile_of(&alice, "alice").await.unwrap().full);
+    assert!(!b.profile_of(&bob, "alice").await.unwrap().full);
+    assert!(b.profile_of(&meg, "alice").await.unwrap().full);
+    assert!(matches!(
+        b.profile_of(&bob, "nobody").await,
+        Err(Error::NotFound)
+    ));
+}
+
+/// Alice with MFA on; returns her id, secret and recovery codes. Enrolment is confirmed at
+/// `t0()`, so that step is used up.
+async fn enrolled(b: &Backend) -> (i64, String, Vec<String>) {
+    let id = b.create_user(input("alice"), t0()).await.unwrap();
+    let mut rng = rng();
+    let user = b.repo().user_by_id(id).await.unwrap().unwrap();
+    let enrolment = b.begin_mfa(&user, &mut rng).await.unwrap();
+    assert!(enrolment.otpauth_uri.contains(&enrolment.secret));
+    let e = b
+        .enable_mfa(id, "000000", t0(), &mut rng)
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&e), "code");
+    let code = totp::code_at(&enrolment.secret, t0()).unwrap();
+    let codes = b.enable_mfa(id, &code, t0(), &mut rng).await.unwrap();
+    assert_eq!(codes.len(), 10);
+    (id, enrolment.secret, codes)
+}
+
+fn with_code<'a>(code: Option<&'a str>) -> Credentials<'a> {
+    Credentials {
+        code,
+        ..creds("alice", "correct horse battery")
+    }
+}
+
+fn mfa_error(r: Result<impl std::fmt::Debug, Error>) -> MfaError {
+    match r {
+        Err(Error::Mfa(m)) => m,
+        other => panic!("expected an MFA error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn mfa_guards_both_sign_in_paths() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let (id, secret, _) = enrolled(b).await;
+    let mut rng = rng();
+    let client = ClientInfo::default;
+    let later = t0() + TimeDelta::seconds(90);
+    let code = totp::code_at(&secret, later).unwrap();
+
+    // A wrong password is still just wrong: MFA is not revealed.
+    let e = b
+        .sign_in(creds("alice", "wrong password!"), client(), later, &mut rng)
+        .await;
+    assert!(matches!(e, Err(Error::BadCredentials)));
+    let r = b.sign_in(with_code(None), client(), later, &mut rng).await;
+    assert_eq!(mfa_error(r), MfaError::Required);
+    let r = b
+        .api_login(with_code(Some("")), client(), later, &mut rng)
+        .await;
+    assert_eq!(mfa_error(r), MfaError::Required);
+    let r = b
+        .sign_in(with_code(Some("123456")), client(), later, &mut rng)
+        .await;
+    assert_eq!(mfa_error(r), MfaError::WrongCode);
+    // The code used to enrol (at t0) is too old now.
+    let old = totp::code_at(&secret, t0()).unwrap();
+    let r = b
+        .api_login(with_code(Some(&old)), client(), later, &mut rng)
+        .await;
+    assert_eq!(mfa_error(r), MfaError::WrongCode);
+
+    b.sign_in(with_code(Some(&code)), client(), later, &mut rng)
+        .await
+        .unwrap();
+    // Replayed within the same 30 seconds: refused, on either path.
+    let r = b
+        .api_login(with_code(Some(&code)), client(), later, &mut rng)
+        .await;
+    assert_eq!(mfa_error(r), MfaError::WrongCode);
+    let next = later + TimeDelta::seconds(30);
+    let jwt = b
+        .api_login(
+            with_code(Some(&totp::code_at(&secret, next).unwrap())),
+            client(),
+            next,
+            &mut rng,
+        )
+        .await
+        .unwrap();
+    assert!(
+        b.authenticate_bearer(Some(&bearer(jwt.token.expose())), next)
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        b.repo().totp_state(id).await.unwrap().failures,
+        0,
+        "success clears failures"
+    );
+}
+
+#[tokio::test]
+async fn recovery_codes_work_once_and_wrong_codes_lock_for_a_while() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let (id, secret, codes) = enrolled(b).await;
+    let mut rng = rng();
+    let at = t0() + TimeDelta::minutes(5);
+    let upper = codes[3].to_uppercase();
+    b.sign_in(with_code(Some(&upper)), ClientInfo::default(), at, &mut rng)
+        .await
+        .unwrap();
+    let r = b
+        .sign_in(
+            with_code(Some(&codes[3])),
+            ClientInfo::default(),
+            at,
+            &mut rng,
+        )
+        .await;
+    assert_eq!(mfa_error(r), MfaError::WrongCode);
+    assert_eq!(b.recovery_codes_left(id).await.unwrap(), 9);
+
+    for _ in 0..9 {
+        let r = b
+            .api_login(
+                with_code(Some("000000")),
+                ClientInfo::default(),
+                at,
+                &mut rng,
+            )
+            .await;
+        assert_eq!(mfa_error(r), MfaError::WrongCode);
+    }
+    // Ten wrong in a row: even the right code waits 15 minutes.
+    let right = totp::code_at(&secret, at).unwrap();
+    let r = b
+        .api_login(with_code(Some(&right)), ClientInfo::default(), at, &mut rng)
+        .await;
+    assert_eq!(mfa_error(r), MfaError::Locked);
+    let after = at + TimeDelta::minutes(16);
+    let right = totp::code_at(&secret, after).unwrap();
+    b.api_login(
+        with_code(Some(&right)),
+        ClientInfo::default(),
+        after,
+        &mut rng,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn disabling_mfa_takes_a_code() {
+    let f = fixture().await;
+    let b = &f.backend;
+    let (id, secret, _) = enrolled(b).await;
+    let user = b.repo().user_by_id(id).await.unwrap().unwrap();
+    assert!(user.mfa_enabled);
+    let at = t0() + TimeDelta::minutes(1);
+    let e = b.disable_mfa(&user, "111111", at).await.unwrap_err();
+    assert_eq!(field_of(&e), "code");
+    let e = b.begin_mfa(&user, &mut rng()).await.unwrap_err();
+    assert_eq!(field_of(&e), "code");
+    b.disable_mfa(&user, &totp::code_at(&secret, at).unwrap(), at)
+        .await
+        .unwrap();
+    assert!(!b.repo().user_by_id(id).await.unwrap().unwrap().mfa_enabled);
+    assert_eq!(b.recovery_codes_left(id).await.unwrap(), 0);
+    b.sign_in(
+        creds("alice", "correct horse battery"),
+        ClientInfo::default(),
+        at,
+        &mut rng(),
+    )
+    .await
+    .unwrap();
+}

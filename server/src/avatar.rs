@@ -1,0 +1,112 @@
+//! Avatars over plain HTTP. The Update Avatar form posts `multipart/form-data` here, so a
+//! file never passes through a server function and the form works before hydration; the
+//! answer is a redirect back to the profile (with a refusal code when the image was
+//! refused). `<img>` tags load avatars from `GET /users/{username}/avatar`.
+
+use axum::body::Bytes;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use keyward_backend::avatar::MAX_UPLOAD_BYTES;
+use keyward_backend::db::UserRow;
+use keyward_backend::{Backend, Error};
+use keyward_core::profile::AvatarRefusal;
+
+/// Where the form posts.
+pub const UPLOAD_PATH: &str = "/account/avatar";
+/// Bodies up to this size are read, so a file just over 2 MiB gets the precise message;
+/// anything larger is cut off by the body limit.
+pub const BODY_LIMIT: usize = 2 * MAX_UPLOAD_BYTES;
+
+async fn signed_in(backend: &Backend, headers: &HeaderMap) -> Option<UserRow> {
+    let cookie = app::ssr::session_cookie(headers)?;
+    backend
+        .session_user(cookie, Utc::now())
+        .await
+        .ok()
+        .map(|s| s.user)
+}
+
+/// The bytes of the form's `avatar` file field.
+async fn file_field(
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Bytes, AvatarRefusal> {
+    let mut multipart = multipart.map_err(|_| AvatarRefusal::Missing)?;
+    let too_large = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AvatarRefusal::TooLarge
+        } else {
+            AvatarRefusal::Missing
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+        if field.name() == Some("avatar") {
+            return field.bytes().await.map_err(too_large);
+        }
+    }
+    Err(AvatarRefusal::Missing)
+}
+
+pub async fn upload(
+    State(backend): State<Backend>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let Some(user) = signed_in(&backend, &headers).await else {
+        return Redirect::to("/login").into_response();
+    };
+    let result = match file_field(multipart).await {
+        Ok(bytes) => {
+            backend
+                .set_avatar(user.id, bytes.to_vec(), Utc::now())
+                .await
+        }
+        Err(refusal) => Err(refusal.into()),
+    };
+    match result {
+        Ok(()) => Redirect::to("/profile?avatar=updated").into_response(),
+        Err(Error::Avatar(r)) => {
+            Redirect::to(&format!("/profile/avatar?error={}", r.code())).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "avatar upload failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on the server.",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A user's avatar, for signed-in people only (profiles are not public).
+pub async fn serve(
+    State(backend): State<Backend>,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+) -> Response {
+    if signed_in(&backend, &headers).await.is_none() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match backend.avatar_of(&username).await {
+        Ok(png) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
+                // The page's URL carries the avatar's version, so a day of caching is safe.
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("private, max-age=86400"),
+                ),
+            ],
+            png,
+        )
+            .into_response(),
+        Err(Error::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "serving an avatar failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
