@@ -94,6 +94,7 @@ test('manage email addresses: add, make primary, remove', async ({ page }) => {
   await dialog.getByRole('button', { name: 'Add email' }).click();
   const list = dialog.getByRole('list', { name: 'Your addresses' });
   await expect(list.getByRole('listitem')).toHaveCount(2);
+  await expect(dialog.getByLabel('Email address')).toHaveValue('');
   await expect(list.getByRole('button', { name: 'Remove ivy@example.com' })).toHaveCount(0);
   await list.getByRole('button', { name: 'Make primary ivy@work.example' }).click();
   await expect(list.getByRole('listitem').filter({ hasText: 'ivy@work.example' })).toContainText('Primary');

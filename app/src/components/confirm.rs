@@ -1,6 +1,6 @@
 //! A modal dialog. While it is open, the rest of the page is taken out of the accessibility
 //! tree (`aria-hidden` + `inert` on the page root), as a native modal would do, so a screen
-//! reader or a test finding buttons by role sees only the dialog.
+//! reader or a test finding buttons by role sees only the dialog. Escape closes it.
 
 use leptos::portal::Portal;
 use leptos::prelude::*;
@@ -27,6 +27,21 @@ pub fn Modal(
         #[cfg(not(feature = "hydrate"))]
         let _ = open.get();
     });
+    // Escape closes the dialog wherever the focus is (a button that removed itself leaves
+    // it on the body), as a native modal would.
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if open.get_untracked() && ev.key() == "Escape" {
+            on_close.run(());
+        }
+    });
+    on_cleanup(move || escape.remove());
+    // Focus moves into the dialog when it opens, so keyboard users start there.
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = dialog.get() {
+            let _ = el.focus();
+        }
+    });
     let children = StoredValue::new(children);
     view! {
         <Show when=move || open.get()>
@@ -38,11 +53,8 @@ pub fn Modal(
                 role="dialog"
                 aria-modal="true"
                 aria-label=title
-                on:keydown=move |ev| {
-                    if ev.key() == "Escape" {
-                        on_close.run(());
-                    }
-                }
+                tabindex="-1"
+                node_ref=dialog
             >
                 <h2>{title}</h2>
                 {children.with_value(|c| c())}

@@ -161,6 +161,13 @@ pub fn EmailsAction(data: ProfileData) -> impl IntoView {
             data.refresh();
         }
     });
+    // The field starts empty again after each address added.
+    let add_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(())), Some(form)) = (add.value().get(), add_form.get_untracked()) {
+            form.reset();
+        }
+    });
     let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
     let list_error = move || {
         [remove.value().get(), primary.value().get()]
@@ -220,7 +227,7 @@ pub fn EmailsAction(data: ProfileData) -> impl IntoView {
                 }}
             </ul>
             <p class="form-error" role="alert" hidden=move || list_error().is_none()>{list_error}</p>
-            <ActionForm action=add attr:class="form">
+            <ActionForm action=add node_ref=add_form attr:class="form">
                 <TextField id="em-new" label="Email address" name="email" kind="email"
                     autocomplete="email" error=add_error/>
                 <div class="buttons">

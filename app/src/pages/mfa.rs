@@ -84,8 +84,10 @@ pub fn MfaAction(data: ProfileData) -> impl IntoView {
             </ol>
             <img class="qr" src=e.qr_data_uri alt="QR code for your authenticator app" width="200" height="200"/>
             <p class="hint">"Cannot scan it? Enter this secret key in the app instead:"</p>
-            <label for="mfa-secret">"Secret key"</label>
-            <input id="mfa-secret" type="text" readonly value=e.secret class="mono"/>
+            <div class="form">
+                <label for="mfa-secret">"Secret key"</label>
+                <input id="mfa-secret" type="text" readonly value=e.secret class="mono"/>
+            </div>
             <ActionForm action=enable attr:class="form">
                 <CodeField id="mfa-enable-code" error=enable_error/>
                 <p class="hint">"Enter the 6-digit code your app now shows, to confirm."</p>
