@@ -18,6 +18,7 @@ test('enrol TOTP, then sign in with a code computed from the shown secret', asyn
   await expect(dialog.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
   const secret = await dialog.getByLabel('Secret key').inputValue();
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  await expect(dialog.getByText(secret, { exact: true })).toBeVisible();
 
   await dialog.getByLabel('Authentication code').fill('000000');
   await dialog.getByRole('button', { name: 'Enable MFA' }).click();

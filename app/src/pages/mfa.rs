@@ -83,7 +83,10 @@ pub fn MfaAction(data: ProfileData) -> impl IntoView {
                 <li>"Scan this QR code with your authenticator app."</li>
             </ol>
             <img class="qr" src=e.qr_data_uri alt="QR code for your authenticator app" width="200" height="200"/>
-            <p class="hint">"Cannot scan it? Enter this secret key in the app instead:"</p>
+            <p class="hint">
+                "Cannot scan it? Enter this secret key in the app instead: "
+                <code class="secret">{e.secret.clone()}</code>
+            </p>
             <div class="form">
                 <label for="mfa-secret">"Secret key"</label>
                 <input id="mfa-secret" type="text" readonly value=e.secret class="mono"/>
