@@ -69,6 +69,7 @@ test('personal information shows in the overview; a peer sees neither email nor 
   await expect(overview).toContainText('America/Chicago');
   await expect(overview).toContainText('hank@example.com');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Hank Hill');
+  await expect(page.getByRole('banner')).toContainText('Hank Hill (hank)');
 
   const peerContext = await browser.newContext();
   const peer = await peerContext.newPage();

@@ -15,13 +15,22 @@ use crate::rpc::{Logout, get_me};
 use crate::types::{Me, ProfileView};
 
 /// The bar at the top of every signed-in page, with Sign out.
+/// On the own profile, `data` keeps the name current after Update Personal Information.
 #[component]
-pub fn Header(me: Me) -> impl IntoView {
+pub fn Header(me: Me, #[prop(optional)] data: Option<ProfileData>) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
+    let name = RwSignal::new(me.display_name.clone());
+    // An Effect runs in the browser only, after hydration: the server's HTML and the first
+    // client render agree, and later refreshes of the profile update the name.
+    Effect::new(move |_| {
+        if let Some(p) = data.and_then(ProfileData::current) {
+            name.set(p.display_name);
+        }
+    });
     view! {
         <header class="topbar">
             <a class="brand" href="/profile">"keyward"</a>
-            <span class="whoami">{me.display_name.clone()}" (" {me.username.clone()} ")"</span>
+            <span class="whoami">{move || name.get()}" (" {me.username.clone()} ")"</span>
             {(me.role == keyward_core::Role::Admin)
                 .then(|| view! { <a href="/admin/users">"Administration"</a> })}
             <ActionForm action=logout>
@@ -106,7 +115,7 @@ pub fn ProfilePage(#[prop(optional)] avatar_dialog: bool) -> impl IntoView {
     signed_in_page(me, move |me| {
         view! {
             <div id="page">
-                <Header me/>
+                <Header me data/>
                 <main class="profile">
                     <Identity data own=true/>
                     <div class="account-actions">
