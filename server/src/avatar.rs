@@ -10,24 +10,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use keyward_backend::avatar::MAX_UPLOAD_BYTES;
-use keyward_backend::db::UserRow;
 use keyward_backend::{Backend, Error};
 use keyward_core::profile::AvatarRefusal;
+
+use crate::guard::session_of;
 
 /// Where the form posts.
 pub const UPLOAD_PATH: &str = "/account/avatar";
 /// Bodies up to this size are read, so a file just over 2 MiB gets the precise message;
 /// anything larger is cut off by the body limit.
 pub const BODY_LIMIT: usize = 2 * MAX_UPLOAD_BYTES;
-
-async fn signed_in(backend: &Backend, headers: &HeaderMap) -> Option<UserRow> {
-    let cookie = app::ssr::session_cookie(headers)?;
-    backend
-        .session_user(cookie, Utc::now())
-        .await
-        .ok()
-        .map(|s| s.user)
-}
 
 /// The bytes of the form's `avatar` file field.
 async fn file_field(
@@ -54,7 +46,7 @@ pub async fn upload(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let Some(user) = signed_in(&backend, &headers).await else {
+    let Some(user) = session_of(&backend, &headers).await.map(|s| s.user) else {
         return Redirect::to("/login").into_response();
     };
     let result = match file_field(multipart).await {
@@ -87,7 +79,7 @@ pub async fn serve(
     headers: HeaderMap,
     Path(username): Path<String>,
 ) -> Response {
-    if signed_in(&backend, &headers).await.is_none() {
+    if session_of(&backend, &headers).await.is_none() {
         return StatusCode::UNAUTHORIZED.into_response();
     }
     match backend.avatar_of(&username).await {

@@ -1,12 +1,20 @@
 //! Request guards in front of the pages and the server functions.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use keyward_backend::Backend;
+use keyward_backend::sessions::SessionUser;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+
+/// The live session a request's cookie names, if any (for the handlers outside the
+/// server functions: page guards and the avatar routes).
+pub async fn session_of(backend: &Backend, headers: &HeaderMap) -> Option<SessionUser> {
+    let cookie = app::ssr::session_cookie(headers)?;
+    backend.session_user(cookie, Utc::now()).await.ok()
+}
 
 /// Pages that need a signed-in user redirect to `/login` when there is none (before any
 /// rendering), and `/login` sends a signed-in user on to their profile.
@@ -21,10 +29,7 @@ pub async fn pages(State(backend): State<Backend>, req: Request, next: Next) -> 
         || path.starts_with("/admin");
     let login = path == "/login";
     if req.method() == Method::GET && (protected || login) {
-        let signed_in = match app::ssr::session_cookie(req.headers()) {
-            Some(cookie) => backend.session_user(cookie, Utc::now()).await.is_ok(),
-            None => false,
-        };
+        let signed_in = session_of(&backend, req.headers()).await.is_some();
         if protected && !signed_in {
             return Redirect::to("/login").into_response();
         }
