@@ -134,4 +134,34 @@ mod tests {
             );
         }
     }
+
+    /// A JWT with any header, validly signed with `key` (HMAC-SHA256 over header.payload).
+    fn signed_with_header(header: &str, key: &[u8]) -> String {
+        let payload = B64.encode(serde_json::to_vec(&claims()).unwrap());
+        let input = format!("{}.{payload}", B64.encode(header));
+        let mut m = mac(key);
+        m.update(input.as_bytes());
+        format!("{input}.{}", B64.encode(m.finalize().into_bytes()))
+    }
+
+    #[test]
+    fn only_hs256_is_accepted_even_with_a_valid_signature() {
+        // The signature checks out, so only the `alg` check can refuse these.
+        let ok = signed_with_header(r#"{"alg":"HS256","typ":"JWT"}"#, b"key");
+        assert_eq!(verify(&ok, b"key", now()), Ok(claims()));
+        for header in [
+            r#"{"alg":"HS512","typ":"JWT"}"#,
+            r#"{"alg":"none","typ":"JWT"}"#,
+            r#"{"alg":"hs256","typ":"JWT"}"#,
+            r#"{"typ":"JWT"}"#,
+            "not json",
+        ] {
+            let jwt = signed_with_header(header, b"key");
+            assert_eq!(
+                verify(&jwt, b"key", now()),
+                Err(JwtError::Invalid),
+                "{header}"
+            );
+        }
+    }
 }

@@ -4,6 +4,7 @@
 // Leptos views are deeply nested types; their layout queries need more depth than the default.
 #![recursion_limit = "256"]
 
+mod access_log;
 pub mod admin;
 pub mod api;
 mod avatar;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(middleware::from_fn(access_log::log))
         .with_state(state)
 }
 

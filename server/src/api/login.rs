@@ -18,6 +18,7 @@ use super::json::ApiJson;
 #[utoipa::path(
     post,
     path = "/api/v1/login",
+    operation_id = "login",
     tag = "identity",
     request_body = LoginRequest,
     security(()),

@@ -35,6 +35,7 @@ fn wire(e: EntryRow) -> OplogEntry {
 #[utoipa::path(
     get,
     path = "/api/v1/oplogs",
+    operation_id = "list_oplogs",
     tag = "oplogs",
     responses((status = 200, description = "The operation logs the caller can read", body = Vec<Oplog>))
 )]
@@ -57,6 +58,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/api/v1/oplogs/{id}/entries",
+    operation_id = "list_oplog_entries",
     tag = "oplogs",
     params(("id" = i64, Path, description = "Operation log id")),
     responses((status = 200, description = "The log's entries, oldest first", body = Vec<OplogEntry>))
@@ -73,6 +75,7 @@ pub async fn entries(
 #[utoipa::path(
     post,
     path = "/api/v1/oplogs/{id}/entries",
+    operation_id = "create_oplog_entry",
     tag = "oplogs",
     params(("id" = i64, Path, description = "Operation log id")),
     request_body = EntryInput,
@@ -91,6 +94,7 @@ pub async fn create(
 #[utoipa::path(
     patch,
     path = "/api/v1/oplogs/{id}/entries/{entry}",
+    operation_id = "update_oplog_entry",
     tag = "oplogs",
     params(("id" = i64, Path, description = "Operation log id"), ("entry" = i64, Path, description = "Entry id")),
     request_body = EntryInput,
@@ -111,6 +115,7 @@ pub async fn update(
 #[utoipa::path(
     delete,
     path = "/api/v1/oplogs/{id}/entries/{entry}",
+    operation_id = "delete_oplog_entry",
     tag = "oplogs",
     params(("id" = i64, Path, description = "Operation log id"), ("entry" = i64, Path, description = "Entry id")),
     responses((status = 204, description = "The entry is deleted"))

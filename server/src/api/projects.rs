@@ -25,6 +25,7 @@ fn wire(v: VisibleProject) -> Project {
 #[utoipa::path(
     get,
     path = "/api/v1/projects",
+    operation_id = "list_projects",
     tag = "projects",
     responses((status = 200, description = "The projects the caller can read, with what it may do on each", body = Vec<Project>))
 )]
@@ -39,6 +40,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/api/v1/projects/{id}",
+    operation_id = "get_project",
     tag = "projects",
     params(("id" = i64, Path, description = "Project id")),
     responses((status = 200, description = "The project", body = Project))
@@ -55,6 +57,7 @@ pub async fn get(
 #[utoipa::path(
     delete,
     path = "/api/v1/projects/{id}",
+    operation_id = "delete_project",
     tag = "projects",
     params(("id" = i64, Path, description = "Project id")),
     responses((status = 204, description = "The project, its config, secrets and operation logs are deleted (needs can_delete_project)"))
@@ -71,6 +74,7 @@ pub async fn delete(
 #[utoipa::path(
     get,
     path = "/api/v1/projects/{id}/config",
+    operation_id = "get_project_config",
     tag = "projects",
     params(("id" = i64, Path, description = "Project id")),
     responses((status = 200, description = "The config document (a JSON object)", body = Object))
@@ -89,6 +93,7 @@ pub async fn get_config(
 #[utoipa::path(
     put,
     path = "/api/v1/projects/{id}/config",
+    operation_id = "put_project_config",
     tag = "projects",
     params(("id" = i64, Path, description = "Project id")),
     request_body = Object,
@@ -107,6 +112,7 @@ pub async fn put_config(
 #[utoipa::path(
     get,
     path = "/api/v1/projects/{id}/secrets",
+    operation_id = "list_project_secrets",
     tag = "projects",
     params(("id" = i64, Path, description = "Project id")),
     responses((status = 200, description = "The project's secrets with their values", body = Vec<SecretValue>))
@@ -132,6 +138,7 @@ pub async fn list_secrets(
 #[utoipa::path(
     put,
     path = "/api/v1/projects/{id}/secrets/{name}",
+    operation_id = "put_project_secret",
     tag = "projects",
     params(("id" = i64, Path, description = "Project id"), ("name" = String, Path, description = "Secret name: 1-100 of A-Z a-z 0-9 . _ -")),
     request_body = PutSecret,
@@ -151,6 +158,7 @@ pub async fn put_secret(
 #[utoipa::path(
     delete,
     path = "/api/v1/projects/{id}/secrets/{name}",
+    operation_id = "delete_project_secret",
     tag = "projects",
     params(("id" = i64, Path, description = "Project id"), ("name" = String, Path, description = "Secret name: 1-100 of A-Z a-z 0-9 . _ -")),
     responses((status = 204, description = "The secret is deleted (needs can_change_secrets)"))

@@ -9,6 +9,7 @@ use super::{ApiError, Bearer};
 #[utoipa::path(
     delete,
     path = "/api/v1/tokens/current",
+    operation_id = "revoke_current_token",
     tag = "identity",
     responses((status = 204, description = "The calling token is revoked; its next call gets 401 token_revoked"))
 )]

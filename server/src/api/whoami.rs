@@ -8,6 +8,7 @@ use super::Bearer;
 #[utoipa::path(
     get,
     path = "/api/v1/whoami",
+    operation_id = "whoami",
     tag = "identity",
     responses((status = 200, description = "Who is calling: a user or a service principal, the credential, and its grants", body = Whoami))
 )]

@@ -219,10 +219,40 @@ async fn api_login_gives_a_jwt_that_dies_with_its_session() {
     assert_eq!(who["user"]["username"], "alice");
     assert_eq!(who["credential"]["kind"], "login_session");
 
-    // A changed signature is an unknown token; the real one ends its own session.
-    let forged = format!("{}A", &jwt[..jwt.len() - 1]);
+    // A changed signature is an unknown token. A middle character: the last one of a
+    // 43-character signature carries only 4 bits, so changing it may change nothing.
+    let middle = jwt.len() - 20;
+    let swapped = if &jwt[middle..=middle] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    let forged = format!("{}{swapped}{}", &jwt[..middle], &jwt[middle + 1..]);
+    assert_ne!(forged, jwt);
     let (status, body) = s.whoami(&forged).await;
     assert_eq!((status, code(&body)), (401, "invalid_token"));
+
+    // Validly signed with the installation's key, but naming another algorithm: only the
+    // `alg` check stands between these and acceptance (the HS256 control is accepted).
+    let key = s.backend.repo().setting("login_jwt_key").await.unwrap();
+    let key = key.expect("the first login made the key");
+    let payload = jwt.split('.').nth(1).unwrap();
+    for (alg, want) in [
+        ("HS256", 200),
+        ("HS512", 401),
+        ("none", 401),
+        ("hs256", 401),
+    ] {
+        let header = format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#);
+        let resigned = sign_hs256(&header, payload, key.as_bytes());
+        let (status, body) = s.whoami(&resigned).await;
+        assert_eq!(status, want, "alg {alg}: {body}");
+        if want == 401 {
+            assert_eq!(code(&body), "invalid_token", "alg {alg}");
+        }
+    }
+
+    // The real one ends its own session.
     let res = client
         .delete(s.url("/api/v1/tokens/current"))
         .bearer_auth(&jwt)
@@ -232,4 +262,16 @@ async fn api_login_gives_a_jwt_that_dies_with_its_session() {
     assert_eq!(res.status(), 204);
     let (status, body) = s.whoami(&jwt).await;
     assert_eq!((status, code(&body)), (401, "session_revoked"));
+}
+
+/// `header.payload.signature` with an HMAC-SHA256 signature under `key`, whatever the
+/// header says.
+fn sign_hs256(header: &str, payload: &str, key: &[u8]) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use hmac::{Hmac, Mac};
+    let input = format!("{}.{payload}", B64.encode(header));
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(input.as_bytes());
+    format!("{input}.{}", B64.encode(mac.finalize().into_bytes()))
 }

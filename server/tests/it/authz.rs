@@ -8,11 +8,13 @@ use keyward_core::{Permissions, Role, Scope};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::{TestServer, start};
+use keyward_backend::db::{EntryFields, EntryRow, ProjectRow, SecretRow};
+
+use crate::support::{PASSWORD, TestServer, start};
 
 /// The callers of the matrices, by name: an admin, a manager, "direct" and "team" (users
-/// who hold no grant until a test gives them one), "none", and an expired and a revoked
-/// admin token.
+/// who hold no grant until a test gives them one), "none", an expired and a revoked admin
+/// token, and the login JWTs "jwt-admin", "jwt-direct" and "jwt-ended" (its session over).
 async fn credentials(s: &TestServer) -> Vec<(String, String)> {
     let mut creds = vec![];
     for (name, username, role, days) in [
@@ -35,7 +37,37 @@ async fn credentials(s: &TestServer) -> Vec<(String, String)> {
         .revoke_api_token(gone.id, id, Utc::now())
         .await
         .unwrap();
+    for (name, username) in [
+        ("jwt-admin", "adm"),
+        ("jwt-direct", "direct"),
+        ("jwt-ended", "nobody"),
+    ] {
+        creds.push((name.to_string(), login_jwt(s, username).await));
+    }
+    // The JWT ends its own session, as after a sign-out.
+    let ended = token_of(&creds, "jwt-ended");
+    let res = reqwest::Client::new()
+        .delete(s.url("/api/v1/tokens/current"))
+        .bearer_auth(ended)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
     creds
+}
+
+/// A login JWT from `POST /api/v1/login`.
+async fn login_jwt(s: &TestServer, username: &str) -> String {
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(s.url("/api/v1/login"))
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["token"].as_str().expect("a login JWT").to_string()
 }
 
 /// Service tokens minted by the admin "adm" (who holds everything), named by their scope:
@@ -125,6 +157,57 @@ async fn token_for(s: &TestServer, username: &str, role: Role, expires: TimeDelt
     s.token(id, expires).await
 }
 
+/// An id no row has.
+const MISSING: i64 = 999_999;
+
+/// Routes of the project matrix, relative to /api/v1/projects/{id}.
+const PROJECT_ROUTES: [(Method, &str); 7] = [
+    (Method::GET, ""),
+    (Method::GET, "/config"),
+    (Method::PUT, "/config"),
+    (Method::GET, "/secrets"),
+    (Method::PUT, "/secrets/API_KEY"),
+    (Method::DELETE, "/secrets/OLD_KEY"),
+    (Method::DELETE, ""),
+];
+
+/// The body of a write, unique to `tag` so that a write that lands always shows.
+fn project_body(suffix: &str, tag: &str) -> Option<serde_json::Value> {
+    match suffix {
+        "/config" => Some(json!({ "region": tag })),
+        "/secrets/API_KEY" => Some(json!({ "value": tag })),
+        _ => None,
+    }
+}
+
+/// Everything the project routes can change.
+async fn project_state(s: &TestServer, id: i64) -> (Option<ProjectRow>, Vec<SecretRow>) {
+    let repo = s.backend.repo();
+    (
+        repo.project(id).await.unwrap(),
+        repo.secrets(id).await.unwrap(),
+    )
+}
+
+/// A write must change the state exactly when it answers 2xx: a refused write that still
+/// wrote, or a success that did nothing, is a failure.
+fn check_effect(what: &str, got: u16, changed: bool, failures: &mut Vec<String>) {
+    let succeeded = (200..300).contains(&got);
+    if changed != succeeded {
+        let effect = if changed { "changed" } else { "left unchanged" };
+        failures.push(format!("{what}: answered {got} but {effect} the data"));
+    }
+}
+
+fn report(failures: &[String], cases: usize) {
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 #[tokio::test]
 async fn project_routes_honour_exactly_the_callers_grant() {
     let s = start().await;
@@ -152,33 +235,24 @@ async fn project_routes_honour_exactly_the_callers_grant() {
     let log = b.create_oplog(owned, "ops", Utc::now()).await.unwrap();
     creds.extend(service_credentials(&s, owned, log).await);
 
-    // Routes, relative to /api/v1/projects/{id}.
-    let routes: [(Method, &str, Option<serde_json::Value>); 6] = [
-        (Method::GET, "", None),
-        (Method::GET, "/config", None),
-        (Method::PUT, "/config", Some(json!({"region": "eu"}))),
-        (Method::GET, "/secrets", None),
-        (
-            Method::PUT,
-            "/secrets/API_KEY",
-            Some(json!({"value": "s3cret"})),
-        ),
-        (Method::DELETE, "", None),
-    ];
-    // Expected status per credential, in route order; 0 = not run (it would delete the
-    // project the other rows need; deletion has its own test).
-    let hidden = [404; 6];
-    let refused = [401; 6];
-    let everything = [200, 200, 200, 200, 204, 0];
+    // Expected status per credential, in route order; 0 = not run here (it would delete
+    // the project the other rows need: `a_project_is_deleted_by_exactly_those_who_may`).
+    let hidden = [404; 7];
+    let refused = [401; 7];
+    let everything = [200, 200, 200, 200, 204, 204, 0];
+    let direct = [200, 200, 200, 200, 403, 403, 403];
     // (credential, on the owned project, on the foreign one).
-    let mut expected: Vec<(String, [u16; 6], [u16; 6])> = [
+    let mut expected: Vec<(String, [u16; 7], [u16; 7])> = [
         ("admin", everything, everything),
         ("manager", everything, everything),
-        ("direct", [200, 200, 200, 200, 403, 403], hidden),
-        ("team", [200, 200, 403, 200, 204, 403], hidden),
+        ("direct", direct, hidden),
+        ("team", [200, 200, 403, 200, 204, 204, 403], hidden),
         ("none", hidden, hidden),
         ("expired", refused, refused),
         ("revoked", refused, refused),
+        ("jwt-admin", everything, everything),
+        ("jwt-direct", direct, hidden),
+        ("jwt-ended", refused, refused),
         ("st-oplog", hidden, hidden),
         ("st-expired", refused, refused),
         ("st-revoked", refused, refused),
@@ -190,14 +264,14 @@ async fn project_routes_honour_exactly_the_callers_grant() {
     for mask in 0..8 {
         let p = flags(mask);
         let allow = |flag: bool, ok: u16| if flag { ok } else { 403 };
-        let delete = if p.can_delete_project { 0 } else { 403 };
         let owned = [
             200,
             200,
             allow(p.can_change_configs, 200),
             200,
             allow(p.can_change_secrets, 204),
-            delete,
+            allow(p.can_change_secrets, 204),
+            allow(p.can_delete_project, 0),
         ];
         expected.push((format!("st-{}", p.names().join("+")), owned, hidden));
     }
@@ -216,39 +290,46 @@ async fn project_routes_honour_exactly_the_callers_grant() {
         for (project, statuses) in [
             (owned, want_owned),
             (foreign, want_foreign),
-            (999_999, &want_missing),
+            (MISSING, &want_missing),
         ] {
-            for ((method, suffix, body), want) in routes.iter().zip(statuses) {
+            for ((method, suffix), want) in PROJECT_ROUTES.iter().zip(statuses) {
                 if *want == 0 {
                     continue;
                 }
                 cases += 1;
+                if *suffix == "/secrets/OLD_KEY" && project != MISSING {
+                    // The secret the DELETE names exists before every such case.
+                    b.repo()
+                        .put_secret(project, "OLD_KEY", "old", Utc::now())
+                        .await
+                        .unwrap();
+                }
+                let before = project_state(&s, project).await;
                 let url = s.url(&format!("/api/v1/projects/{project}{suffix}"));
                 let mut req = client.request(method.clone(), &url).bearer_auth(token);
-                if let Some(body) = body {
-                    req = req.json(body);
+                if let Some(body) = project_body(suffix, &format!("{cred_name}@{project}")) {
+                    req = req.json(&body);
                 }
                 let got = req.send().await.unwrap().status().as_u16();
+                let what = format!("{cred_name} {method} {url}");
                 if got != *want {
-                    failures.push(format!(
-                        "{cred_name} {method} {url}: want {want}, got {got}"
-                    ));
+                    failures.push(format!("{what}: want {want}, got {got}"));
+                }
+                if *method != Method::GET {
+                    let changed = project_state(&s, project).await != before;
+                    check_effect(&what, got, changed, &mut failures);
                 }
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {cases} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert!(cases > 300, "{cases}");
+    report(&failures, cases);
+    assert!(cases > 400, "{cases}");
 
     // The list shows exactly the readable projects, with the caller's permissions.
     for (cred_name, ids) in [
         ("admin", vec![owned, foreign]),
         ("direct", vec![owned]),
+        ("jwt-direct", vec![owned]),
         ("none", vec![]),
         ("st-can_read", vec![owned]),
         ("st-oplog", vec![]),
@@ -256,6 +337,56 @@ async fn project_routes_honour_exactly_the_callers_grant() {
         let token = token_of(&creds, cred_name);
         let got = listed_ids(&s, "/api/v1/projects", token).await;
         assert_eq!(got, ids, "{cred_name}");
+    }
+}
+
+#[tokio::test]
+async fn a_project_is_deleted_by_exactly_those_who_may() {
+    let s = start().await;
+    let b = &s.backend;
+    let creds = credentials(&s).await;
+    let now = Utc::now();
+    // (who, their credential, a project of their own to delete).
+    let mut doomed = vec![];
+    for name in ["admin", "manager", "jwt-admin", "direct"] {
+        let p = b.create_project(&format!("doomed-{name}"), None, now).await;
+        doomed.push((
+            name.to_string(),
+            token_of(&creds, name).to_string(),
+            p.unwrap(),
+        ));
+    }
+    let direct = doomed[3].2;
+    b.grant(direct, &GrantTo::User("direct".into()), flags(4))
+        .await
+        .unwrap();
+    // A project service token with the delete flag, for each combination of the others.
+    for mask in 4..8 {
+        let name = format!("st-deleter-{mask}");
+        let p = b.create_project(&name, None, now).await.unwrap();
+        let scope = Scope::Project {
+            project_id: p,
+            org_id: None,
+            permissions: flags(mask),
+        };
+        doomed.push((name.clone(), mint(&s, "adm", &name, scope, 0).await, p));
+    }
+    let client = reqwest::Client::new();
+    let admin = token_of(&creds, "admin");
+    for (who, token, p) in doomed {
+        b.repo().put_secret(p, "K", "v", now).await.unwrap();
+        let log = b.create_oplog(p, "ops", now).await.unwrap();
+        let url = s.url(&format!("/api/v1/projects/{p}"));
+        assert_eq!(status(client.delete(&url), &token).await, 204, "{who}");
+        assert_eq!(project_state(&s, p).await, (None, vec![]), "{who}");
+        assert_eq!(
+            b.repo().oplog(log).await.unwrap(),
+            None,
+            "{who}: its logs go"
+        );
+        assert_eq!(status(client.get(&url), admin).await, 404, "{who}");
+        let again = status(client.delete(&url), &token).await;
+        assert!(again == 404 || again == 401, "{who}: {again}");
     }
 }
 
@@ -360,10 +491,27 @@ async fn status(req: reqwest::RequestBuilder, token: &str) -> u16 {
         .as_u16()
 }
 
+/// What the operation-log routes can change: the entries of both logs.
+async fn entries_state(s: &TestServer, logs: [i64; 2]) -> [Vec<EntryRow>; 2] {
+    let repo = s.backend.repo();
+    [
+        repo.entries(logs[0]).await.unwrap(),
+        repo.entries(logs[1]).await.unwrap(),
+    ]
+}
+
+/// Another log's entry through this log's URL: answered as the same call on this log's own
+/// entry would be, except that what would succeed is not found.
+fn through_the_wrong_log(status: u16) -> u16 {
+    if (200..300).contains(&status) {
+        404
+    } else {
+        status
+    }
+}
+
 #[tokio::test]
 async fn oplog_routes_follow_project_read_access() {
-    use keyward_backend::db::EntryFields;
-
     let s = start().await;
     let b = &s.backend;
     let now = Utc::now();
@@ -376,20 +524,11 @@ async fn oplog_routes_follow_project_read_access() {
     let mut creds = credentials(&s).await;
     creds.extend(service_credentials(&s, owned_project, owned).await);
     // Read-only grants are enough to read and write a project's operation logs.
-    b.grant(
-        owned_project,
-        &GrantTo::User("direct".into()),
-        Permissions::READ,
-    )
-    .await
-    .unwrap();
-    b.grant(
-        owned_project,
-        &GrantTo::Team("red".into()),
-        Permissions::READ,
-    )
-    .await
-    .unwrap();
+    for to in [GrantTo::User("direct".into()), GrantTo::Team("red".into())] {
+        b.grant(owned_project, &to, Permissions::READ)
+            .await
+            .unwrap();
+    }
     b.add_to_team("red", "teamed").await.unwrap();
 
     let allowed = [200, 201, 200, 204];
@@ -397,65 +536,102 @@ async fn oplog_routes_follow_project_read_access() {
     let refused = [401; 4];
     // A project token reads its project's logs and writes none; an operation-log token
     // reads and writes its one log's entries but does not delete them.
-    let table: [(&str, [u16; 4], [u16; 4]); 11] = [
+    let mut table: Vec<(String, [u16; 4], [u16; 4])> = [
         ("admin", allowed, allowed),
         ("manager", allowed, allowed),
         ("direct", allowed, hidden),
         ("team", allowed, hidden),
         ("none", hidden, hidden),
         ("expired", refused, refused),
-        ("st-can_read", [200, 403, 403, 403], hidden),
-        (
-            "st-can_read+can_change_configs+can_change_secrets+can_delete_project",
-            [200, 403, 403, 403],
-            hidden,
-        ),
+        ("revoked", refused, refused),
+        ("jwt-admin", allowed, allowed),
+        ("jwt-direct", allowed, hidden),
+        ("jwt-ended", refused, refused),
         ("st-oplog", [200, 201, 200, 403], hidden),
         ("st-expired", refused, refused),
+        ("st-revoked", refused, refused),
         ("st-suspended", refused, refused),
-    ];
+    ]
+    .map(|(name, owned, foreign)| (name.to_string(), owned, foreign))
+    .to_vec();
+    for mask in 0..8 {
+        let name = format!("st-{}", flags(mask).names().join("+"));
+        table.push((name, [200, 403, 403, 403], hidden));
+    }
+
     let client = reqwest::Client::new();
     let mut failures = vec![];
-    for (name, want_owned, want_foreign) in table {
+    let mut cases = 0;
+    for (name, want_owned, want_foreign) in &table {
         let token = token_of(&creds, name);
-        for (oplog, want) in [(owned, want_owned), (foreign, want_foreign)] {
-            // A fresh entry for the PATCH and DELETE of this case.
-            let entry = b
-                .repo()
-                .insert_entry(oplog, &EntryFields::default(), now)
-                .await
-                .unwrap()
-                .id;
+        let want_missing = if *want_owned == refused {
+            refused
+        } else {
+            hidden
+        };
+        for (oplog, other, want) in [
+            (owned, foreign, want_owned),
+            (foreign, owned, want_foreign),
+            (MISSING, owned, &want_missing),
+        ] {
+            // Fresh entries for the PATCH and DELETE of this case: one in this log, and
+            // one in the other log (reached through this log's URL).
+            let insert = |log| async move {
+                let fields = EntryFields::default();
+                b.repo().insert_entry(log, &fields, now).await.unwrap().id
+            };
+            let stranger = insert(other).await;
+            let entry = if oplog == MISSING {
+                stranger
+            } else {
+                insert(oplog).await
+            };
             let base = s.url(&format!("/api/v1/oplogs/{oplog}/entries"));
+            let patch = json!({"output": "root"});
             let calls = [
-                client.get(&base),
-                client
-                    .post(&base)
-                    .json(&json!({"command": "whoami", "tags": "recon"})),
-                client
-                    .patch(format!("{base}/{entry}"))
-                    .json(&json!({"output": "root"})),
-                client.delete(format!("{base}/{entry}")),
+                (client.get(&base), want[0]),
+                (
+                    client.post(&base).json(&json!({"command": "whoami"})),
+                    want[1],
+                ),
+                (
+                    client.patch(format!("{base}/{entry}")).json(&patch),
+                    want[2],
+                ),
+                (client.delete(format!("{base}/{entry}")), want[3]),
+                (
+                    client.patch(format!("{base}/{stranger}")).json(&patch),
+                    through_the_wrong_log(want[2]),
+                ),
+                (
+                    client.delete(format!("{base}/{stranger}")),
+                    through_the_wrong_log(want[3]),
+                ),
             ];
-            for (call, want) in calls.into_iter().zip(want) {
-                let req = call.build().unwrap();
+            for (call, want) in calls {
+                cases += 1;
+                let req = call.bearer_auth(token).build().unwrap();
                 let what = format!("{name} {} {}", req.method(), req.url());
-                let got = status(
-                    reqwest::RequestBuilder::from_parts(client.clone(), req),
-                    token,
-                )
-                .await;
+                let reads = req.method() == Method::GET;
+                let before = entries_state(&s, [owned, foreign]).await;
+                let got = client.execute(req).await.unwrap().status().as_u16();
                 if got != want {
                     failures.push(format!("{what}: want {want}, got {got}"));
+                }
+                if !reads {
+                    let changed = entries_state(&s, [owned, foreign]).await != before;
+                    check_effect(&what, got, changed, &mut failures);
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    report(&failures, cases);
+    assert_eq!(cases, table.len() * 3 * 6, "every credential, log and call");
 
     for (name, ids) in [
         ("admin", vec![owned, foreign]),
         ("team", vec![owned]),
+        ("jwt-direct", vec![owned]),
         ("none", vec![]),
         ("st-oplog", vec![owned]),
         ("st-can_read", vec![owned]),

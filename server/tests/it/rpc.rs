@@ -51,6 +51,17 @@ async fn the_session_cookie_is_http_only_and_lax() {
     );
     assert!(!cookie.contains("Secure"), "plain http on localhost");
     assert_eq!(res.headers()["location"], "/profile");
+
+    // Behind a TLS-terminating proxy that says so, the cookie is only sent over https.
+    let res = Client::new()
+        .post(s.url("/rpc/login"))
+        .header("x-forwarded-proto", "https")
+        .form(&[("username", "alice"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
 }
 
 #[tokio::test]
@@ -224,13 +235,39 @@ async fn cross_site_calls_are_refused_and_sign_out_ends_the_session() {
             .header("cookie", cookie.as_str())
     };
 
-    let res = with_cookie("create_api_token")
+    // Another site, and the opaque origin of a sandboxed frame or a data: URL.
+    for origin in [
+        "https://evil.example",
+        "null",
+        &format!("{}.evil.example", s.base),
+    ] {
+        let res = with_cookie("create_api_token")
+            .header("origin", origin)
+            .form(&[("name", "x"), ("expires_on", &in_days(5))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{origin}");
+    }
+    let alice = s.backend.user_named("alice").await.unwrap();
+    assert!(
+        s.backend
+            .list_api_tokens(alice.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Login CSRF: another site cannot sign the browser in to an account of its choosing.
+    let res = plain
+        .post(s.url("/rpc/login"))
         .header("origin", "https://evil.example")
-        .form(&[("name", "x"), ("expires_on", &in_days(5))])
+        .form(&[("username", "alice"), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
+    assert!(res.headers().get("set-cookie").is_none());
     let res = with_cookie("api_tokens")
         .header("origin", &s.base)
         .send()
@@ -352,12 +389,28 @@ async fn change_password_checks_the_rules_and_ends_other_sessions() {
         ("new_password", new),
         ("confirm_password", new),
     ];
+    // A login JWT from the API is a session too, and ends with the others.
+    let jwt = Client::new()
+        .post(s.url("/api/v1/login"))
+        .json(&serde_json::json!({"username": "alice", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(s.whoami(&jwt).await.0, 200);
     let (status, _, body) = s.rpc(&here, "change_password", &form).await;
     assert_eq!(status, 200, "{body}");
     let (status, _, _) = s.rpc(&here, "my_sessions", NO_ARGS).await;
     assert_eq!(status, 200, "this session stays");
     let (status, _, _) = s.rpc(&elsewhere, "my_sessions", NO_ARGS).await;
     assert_eq!(status, 401, "the other session ended");
+    let (status, body) = s.whoami(&jwt).await;
+    assert_eq!((status, code(&body)), (401, "session_revoked"));
 
     let client = Client::new();
     for (password, ok) in [(PASSWORD, false), (new, true)] {
@@ -370,4 +423,39 @@ async fn change_password_checks_the_rules_and_ends_other_sessions() {
             .await;
         assert_eq!(status < 400, ok, "{password}: {status}");
     }
+}
+
+#[tokio::test]
+async fn re_dating_refuses_today_the_past_and_beyond_the_maximum_lifetime() {
+    let s = start().await;
+    let alice = s.user("alice", Role::User).await;
+    let browser = s.signed_in("alice").await;
+    let (_, _, minted) = s
+        .rpc(
+            &browser,
+            "create_api_token",
+            &[("name", "deploy"), ("expires_on", &in_days(30))],
+        )
+        .await;
+    let token = minted["token"].as_str().unwrap().to_string();
+    let id = minted["id"].as_i64().unwrap().to_string();
+    // Used once first, so that its last-used time (written at most once a minute) is set.
+    assert_eq!(s.whoami(&token).await.0, 200);
+    let before = s.backend.list_api_tokens(alice).await.unwrap();
+
+    let yesterday = (Utc::now().date_naive() - Days::new(1)).to_string();
+    for date in [in_days(0), yesterday, "2020-01-01".into(), in_days(367)] {
+        let form = [("id", id.as_str()), ("expires_on", date.as_str())];
+        let (status, _, body) = s.rpc(&browser, "edit_api_token_expiry", &form).await;
+        assert_eq!(status, 422, "{date}: {body}");
+        assert_eq!(body["Field"]["field"], "expires_at", "{date}: {body}");
+        // Refused: the same token, with the same date, still works.
+        assert_eq!(s.backend.list_api_tokens(alice).await.unwrap(), before);
+        assert_eq!(s.whoami(&token).await.0, 200, "{date}");
+    }
+    // The longest allowed lifetime is accepted (the control for the refusals above).
+    let form = [("id", id.as_str()), ("expires_on", &in_days(366))];
+    let (status, _, body) = s.rpc(&browser, "edit_api_token_expiry", &form).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(s.whoami(&token).await.0, 401, "the replaced value is dead");
 }

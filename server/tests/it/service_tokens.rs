@@ -499,9 +499,17 @@ async fn the_openapi_document_describes_every_route() {
         ("patch", "/api/v1/oplogs/{id}/entries/{entry}"),
         ("delete", "/api/v1/oplogs/{id}/entries/{entry}"),
     ];
+    // Client generators and validators need one distinct operationId per operation.
+    let mut operation_ids = std::collections::BTreeSet::new();
     for (method, path) in routes {
         let op = &doc["paths"][path][method];
         assert!(op.is_object(), "{method} {path} is missing");
+        let id = op["operationId"].as_str().unwrap_or_default();
+        assert!(
+            id.contains('_') || matches!(id, "login" | "whoami"),
+            "{method} {path}: operationId {id:?} names no resource"
+        );
+        assert!(operation_ids.insert(id), "{method} {path}: {id} repeats");
         assert!(op["responses"]["401"].is_object(), "{method} {path}: 401");
         if path.contains('{') {
             assert!(op["responses"]["404"].is_object(), "{method} {path}: 404");

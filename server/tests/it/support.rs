@@ -156,3 +156,65 @@ impl TestServer {
 pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<none>")
 }
+
+/// `keyward serve` as its own process (the real binary, as an operator runs it) on a free
+/// port of 127.0.0.1; killed when dropped. Its stderr (the log) goes to a file.
+pub struct ServeProcess {
+    pub base: String,
+    child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+impl ServeProcess {
+    pub async fn start(database_url: &str, dir: &std::path::Path) -> ServeProcess {
+        // A port the OS says is free; the tiny window before the server binds it is fine
+        // on a test machine.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = dir.join(format!("serve-{port}.log"));
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .arg("serve")
+            .env("KEYWARD_ADDR", format!("127.0.0.1:{port}"))
+            .env("KEYWARD_DATABASE_URL", database_url)
+            .env("KEYWARD_SITE_ROOT", dir.join("site"))
+            .env_remove("KEYWARD_LOG")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let server = ServeProcess {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+            log,
+        };
+        for _ in 0..100 {
+            if reqwest::get(format!("{}/healthz", server.base))
+                .await
+                .is_ok()
+            {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("keyward serve did not answer in 10 s:\n{}", server.log());
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

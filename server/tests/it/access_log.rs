@@ -1,0 +1,66 @@
+//! The request log of `keyward serve`: one line per request that names the credential by its
+//! display prefix at most, never by its value.
+
+use chrono::TimeDelta;
+use keyward_core::Role;
+
+use crate::support::{PASSWORD, ServeProcess, start};
+
+#[tokio::test]
+async fn each_request_is_logged_without_its_credential() {
+    let s = start().await;
+    let uid = s.user("alice", Role::User).await;
+    let token = s.token(uid, TimeDelta::days(1)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let served = ServeProcess::start(&s.database_url, dir.path()).await;
+    let client = reqwest::Client::new();
+
+    let whoami = |t: &str| {
+        client
+            .get(served.url("/api/v1/whoami"))
+            .bearer_auth(t)
+            .send()
+    };
+    assert_eq!(whoami(&token).await.unwrap().status(), 200);
+    let password_pasted = "hunter2-hunter2";
+    assert_eq!(whoami(password_pasted).await.unwrap().status(), 401);
+    let login = client
+        .post(served.url("/rpc/login"))
+        .form(&[("username", "alice"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
+    let cookie_value = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+    let jwt: serde_json::Value = client
+        .post(served.url("/api/v1/login"))
+        .json(&serde_json::json!({"username": "alice", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwt = jwt["token"].as_str().unwrap();
+    assert_eq!(whoami(jwt).await.unwrap().status(), 200);
+
+    let log = served.log();
+    let requests: Vec<&str> = log.lines().filter(|l| l.contains(" request ")).collect();
+    let expected = [
+        "method=GET path=/api/v1/whoami status=200 latency_ms=".to_string(),
+        format!("credential={}", &token[..12]),
+        "status=401".to_string(),
+        "credential=unrecognised".to_string(),
+        "method=POST path=/rpc/login".to_string(),
+        "credential=jwt".to_string(),
+    ];
+    for want in expected {
+        assert!(
+            requests.iter().any(|l| l.contains(&want)),
+            "no request line with {want:?} in:\n{log}"
+        );
+    }
+    for secret in [token.as_str(), password_pasted, cookie_value, jwt, PASSWORD] {
+        assert!(!log.contains(secret), "the log holds a secret:\n{log}");
+    }
+}

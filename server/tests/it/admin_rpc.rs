@@ -1,0 +1,222 @@
+//! Every admin server function, called by a plain user and by a manager (403, nothing
+//! changed), then by an administrator with the same arguments (200): the positive control
+//! that shows each call would have changed something had the role check been missing.
+
+use chrono::Utc;
+use keyward_backend::resources::GrantTo;
+use keyward_backend::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
+use keyward_core::{Permissions, Role, Scope};
+use reqwest::Client;
+use serde_json::Value;
+
+use crate::support::{PASSWORD, TestServer, start};
+
+/// The installation the calls act on; returns the ids they name.
+struct Fixture {
+    project: i64,
+    victim_session: i64,
+    to_revoke: i64,
+    to_transfer: i64,
+}
+
+async fn fixture(s: &TestServer) -> Fixture {
+    let b = &s.backend;
+    let now = Utc::now();
+    for (name, role) in [
+        ("root", Role::Admin),
+        ("alice", Role::User),
+        ("mgr", Role::Manager),
+        ("victim", Role::User),
+        ("member", Role::User),
+        ("leaver", Role::Manager),
+        ("heir", Role::Manager),
+    ] {
+        s.user(name, role).await;
+    }
+    let project = b.create_project("falcon", None, now).await.unwrap();
+    b.create_team("red", None, now).await.unwrap();
+    b.add_to_team("red", "member").await.unwrap();
+    b.grant(project, &GrantTo::Team("red".into()), Permissions::READ)
+        .await
+        .unwrap();
+
+    // Two sessions: one for admin_end_session, one for admin_end_user_sessions.
+    let victim = s.signed_in("victim").await;
+    s.signed_in("victim").await;
+    let (_, _, sessions) = s.rpc(&victim, "my_sessions", &[] as &[(&str, &str)]).await;
+    let victim_session = sessions[0]["id"].as_i64().unwrap();
+
+    // Two service tokens suspended with their creator: one to revoke, one to transfer.
+    let leaver = b.user_named("leaver").await.unwrap();
+    let mut suspended = vec![];
+    for name in ["to-revoke", "to-transfer"] {
+        let request = ServiceTokenRequest {
+            principal: PrincipalChoice::New {
+                name: name.into(),
+                description: String::new(),
+            },
+            name: name.into(),
+            scope: Scope::Project {
+                project_id: project,
+                org_id: None,
+                permissions: Permissions::READ,
+            },
+            lifetime: Lifetime::Days(30),
+        };
+        let minted = b
+            .mint_service_token(&leaver, &request, now, &mut rand_core::OsRng)
+            .await
+            .unwrap();
+        suspended.push(minted.token.id);
+    }
+    b.deactivate_user("leaver", now).await.unwrap();
+    Fixture {
+        project,
+        victim_session,
+        to_revoke: suspended[0],
+        to_transfer: suspended[1],
+    }
+}
+
+/// Each admin function with arguments that change something when an admin sends them;
+/// `me` is the caller, so that the role and grant calls are self-promotion attempts.
+fn calls(f: &Fixture, me: &str) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let s = |v: &str| v.to_string();
+    vec![
+        ("admin_data", vec![]),
+        (
+            "admin_end_session",
+            vec![("id", f.victim_session.to_string())],
+        ),
+        ("admin_end_user_sessions", vec![("username", s("victim"))]),
+        ("admin_cleanup_sessions", vec![]),
+        (
+            "admin_create_user",
+            vec![
+                ("username", s("intruder")),
+                ("display_name", s("Intruder")),
+                ("email", s("intruder@example.com")),
+                ("role", s("admin")),
+                ("password", s(PASSWORD)),
+            ],
+        ),
+        (
+            "admin_set_role",
+            vec![("username", s(me)), ("role", s("admin"))],
+        ),
+        (
+            "admin_set_active",
+            vec![("username", s("victim")), ("active", s("false"))],
+        ),
+        ("admin_create_org", vec![("name", s("shadow"))]),
+        (
+            "admin_create_team",
+            vec![("name", s("shadow-team")), ("org", s(""))],
+        ),
+        (
+            "admin_add_member",
+            vec![("team", s("red")), ("username", s(me))],
+        ),
+        (
+            "admin_remove_member",
+            vec![("team", s("red")), ("username", s("member"))],
+        ),
+        (
+            "admin_create_project",
+            vec![("name", s("shadow-project")), ("org", s(""))],
+        ),
+        (
+            "admin_grant",
+            vec![
+                ("project", f.project.to_string()),
+                ("kind", s("user")),
+                ("name", s(me)),
+                ("can_change_configs", s("on")),
+                ("can_change_secrets", s("on")),
+                ("can_delete_project", s("on")),
+            ],
+        ),
+        (
+            "admin_revoke_grant",
+            vec![
+                ("project", f.project.to_string()),
+                ("kind", s("team")),
+                ("name", s("red")),
+            ],
+        ),
+        (
+            "admin_create_oplog",
+            vec![
+                ("project", f.project.to_string()),
+                ("name", s("shadow-log")),
+            ],
+        ),
+        (
+            "admin_revoke_service_token",
+            vec![("id", f.to_revoke.to_string())],
+        ),
+        (
+            "admin_transfer_service_token",
+            vec![("id", f.to_transfer.to_string()), ("username", s("heir"))],
+        ),
+    ]
+}
+
+/// Everything the admin functions can change, as an administrator's `admin_data` shows it
+/// (sessions by id only: their last-seen times move with every request).
+async fn state(s: &TestServer, admin: &Client) -> Value {
+    let (status, _, mut data) = s.rpc(admin, "admin_data", &[] as &[(&str, &str)]).await;
+    assert_eq!(status, 200, "{data}");
+    let ids: Vec<Value> = data["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].clone())
+        .collect();
+    data["sessions"] = Value::Array(ids);
+    data
+}
+
+#[tokio::test]
+async fn admin_functions_refuse_users_and_managers_and_change_nothing() {
+    let s = start().await;
+    let f = fixture(&s).await;
+    let root = s.signed_in("root").await;
+    let before = state(&s, &root).await;
+    assert_eq!(calls(&f, "x").len(), 17, "every admin server function");
+
+    for caller in ["alice", "mgr"] {
+        let client = s.signed_in(caller).await;
+        let before = state(&s, &root).await;
+        for (function, form) in calls(&f, caller) {
+            let (status, _, body) = s.rpc(&client, function, &form).await;
+            assert_eq!(status, 403, "{caller} {function}: {body}");
+            assert!(
+                !body.to_string().contains("victim"),
+                "{caller} {function}: nothing leaks in the refusal"
+            );
+            assert_eq!(
+                state(&s, &root).await,
+                before,
+                "{caller} {function} changed something"
+            );
+        }
+        let me = s.backend.user_named(caller).await.unwrap();
+        assert_ne!(me.role, Role::Admin, "{caller} was not promoted");
+    }
+
+    // The same calls from an administrator go through, and each one changes the state.
+    let mut seen = state(&s, &root).await;
+    for (function, form) in calls(&f, "alice") {
+        let (status, _, body) = s.rpc(&root, function, &form).await;
+        assert_eq!(status, 200, "root {function}: {body}");
+        let now = state(&s, &root).await;
+        if !matches!(function, "admin_data" | "admin_cleanup_sessions") {
+            assert_ne!(now, seen, "root {function} changed nothing");
+        }
+        seen = now;
+    }
+    assert_ne!(seen, before);
+    let alice = s.backend.user_named("alice").await.unwrap();
+    assert_eq!(alice.role, Role::Admin);
+}
