@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # compiles the dependency tree once, not twice.
 CARGO_TEST := cargo test --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server --features app/ssr
 
-.PHONY: setup build run test test-rust test-e2e lint fmt clean
+.PHONY: setup build run test test-rust test-api test-e2e lint fmt clean
 
 setup:
 	bash scripts/setup.sh
@@ -21,12 +21,19 @@ build: setup
 run: build
 	target/release/keyward serve
 
+# One release build serves both the API fuzz and Playwright (test-e2e alone builds too).
 test: setup
 	$(MAKE) --no-print-directory test-rust
-	$(MAKE) --no-print-directory test-e2e
+	cargo leptos build --release
+	$(MAKE) --no-print-directory test-api
+	cd end2end && npx playwright test
 
 test-rust:
 	$(CARGO_TEST)
+
+# The OpenAPI document validated and every route fuzzed, on the release binary (make build).
+test-api:
+	bash scripts/api-fuzz.sh
 
 test-e2e:
 	cargo leptos build --release

@@ -8,11 +8,20 @@ tmp="$root/end2end/.tmp"
 rm -rf "$tmp" && mkdir -p "$tmp"
 export KEYWARD_DATABASE_URL="sqlite://$tmp/e2e.db" KEYWARD_ADDR="127.0.0.1:$port"
 keyward="$root/target/release/keyward"
-for user in alice carol dave erin frank gina hank ivy root; do
-  role=user
-  [ "$user" = root ] && role=admin
+# Each spec file has users of its own, so that what one file does to a user (a grant, a new
+# password, MFA, a session ended) cannot make another file pass or fail, whatever the order:
+#   auth: alice · tokens: bob · expiry: carol · service-tokens: sam, dave, root (admin)
+#   sessions: erin, frank, sysop (admin) · account: gina, hank, ivy
+admins="root sysop"
+for user in alice bob carol sam dave root erin frank sysop gina hank ivy; do
+  case " $admins " in *" $user "*) role=admin ;; *) role=user ;; esac
   echo "correct horse battery" | "$keyward" admin create-user --username "$user" --role "$role" \
     --display-name "${user^} Example" --email "$user@example.com" --password-stdin >/dev/null
 done
 cd "$root"
+# The log (at info by default, KEYWARD_LOG) has a line per request, read after the run by
+# tests/no-secrets-in-log.ts; plain text, without colour codes.
+export NO_COLOR=1
+# The default log level, whatever the caller set: the teardown checks the request lines.
+unset KEYWARD_LOG
 exec "$keyward" serve >"$tmp/server.log" 2>&1

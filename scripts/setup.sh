@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the build and the tests need, from the package registries only
-# (crates.io, npm, Debian). Idempotent: each step checks what is there first, so a second
+# (crates.io, npm, PyPI, Debian). Idempotent: each step checks what is there first, so a second
 # run takes seconds and needs no network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,8 +59,9 @@ if [ "$("$CARGO_BIN/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $WASM
         --bin wasm-bindgen
 fi
 
-# Debian's chromium for Playwright (Playwright's own browser download is not reachable).
-if ! command -v chromium >/dev/null 2>&1; then
+# Chromium for Playwright (Playwright's own browser download is not reachable): CHROMIUM_PATH,
+# or any `chromium` on PATH (end2end/playwright.config.ts launches that same one); else Debian's.
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
     say "installing Debian's chromium"
     if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
     $SUDO apt-get update -qq
@@ -72,6 +73,27 @@ fi
 if ! (cd end2end && npm ls --depth=0 >/dev/null 2>&1) || [ ! -x end2end/node_modules/.bin/wasm-opt ]; then
     say "installing the npm tools in end2end/"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# PyPI tools for `make test-api` (scripts/api-fuzz.sh): openapi-spec-validator and schemathesis,
+# pinned in scripts/api-fuzz-requirements.txt, in a venv under .tools/ (git-ignored). The venv
+# keeps the hash of the requirements file it was built from, so an unchanged file skips pip
+# (no network) and a changed pin reinstalls.
+API_VENV=.tools/venv
+API_REQS=scripts/api-fuzz-requirements.txt
+# The tools must also still run (a Python upgrade can leave a venv without its interpreter).
+if ! "$API_VENV/bin/python" -c 'import schemathesis, openapi_spec_validator' 2>/dev/null ||
+    [ "$(cat "$API_VENV/requirements.sha256" 2>/dev/null)" != "$(sha256sum <"$API_REQS")" ]; then
+    say "installing the API test tools from $API_REQS into $API_VENV"
+    if ! python3 -m venv --help >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+    fi
+    rm -rf "$API_VENV"
+    python3 -m venv "$API_VENV"
+    "$API_VENV/bin/pip" install -q --disable-pip-version-check -r "$API_REQS"
+    sha256sum <"$API_REQS" >"$API_VENV/requirements.sha256"
 fi
 
 # PostgreSQL is used by the scale-out tests; start the local cluster if it is installed but down.

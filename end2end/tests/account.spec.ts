@@ -3,6 +3,8 @@ import { signIn, signOut } from './helpers';
 import { PASSWORD } from './env';
 import { totp } from './totp';
 
+// Users: gina, hank and ivy (each spec file has its own: see serve.sh).
+
 // A 1×1 PNG, and a text file wearing an image's name.
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',

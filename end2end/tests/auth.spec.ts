@@ -1,5 +1,8 @@
 import { test, expect } from './fixtures';
-import { signIn, signOut } from './helpers';
+import { signIn, signOut, whoami } from './helpers';
+import { PASSWORD } from './env';
+
+// Users: alice (each spec file has its own: see serve.sh).
 
 test('the profile needs a signed-in user', async ({ page }) => {
   await page.goto('/profile');
@@ -25,4 +28,17 @@ test('sign in shows the profile overview, sign out ends it', async ({ page }) =>
   await signOut(page);
   await page.goto('/profile');
   await expect(page).toHaveURL(/\/login$/);
+});
+
+// A JWT goes through the server too, so that the server-log check (no-secrets-in-log.ts) has
+// one to look for.
+test('the API login answers a JWT that whoami takes', async ({ request }) => {
+  const res = await request.post('/api/v1/login', { data: { username: 'alice', password: PASSWORD } });
+  expect(res.status()).toBe(200);
+  const { token } = await res.json();
+  expect(token).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+  const who = await whoami(request, token);
+  expect(who.status).toBe(200);
+  expect(who.body.user.username).toBe('alice');
+  expect(who.body.credential.kind).toBe('login_session');
 });

@@ -1,5 +1,7 @@
 import { test, expect } from './fixtures';
-import { signIn, signOut, mintToken, tokenRow, apiTokens } from './helpers';
+import { signIn, signOut, mintToken, tokenRow, apiTokens, localStorageOf } from './helpers';
+
+// Users: carol (each spec file has its own: see serve.sh).
 
 // Tokens seeded with `keyward admin mint-token`: expired, expiring in 3 days, in 60 days.
 test.beforeAll(() => {
@@ -34,6 +36,8 @@ test('expiry colours and texts, and Hide expired remembered across reloads and s
   await hide.check();
   await expect(expired).toHaveCount(0);
   await expect(soon).toBeVisible();
+  // Kept in this browser's localStorage, as PRODUCT.md requires.
+  expect(await localStorageOf(page)).toEqual({ 'keyward.api_tokens.hide_expired': 'true' });
 
   await page.reload();
   await expect(apiTokens(page).getByRole('checkbox', { name: 'Hide expired' })).toBeChecked();

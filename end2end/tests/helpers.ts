@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import { expect, Page, APIRequestContext } from '@playwright/test';
 import { DATABASE_URL, KEYWARD, PASSWORD } from './env';
+import { record } from './leaks';
 
 export async function signIn(page: Page, username: string) {
   await page.goto('/login');
@@ -34,6 +35,11 @@ export function apiTokens(page: Page) {
   return page.getByRole('region', { name: 'API Tokens' });
 }
 
+/** Everything in the page's localStorage. */
+export function localStorageOf(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(() => ({ ...localStorage }));
+}
+
 /** The Service Tokens card. */
 export function serviceTokens(page: Page) {
   return page.getByRole('region', { name: 'Service Tokens' });
@@ -41,6 +47,9 @@ export function serviceTokens(page: Page) {
 
 export async function whoami(request: APIRequestContext, token: string) {
   const res = await request.get('/api/v1/whoami', { headers: { Authorization: `Bearer ${token}` } });
+  // The server log must show this call, naming the token by its display prefix only.
+  const credential = token.startsWith('eyJ') ? 'jwt' : token.slice(0, 12);
+  record({ kind: 'request', method: 'GET', path: '/api/v1/whoami', status: res.status(), credential });
   return { status: res.status(), body: await res.json() };
 }
 

@@ -1,7 +1,8 @@
 import { test, expect } from './fixtures';
-import { signIn, signOut, whoami, tokenRow, admin, mintToken, serviceTokens, apiTokens } from './helpers';
+import { signIn, signOut, whoami, tokenRow, admin, mintToken, serviceTokens, apiTokens, localStorageOf } from './helpers';
 
-// alice holds can_change_configs on "falcon" (through a direct grant), nothing on "osprey".
+// Users: sam, dave and root, an admin (each spec file has its own: see serve.sh).
+// sam holds can_change_configs on "falcon" (through a direct grant), nothing on "osprey".
 // Playwright runs beforeAll again in a fresh worker after a failed test: the names are kept
 // unique so that a second run does not collide with the first.
 const FALCON = `falcon-${Date.now().toString(36)}`;
@@ -10,7 +11,7 @@ let osprey = '';
 test.beforeAll(() => {
   falcon = admin('create-project', '--name', FALCON);
   osprey = admin('create-project', '--name', `osprey-${FALCON}`);
-  admin('grant', '--project', falcon, '--username', 'alice', '--can-change-configs');
+  admin('grant', '--project', falcon, '--username', 'sam', '--can-change-configs');
   admin('create-oplog', '--project', falcon, '--name', 'ops');
 });
 
@@ -20,7 +21,7 @@ async function api(request: any, method: string, path: string, token: string, da
 }
 
 test('a project service token with one flag: minted in the browser, used, revoked', async ({ page, request }) => {
-  await signIn(page, 'alice');
+  await signIn(page, 'sam');
   const card = serviceTokens(page);
   await card.getByRole('button', { name: 'New service token' }).click();
   const form = page.getByRole('form', { name: 'New service token' });
@@ -30,7 +31,7 @@ test('a project service token with one flag: minted in the browser, used, revoke
   await form.getByLabel('Name', { exact: true }).fill('deploy falcon');
   await expect(form.getByLabel('Scope')).toHaveValue('project');
   await form.getByRole('combobox', { name: 'Project' }).selectOption({ label: FALCON });
-  // Only what alice holds can be ticked.
+  // Only what sam holds can be ticked.
   await expect(form.getByRole('checkbox', { name: /can_change_configs/ })).toBeEnabled();
   await expect(form.getByRole('checkbox', { name: /can_change_secrets/ })).toBeDisabled();
   await expect(form.getByRole('checkbox', { name: /can_delete_project/ })).toBeDisabled();
@@ -81,7 +82,7 @@ test('a project service token with one flag: minted in the browser, used, revoke
 });
 
 test('an escalation the form does not offer is refused by the server too', async ({ page }) => {
-  await signIn(page, 'alice');
+  await signIn(page, 'sam');
   await serviceTokens(page).getByRole('button', { name: 'New service token' }).click();
   const form = page.getByRole('form', { name: 'New service token' });
   await form.getByLabel('New principal').fill('sneaky');
@@ -95,11 +96,11 @@ test('an escalation the form does not offer is refused by the server too', async
 });
 
 test('the Service Tokens card has its own Hide expired, kept in localStorage', async ({ page }) => {
-  admin('mint-service-token', '--created-by', 'alice', '--principal', 'old-bot', '--name', 'st-expired',
+  admin('mint-service-token', '--created-by', 'sam', '--principal', 'old-bot', '--name', 'st-expired',
     '--project', falcon, '--expires-at', '2025-01-01T00:00:00Z');
-  admin('mint-service-token', '--created-by', 'alice', '--principal', 'old-bot', '--name', 'st-soon',
+  admin('mint-service-token', '--created-by', 'sam', '--principal', 'old-bot', '--name', 'st-soon',
     '--project', falcon, '--expires-in-days', '3');
-  await signIn(page, 'alice');
+  await signIn(page, 'sam');
   const card = serviceTokens(page);
   await expect(tokenRow(page, 'st-expired')).toContainText('Expired');
   await expect(tokenRow(page, 'st-soon')).toContainText('Expires in 3 days');
@@ -108,12 +109,14 @@ test('the Service Tokens card has its own Hide expired, kept in localStorage', a
   await hide.check();
   await expect(tokenRow(page, 'st-expired')).toHaveCount(0);
   await expect(tokenRow(page, 'st-soon')).toBeVisible();
-  // The API Tokens card's toggle is separate.
-  await expect(apiTokens(page).getByRole('checkbox', { name: 'Hide expired' })).not.toBeChecked();
+  // Kept in this browser's localStorage, under a key of its own.
+  expect(await localStorageOf(page)).toEqual({ 'keyward.service_tokens.hide_expired': 'true' });
 
   await page.reload();
   await expect(serviceTokens(page).getByRole('checkbox', { name: 'Hide expired' })).toBeChecked();
   await expect(tokenRow(page, 'st-expired')).toHaveCount(0);
+  // Now that the stored value has been read back, the API Tokens card's toggle is still off.
+  await expect(apiTokens(page).getByRole('checkbox', { name: 'Hide expired' })).not.toBeChecked();
   await serviceTokens(page).getByRole('checkbox', { name: 'Hide expired' }).uncheck();
   await expect(tokenRow(page, 'st-expired')).toBeVisible();
 });

@@ -1,6 +1,8 @@
 import { test, expect } from './fixtures';
 import { signIn, signOut } from './helpers';
-import { PASSWORD } from './env';
+import { NEW_PASSWORD, PASSWORD } from './env';
+
+// Users: erin, frank and sysop, an admin (each spec file has its own: see serve.sh).
 
 test('an admin revokes a session in /admin/sessions and that browser is signed out', async ({ page, browser }) => {
   // erin signs in in her own browser and sees this session marked.
@@ -10,7 +12,7 @@ test('an admin revokes a session in /admin/sessions and that browser is signed o
   const card = erin.getByRole('region', { name: 'Sessions' });
   await expect(card.getByRole('row').filter({ hasText: 'This session' })).toHaveCount(1);
 
-  await signIn(page, 'root');
+  await signIn(page, 'sysop');
   await page.goto('/admin/sessions');
   await page.getByLabel('Filter by user').fill('erin');
   const rows = page.getByRole('table', { name: 'Sessions' }).getByRole('row').filter({ hasText: 'erin' });
@@ -29,8 +31,8 @@ test('change the password, then sign in with the new one', async ({ page }) => {
   await page.getByRole('button', { name: 'Change Password' }).click();
   const dialog = page.getByRole('dialog', { name: 'Change Password' });
   await dialog.getByLabel('Current password').fill('not my password');
-  await dialog.getByLabel('New password').fill('a brand new passphrase');
-  await dialog.getByLabel('Confirm password').fill('a brand new passphrase');
+  await dialog.getByLabel('New password').fill(NEW_PASSWORD);
+  await dialog.getByLabel('Confirm password').fill(NEW_PASSWORD);
   await dialog.getByRole('button', { name: 'Save password' }).click();
   await expect(dialog.getByText('The current password is wrong.')).toBeVisible();
 
@@ -44,7 +46,7 @@ test('change the password, then sign in with the new one', async ({ page }) => {
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toContainText('Incorrect username or password');
-  await page.getByLabel('Password').fill('a brand new passphrase');
+  await page.getByLabel('Password').fill(NEW_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/profile$/);
 });

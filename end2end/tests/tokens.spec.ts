@@ -1,8 +1,10 @@
 import { test, expect } from './fixtures';
 import { signIn, whoami, tokenRow } from './helpers';
 
+// Users: bob (each spec file has its own: see serve.sh).
+
 test('mint, re-date and revoke an API token in the browser, checked against the API', async ({ page, request }) => {
-  await signIn(page, 'alice');
+  await signIn(page, 'bob');
 
   // Mint: the value is shown once, in "Token value".
   await page.getByRole('button', { name: 'New API token' }).click();
@@ -20,7 +22,7 @@ test('mint, re-date and revoke an API token in the browser, checked against the 
 
   let r = await whoami(request, first);
   expect(r.status).toBe(200);
-  expect(r.body.user.username).toBe('alice');
+  expect(r.body.user.username).toBe('bob');
   expect(r.body.credential.kind).toBe('api_token');
 
   const row = tokenRow(page, 'e2e deploy');
@@ -66,7 +68,7 @@ test('mint, re-date and revoke an API token in the browser, checked against the 
 });
 
 test('bad input is explained next to the field', async ({ page }) => {
-  await signIn(page, 'alice');
+  await signIn(page, 'bob');
   await page.getByRole('button', { name: 'New API token' }).click();
   await page.getByLabel('Name').fill('too far');
   // Past the 366-day maximum (the browser's max attribute is bypassed by typing).

@@ -37,7 +37,8 @@ fn credential(headers: &HeaderMap) -> String {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
-        let bearer = value.strip_prefix("Bearer ").unwrap_or_default().trim();
+        // Parsed as the authenticator parses it, so the line names what was checked.
+        let bearer = keyward_backend::auth::bearer_token(value).unwrap_or_default();
         return match token::parse(bearer) {
             Ok(parsed) => parsed.display_prefix().to_owned(),
             Err(_) if keyward_backend::jwt::looks_like_jwt(bearer) => "jwt".into(),
@@ -69,6 +70,8 @@ mod tests {
         assert_eq!(named, &t[..12]);
         let jwt = credential(&with(header::AUTHORIZATION, "Bearer eyJa.eyJb.c2ln"));
         assert_eq!(jwt, "jwt");
+        let any_case = credential(&with(header::AUTHORIZATION, &format!("bearer  {t}")));
+        assert_eq!(any_case, &t[..12]);
         let pasted = credential(&with(header::AUTHORIZATION, "Bearer hunter2"));
         assert_eq!(pasted, "unrecognised");
         let cookie = credential(&with(header::COOKIE, "kw_session=abcdef"));

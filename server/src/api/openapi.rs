@@ -76,11 +76,10 @@ impl Modify for CommonAnswers {
             ];
             for (writes, op) in operations {
                 if let Some(op) = op {
-                    add_errors(
-                        op,
-                        targets_a_row,
-                        writes && path != "/api/v1/tokens/current",
-                    );
+                    // Revoking oneself and signing in need no permission on a row.
+                    let may_be_forbidden = writes
+                        && !matches!(path.as_str(), "/api/v1/tokens/current" | "/api/v1/login");
+                    add_errors(op, targets_a_row, may_be_forbidden);
                 }
             }
         }
@@ -108,6 +107,7 @@ fn add_errors(op: &mut Operation, targets_a_row: bool, writes: bool) {
     }
     if op.request_body.is_some() {
         answers.push(("400", "The body is not valid JSON."));
+        answers.push(("415", "The body is not sent as `application/json`."));
         answers.push(("422", "A field is invalid; `field` names it."));
     }
     for (status, description) in answers {

@@ -140,7 +140,7 @@ pub async fn list_secrets(
     path = "/api/v1/projects/{id}/secrets/{name}",
     operation_id = "put_project_secret",
     tag = "projects",
-    params(("id" = i64, Path, description = "Project id"), ("name" = String, Path, description = "Secret name: 1-100 of A-Z a-z 0-9 . _ -")),
+    params(("id" = i64, Path, description = "Project id"), ("name" = String, Path, description = "Secret name: 1-100 of A-Z a-z 0-9 . _ -", pattern = r"^[A-Za-z0-9._-]{1,100}$")),
     request_body = PutSecret,
     responses((status = 204, description = "The secret is created or replaced (needs can_change_secrets)"))
 )]
@@ -160,7 +160,7 @@ pub async fn put_secret(
     path = "/api/v1/projects/{id}/secrets/{name}",
     operation_id = "delete_project_secret",
     tag = "projects",
-    params(("id" = i64, Path, description = "Project id"), ("name" = String, Path, description = "Secret name: 1-100 of A-Z a-z 0-9 . _ -")),
+    params(("id" = i64, Path, description = "Project id"), ("name" = String, Path, description = "Secret name: 1-100 of A-Z a-z 0-9 . _ -", pattern = r"^[A-Za-z0-9._-]{1,100}$")),
     responses((status = 204, description = "The secret is deleted (needs can_change_secrets)"))
 )]
 pub async fn delete_secret(

@@ -180,13 +180,18 @@ fn project_body(suffix: &str, tag: &str) -> Option<serde_json::Value> {
     }
 }
 
-/// Everything the project routes can change.
-async fn project_state(s: &TestServer, id: i64) -> (Option<ProjectRow>, Vec<SecretRow>) {
+/// Everything the project routes can change, on each of `ids`: a write through one
+/// project's URL must not land on another.
+async fn project_state(s: &TestServer, ids: &[i64]) -> Vec<(Option<ProjectRow>, Vec<SecretRow>)> {
     let repo = s.backend.repo();
-    (
-        repo.project(id).await.unwrap(),
-        repo.secrets(id).await.unwrap(),
-    )
+    let mut state = vec![];
+    for &id in ids {
+        state.push((
+            repo.project(id).await.unwrap(),
+            repo.secrets(id).await.unwrap(),
+        ));
+    }
+    state
 }
 
 /// A write must change the state exactly when it answers 2xx: a refused write that still
@@ -304,7 +309,7 @@ async fn project_routes_honour_exactly_the_callers_grant() {
                         .await
                         .unwrap();
                 }
-                let before = project_state(&s, project).await;
+                let before = project_state(&s, &[owned, foreign, MISSING]).await;
                 let url = s.url(&format!("/api/v1/projects/{project}{suffix}"));
                 let mut req = client.request(method.clone(), &url).bearer_auth(token);
                 if let Some(body) = project_body(suffix, &format!("{cred_name}@{project}")) {
@@ -316,7 +321,7 @@ async fn project_routes_honour_exactly_the_callers_grant() {
                     failures.push(format!("{what}: want {want}, got {got}"));
                 }
                 if *method != Method::GET {
-                    let changed = project_state(&s, project).await != before;
+                    let changed = project_state(&s, &[owned, foreign, MISSING]).await != before;
                     check_effect(&what, got, changed, &mut failures);
                 }
             }
@@ -378,7 +383,7 @@ async fn a_project_is_deleted_by_exactly_those_who_may() {
         let log = b.create_oplog(p, "ops", now).await.unwrap();
         let url = s.url(&format!("/api/v1/projects/{p}"));
         assert_eq!(status(client.delete(&url), &token).await, 204, "{who}");
-        assert_eq!(project_state(&s, p).await, (None, vec![]), "{who}");
+        assert_eq!(project_state(&s, &[p]).await, [(None, vec![])], "{who}");
         assert_eq!(
             b.repo().oplog(log).await.unwrap(),
             None,
@@ -491,13 +496,14 @@ async fn status(req: reqwest::RequestBuilder, token: &str) -> u16 {
         .as_u16()
 }
 
-/// What the operation-log routes can change: the entries of both logs.
-async fn entries_state(s: &TestServer, logs: [i64; 2]) -> [Vec<EntryRow>; 2] {
+/// What the operation-log routes can change: the entries of every log a case names.
+async fn entries_state(s: &TestServer, logs: [i64; 3]) -> Vec<Vec<EntryRow>> {
     let repo = s.backend.repo();
-    [
-        repo.entries(logs[0]).await.unwrap(),
-        repo.entries(logs[1]).await.unwrap(),
-    ]
+    let mut state = vec![];
+    for log in logs {
+        state.push(repo.entries(log).await.unwrap());
+    }
+    state
 }
 
 /// Another log's entry through this log's URL: answered as the same call on this log's own
@@ -613,13 +619,13 @@ async fn oplog_routes_follow_project_read_access() {
                 let req = call.bearer_auth(token).build().unwrap();
                 let what = format!("{name} {} {}", req.method(), req.url());
                 let reads = req.method() == Method::GET;
-                let before = entries_state(&s, [owned, foreign]).await;
+                let before = entries_state(&s, [owned, foreign, MISSING]).await;
                 let got = client.execute(req).await.unwrap().status().as_u16();
                 if got != want {
                     failures.push(format!("{what}: want {want}, got {got}"));
                 }
                 if !reads {
-                    let changed = entries_state(&s, [owned, foreign]).await != before;
+                    let changed = entries_state(&s, [owned, foreign, MISSING]).await != before;
                     check_effect(&what, got, changed, &mut failures);
                 }
             }

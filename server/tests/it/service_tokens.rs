@@ -516,8 +516,11 @@ async fn the_openapi_document_describes_every_route() {
         }
         if op["requestBody"].is_object() {
             assert!(op["responses"]["422"].is_object(), "{method} {path}: 422");
+            assert!(op["responses"]["415"].is_object(), "{method} {path}: 415");
         }
     }
+    let login = &doc["paths"]["/api/v1/login"]["post"]["responses"];
+    assert!(login["403"].is_null(), "signing in touches no row: no 403");
     let documented: usize = doc["paths"]
         .as_object()
         .unwrap()
