@@ -83,10 +83,8 @@ impl From<keyward_backend::Error> for AppError {
     fn from(e: keyward_backend::Error) -> Self {
         use keyward_backend::Error as E;
         match e {
-            E::Invalid(f) | E::Conflict(f) => AppError::Field {
-                field: f.field,
-                message: f.message,
-            },
+            E::Invalid(f) => f.into(),
+            E::Conflict(c) => c.field_error().into(),
             // The sign-in page shows the second step's message next to its code field.
             E::Mfa(m) => AppError::Field {
                 field: "code".into(),
@@ -99,8 +97,8 @@ impl From<keyward_backend::Error> for AppError {
             E::NotFound => AppError::NotFound,
             E::Forbidden => AppError::Forbidden(e.to_string()),
             E::NotSignedIn | E::Auth(_) => AppError::NotSignedIn,
-            E::BadCredentials => AppError::Message(e.to_string()),
-            E::Config(_) | E::Internal(_) => {
+            E::BadCredentials | E::Refused(_) => AppError::Message(e.to_string()),
+            E::Config(_) | E::Internal(_) | E::Database(_) => {
                 tracing::error!(error = %e, "server function failed");
                 AppError::Internal
             }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use keyward_core::api::CredentialKind;
 use keyward_core::{TokenKind, token};
 
-use crate::db::{ServiceTokenRow, UserRow};
+use crate::db::{ServiceTokenRow, TokenHash, UserRow};
 use crate::{AuthError, Backend, Error};
 
 /// The credential a request authenticated with.
@@ -80,9 +80,10 @@ impl Backend {
             return self.authenticate_jwt(raw, now).await;
         }
         let parsed = token::parse(raw).map_err(|_| AuthError::InvalidToken)?;
+        let hash = TokenHash::of(raw);
         match parsed.kind() {
-            TokenKind::ApiToken => self.authenticate_api_token(&parsed.hash(), now).await,
-            TokenKind::ServiceToken => self.authenticate_service_token(&parsed.hash(), now).await,
+            TokenKind::ApiToken => self.authenticate_api_token(&hash, now).await,
+            TokenKind::ServiceToken => self.authenticate_service_token(&hash, now).await,
         }
     }
 
@@ -93,7 +94,7 @@ impl Backend {
 
     async fn authenticate_api_token(
         &self,
-        hash: &str,
+        hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> Result<Principal, Error> {
         let row = self
@@ -128,7 +129,7 @@ impl Backend {
 
     async fn authenticate_service_token(
         &self,
-        hash: &str,
+        hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> Result<Principal, Error> {
         let row = self

@@ -67,9 +67,9 @@ pub enum Error {
     /// Input broke a rule; the field error says which and why.
     #[error("{}", .0.message)]
     Invalid(FieldError),
-    /// Input collides with an existing row (a taken username or email).
-    #[error("{}", .0.message)]
-    Conflict(FieldError),
+    /// Input collides with an existing row (a taken username or email): which unique rule.
+    #[error("{}", .0.message())]
+    Conflict(Constraint),
     /// An avatar upload was refused (the page maps the reason to its message).
     #[error("{0}")]
     Avatar(#[from] keyward_core::profile::AvatarRefusal),
@@ -79,6 +79,9 @@ pub enum Error {
     /// The row is visible to the caller, but their grant lacks the permission.
     #[error("Your grant does not allow this.")]
     Forbidden,
+    /// A rule not tied to one field refused the request; the text says which.
+    #[error("{0}")]
+    Refused(&'static str),
     /// Sign-in failed. The message never says which of username and password was wrong.
     #[error("Incorrect username or password.")]
     BadCredentials,
@@ -96,11 +99,68 @@ pub enum Error {
     /// A failure that is not the caller's fault. The text is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database failed (unreachable, a broken statement, a row that does not decode).
+    /// The cause is kept for the log; callers see a generic error, as for `Internal`.
+    #[error("internal error: database: {0}")]
+    Database(#[source] sqlx::Error),
 }
 
+/// The unique rules a person can run into, each with the field and the words the edges show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Constraint {
+    Username,
+    Email,
+    PrincipalName,
+    OrgName,
+    TeamName,
+    /// Unique within the project's organization (or among projects without one).
+    ProjectName,
+    /// Unique within its project.
+    OplogName,
+}
+
+impl Constraint {
+    /// The form field the collision is about.
+    pub fn field(self) -> &'static str {
+        match self {
+            Constraint::Username => "username",
+            Constraint::Email => "email",
+            Constraint::PrincipalName => "principal_name",
+            Constraint::OrgName
+            | Constraint::TeamName
+            | Constraint::ProjectName
+            | Constraint::OplogName => "name",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Constraint::Username => "That username is taken.",
+            Constraint::Email => "That email address belongs to another account.",
+            Constraint::PrincipalName => {
+                "A service principal with that name exists: pick it from the list."
+            }
+            Constraint::OrgName
+            | Constraint::TeamName
+            | Constraint::ProjectName
+            | Constraint::OplogName => "That name is already taken.",
+        }
+    }
+
+    /// The collision as a field error, the form the edges show it in.
+    pub fn field_error(self) -> FieldError {
+        FieldError::new(self.field(), self.message())
+    }
+}
+
+/// A unique violation the schema names becomes a [`Constraint`]; anything else keeps its
+/// cause as [`Error::Database`].
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
-        Error::Internal(format!("database: {e}"))
+        match crate::db::dialect::constraint_of(&e) {
+            Some(c) => Error::Conflict(c),
+            None => Error::Database(e),
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! keyward's services and storage. The edges (server functions, the JSON API, the admin CLI)
-//! call [`Backend`]; it validates with `keyward-core`, decides, and reaches the database only
-//! through the [`db::Repository`] trait. Every method that depends on time takes `now`, and
+//! call [`Backend`], the only door to storage: it validates with `keyward-core`, decides, and
+//! reaches the database only through the [`db::Repository`] trait. Every method that depends on time takes `now`, and
 //! every method that mints a secret takes the random number generator.
 
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod avatar;
 pub mod db;
@@ -27,7 +28,7 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 
 pub use auth::{Actor, Credential, Principal};
-pub use error::{AuthError, Error, MfaError};
+pub use error::{AuthError, Constraint, Error, MfaError};
 pub use tokens::Minted;
 
 use db::Repository;
@@ -72,25 +73,25 @@ impl Backend {
         }
     }
 
-    /// Opens the database named by `url` (creating and migrating it) and builds the services.
+    /// Opens the database named by `url` (`sqlite:...` or `postgres://...`), creating and
+    /// migrating it, and builds the services.
     pub async fn connect(url: &str, config: Config) -> Result<Self, Error> {
-        if url.starts_with("sqlite:") {
-            let repo = db::SqliteRepository::connect(url).await?;
-            Ok(Backend::new(Arc::new(repo), config))
-        } else {
-            Err(Error::Config(format!(
-                "unsupported database URL (expected sqlite://...): {}",
-                url.split(['@', '?']).next().unwrap_or_default()
-            )))
-        }
+        let repo = db::SqlRepository::connect(url).await?;
+        Ok(Backend::new(Arc::new(repo), config))
     }
 
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    pub fn repo(&self) -> &dyn Repository {
+    /// Storage, for the services only: the edges call services.
+    pub(crate) fn repo(&self) -> &dyn Repository {
         &*self.repo
+    }
+
+    /// Whether the database answers (the health check).
+    pub async fn ping(&self) -> Result<(), Error> {
+        self.repo.ping().await
     }
 }
 

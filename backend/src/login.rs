@@ -84,7 +84,7 @@ impl Backend {
             .repo
             .session_by_id(claims.sid)
             .await?
-            .filter(|s| s.user_id == claims.sub && s.kind == SessionKind::Api.as_str())
+            .filter(|s| s.user_id == claims.sub && s.kind == SessionKind::Api)
             .ok_or(AuthError::InvalidToken)?;
         if session.ended_at.is_some() {
             return Err(AuthError::SessionRevoked.into());

@@ -5,10 +5,9 @@
 use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
 use keyward_core::FieldError;
-use keyward_core::token::sha256_hex;
 use rand_core::{CryptoRng, RngCore};
 
-use crate::db::UserRow;
+use crate::db::{TokenHash, UserRow};
 use crate::{Backend, Error, MfaError, totp};
 
 /// Shown in the authenticator app next to the account name.
@@ -105,9 +104,9 @@ impl Backend {
             code_error("That code does not match. Enter the code your app shows now.")
         })?;
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code(rng)).collect();
-        let hashes: Vec<String> = codes
+        let hashes: Vec<TokenHash> = codes
             .iter()
-            .map(|c| sha256_hex(normalise_recovery(c).as_bytes()))
+            .map(|c| TokenHash::of(&normalise_recovery(c)))
             .collect();
         if !self
             .repo
@@ -178,7 +177,7 @@ impl Backend {
         let ok = match totp::verify(&secret, code, now, state.last_step) {
             Some(step) => self.repo.claim_totp_step(user.id, step).await?,
             None => {
-                let hash = sha256_hex(normalise_recovery(code).as_bytes());
+                let hash = TokenHash::of(&normalise_recovery(code));
                 self.repo.use_recovery_code(user.id, &hash, now).await?
             }
         };

@@ -3,7 +3,7 @@
 //! needed flag it is refused (403).
 
 use chrono::{DateTime, Utc};
-use keyward_core::{FieldError, Permissions, Scope};
+use keyward_core::{FieldError, Permissions, Scope, grant};
 
 use crate::db::{ProjectRow, SecretRow, UserRow};
 use crate::{Actor, Backend, Error, Principal};
@@ -106,19 +106,23 @@ impl Backend {
         }
     }
 
-    /// The projects a person can read now, with their permissions on each.
+    /// The projects a person can read now, with their permissions on each (one query).
     pub async fn visible_projects(&self, user: &UserRow) -> Result<Vec<VisibleProject>, Error> {
-        let granted_to = (!user.role.sees_all_projects()).then_some(user.id);
-        let mut visible = Vec::new();
-        for project in self.repo.projects(granted_to).await? {
-            if let Some(permissions) = self.project_permissions(user, project.id).await? {
-                visible.push(VisibleProject {
+        let granted = if user.role.sees_all_projects() {
+            let all = self.repo.projects().await?;
+            all.into_iter().map(|p| (p, Permissions::ALL)).collect()
+        } else {
+            self.repo.granted_projects(user.id).await?
+        };
+        Ok(granted
+            .into_iter()
+            .filter_map(|(project, held)| {
+                grant::effective(user.role, [held]).map(|permissions| VisibleProject {
                     project,
                     permissions,
-                });
-            }
-        }
-        Ok(visible)
+                })
+            })
+            .collect())
     }
 
     pub async fn delete_project(

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use keyward_core::{FieldError, Scope, Secret, TokenKind, token, validate};
 use rand_core::{CryptoRng, RngCore};
 
-use crate::db::{NewServiceToken, ServicePrincipalRow, ServiceTokenRow, UserRow};
+use crate::db::{
+    NewServiceToken, ServicePrincipalRow, ServiceTokenRow, TokenHash, TokenPrincipal, UserRow,
+};
 use crate::{Backend, Error};
 
 /// Settings key: `"false"` forbids service tokens that never expire.
@@ -161,32 +163,29 @@ impl Backend {
             Lifetime::Until(at) => Some(at),
         };
         self.check_grantable(creator, &request.scope).await?;
-        // Everything is checked before a new principal is created, so a refused request
-        // leaves nothing behind.
-        let principal_id = match &request.principal {
-            PrincipalChoice::Existing(id) => {
+        // Everything is checked first, and a new principal is stored with its token in one
+        // transaction, so a refused request leaves nothing behind.
+        let principal = match &request.principal {
+            PrincipalChoice::Existing(id) => TokenPrincipal::Existing(
                 self.repo
                     .service_principal(*id)
                     .await?
                     .ok_or_else(|| field("principal", "Choose an existing service principal."))?
-                    .id
-            }
-            PrincipalChoice::New { name, description } => {
-                let name = validate::name("principal_name", name)?;
-                let description = validate::description(description)?;
-                self.repo
-                    .create_service_principal(name, description, creator.id, now)
-                    .await?
-            }
+                    .id,
+            ),
+            PrincipalChoice::New { name, description } => TokenPrincipal::New {
+                name: validate::name("principal_name", name)?.to_string(),
+                description: validate::description(description)?.to_string(),
+            },
         };
         let secret = token::generate(TokenKind::ServiceToken, rng);
         let id = self
             .repo
             .insert_service_token(
                 &NewServiceToken {
-                    principal_id,
+                    principal,
                     name,
-                    token_hash: token::hash_token(secret.expose()),
+                    token_hash: TokenHash::of(secret.expose()),
                     display_prefix: secret.display_prefix().to_string(),
                     scope: request.scope,
                     created_by: creator.id,

@@ -2,10 +2,10 @@
 //! SHA-256 only, so a copy of the database cannot be used to sign in.
 
 use chrono::{DateTime, Utc};
-use keyward_core::{Secret, token::sha256_hex};
+use keyward_core::Secret;
 use rand_core::{CryptoRng, RngCore};
 
-use crate::db::{NewSession, SessionKind, SessionRow, UserRow};
+use crate::db::{NewSession, SessionKind, SessionRow, TokenHash, UserRow};
 use crate::{Backend, Error, password};
 
 /// Where a sign-in came from, kept on the session for the session list.
@@ -114,7 +114,7 @@ impl Backend {
             .insert_session(
                 &NewSession {
                     user_id,
-                    secret_hash: sha256_hex(secret.expose().as_bytes()),
+                    secret_hash: TokenHash::of(secret.expose()),
                     kind,
                     expires_at,
                     ip: client.ip,
@@ -135,7 +135,7 @@ impl Backend {
     ) -> Result<SessionUser, Error> {
         let session = self
             .repo
-            .session_by_hash(&sha256_hex(cookie.as_bytes()))
+            .session_by_hash(&TokenHash::of(cookie))
             .await?
             .ok_or(Error::NotSignedIn)?;
         let live = session.ended_at.is_none()
@@ -182,9 +182,7 @@ impl Backend {
     ) -> Result<Vec<(SessionRow, String)>, Error> {
         let idle_before = now - self.config.session_idle;
         let mut sessions = self.repo.open_sessions(user_id, now).await?;
-        sessions.retain(|(s, _)| {
-            s.kind != SessionKind::Browser.as_str() || s.last_seen_at >= idle_before
-        });
+        sessions.retain(|(s, _)| s.kind != SessionKind::Browser || s.last_seen_at >= idle_before);
         Ok(sessions)
     }
 

@@ -2,9 +2,10 @@
 //! `/setup?code=...`; the code creates the first administrator once and is then spent.
 
 use chrono::{DateTime, Utc};
-use keyward_core::{FieldError, Role, Secret, token::sha256_hex};
+use keyward_core::{FieldError, Role, Secret};
 use rand_core::{CryptoRng, RngCore};
 
+use crate::db::TokenHash;
 use crate::users::UserInput;
 use crate::{Backend, Error};
 
@@ -22,15 +23,13 @@ impl Backend {
         rng.fill_bytes(&mut bytes);
         let code = Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect());
         self.repo
-            .replace_setup_code(&sha256_hex(code.expose().as_bytes()), now)
+            .replace_setup_code(&TokenHash::of(code.expose()), now)
             .await?;
         Ok(Some(code))
     }
 
     pub async fn setup_code_usable(&self, code: &str) -> Result<bool, Error> {
-        self.repo
-            .setup_code_usable(&sha256_hex(code.as_bytes()))
-            .await
+        self.repo.setup_code_usable(&TokenHash::of(code)).await
     }
 
     /// Creates the first administrator with the setup code, which is spent by it.
@@ -43,7 +42,7 @@ impl Backend {
         input.role = Role::Admin;
         let user = input.into_new_user().await?;
         self.repo
-            .create_first_admin(&sha256_hex(code.as_bytes()), &user, now)
+            .create_first_admin(&TokenHash::of(code), &user, now)
             .await?
             .ok_or_else(|| {
                 Error::Invalid(FieldError::new(

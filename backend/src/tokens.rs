@@ -5,7 +5,7 @@ use keyward_core::api::CredentialKind;
 use keyward_core::{Secret, TokenKind, token, validate};
 use rand_core::{CryptoRng, RngCore};
 
-use crate::db::{ApiTokenRow, NewApiToken, ReplacedSecret};
+use crate::db::{ApiTokenRow, NewApiToken, ReplacedSecret, TokenHash};
 use crate::{Actor, Backend, Error, Principal};
 
 /// Settings key of the maximum API token lifetime in days.
@@ -64,7 +64,7 @@ impl Backend {
                 &NewApiToken {
                     user_id,
                     name: name.clone(),
-                    token_hash: token::hash_token(secret.expose()),
+                    token_hash: TokenHash::of(secret.expose()),
                     display_prefix: secret.display_prefix().to_string(),
                     expires_at,
                 },
@@ -102,7 +102,7 @@ impl Backend {
                 user_id,
                 token_id,
                 &ReplacedSecret {
-                    token_hash: token::hash_token(secret.expose()),
+                    token_hash: TokenHash::of(secret.expose()),
                     display_prefix: secret.display_prefix().to_string(),
                     expires_at,
                 },

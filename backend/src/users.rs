@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use keyward_core::{FieldError, Role, validate};
 
-use crate::db::NewUser;
+use crate::db::{NewUser, UserRow};
 use crate::sessions::blocking;
 use crate::{Backend, Error, password};
 
@@ -51,6 +51,17 @@ impl UserInput {
 }
 
 impl Backend {
+    /// The user with this id, if any.
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>, Error> {
+        self.repo.user_by_id(id).await
+    }
+
+    /// The user with this username, if any ([`Backend::user_named`] makes a missing one a
+    /// field error).
+    pub async fn find_user(&self, username: &str) -> Result<Option<UserRow>, Error> {
+        self.repo.user_by_username(username).await
+    }
+
     pub async fn create_user(&self, input: UserInput, now: DateTime<Utc>) -> Result<i64, Error> {
         let user = input.into_new_user().await?;
         self.repo.create_user(&user, now).await
@@ -83,7 +94,6 @@ impl Backend {
             .map_err(|e| FieldError::new("new_password", e.message))?;
         let pw = new.to_string();
         let hash = blocking(move || password::hash(&pw)).await??;
-        self.repo.set_password_hash(user_id, &hash).await?;
-        self.repo.end_other_sessions(user_id, keep, now).await
+        self.repo.set_password(user_id, &hash, keep, now).await
     }
 }

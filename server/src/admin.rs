@@ -246,8 +246,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             expires_at,
         } => {
             let user = backend
-                .repo()
-                .user_by_username(&username)
+                .find_user(&username)
                 .await
                 .map_err(describe)?
                 .ok_or_else(|| format!("no user named {username}"))?;
@@ -421,18 +420,22 @@ fn describe(e: keyward_backend::Error) -> String {
 /// Like [`describe`], where some fields have a flag of another name (`(field, flag)`).
 fn describe_as(e: keyward_backend::Error, renamed: &[(&str, &str)]) -> String {
     match e {
-        keyward_backend::Error::Invalid(f) | keyward_backend::Error::Conflict(f) => {
-            let field = f.field.replace('_', "-");
-            let flag = renamed
-                .iter()
-                .find(|(from, _)| *from == field)
-                .map_or(field.as_str(), |(_, to)| to);
-            format!("--{flag}: {}", f.message)
-        }
+        keyward_backend::Error::Invalid(f) => flag_error(f, renamed),
+        keyward_backend::Error::Conflict(c) => flag_error(c.field_error(), renamed),
         // Only the commands that take a service token `--id` look rows up by id.
         keyward_backend::Error::NotFound => "--id: no unrevoked service token has that id".into(),
         other => other.to_string(),
     }
+}
+
+/// A field error as the flag it is about: `--flag: message`.
+fn flag_error(f: keyward_core::FieldError, renamed: &[(&str, &str)]) -> String {
+    let field = f.field.replace('_', "-");
+    let flag = renamed
+        .iter()
+        .find(|(from, _)| *from == field)
+        .map_or(field.as_str(), |(_, to)| to);
+    format!("--{flag}: {}", f.message)
 }
 
 fn read_password() -> Result<String, String> {

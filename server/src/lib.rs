@@ -72,7 +72,7 @@ pub fn router(state: AppState) -> Router {
 async fn healthz(
     axum::extract::State(backend): axum::extract::State<Backend>,
 ) -> Result<Json<serde_json::Value>, api::ApiError> {
-    backend.repo().ping().await?;
+    backend.ping().await?;
     Ok(Json(serde_json::json!({ "status": "ok" })))
 }
 

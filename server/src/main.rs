@@ -69,7 +69,7 @@ async fn serve() -> Result<(), String> {
             code.expose()
         );
     }
-    tracing::info!(%addr, database = %keyward_backend::db::SqliteRepository::describe(&config.database_url), "keyward listening");
+    tracing::info!(%addr, database = %keyward_backend::db::describe(&config.database_url), "keyward listening");
     server
         .run(shutdown_signal())
         .await

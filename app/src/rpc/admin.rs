@@ -30,11 +30,9 @@ fn optional(s: &Option<String>) -> Option<&str> {
 pub async fn get_admin_data() -> Result<AdminData, AppError> {
     use crate::types::{AdminGrant, AdminProject, AdminTeam, AdminUser, SuspendedToken};
     let admin = current_admin().await?;
-    let backend = backend()?;
-    let repo = backend.repo();
-    let users = repo
-        .users()
-        .await?
+    let overview = backend()?.admin_overview().await?;
+    let users = overview
+        .users
         .into_iter()
         .map(|u| AdminUser {
             username: u.username,
@@ -44,9 +42,8 @@ pub async fn get_admin_data() -> Result<AdminData, AppError> {
             active: u.active,
         })
         .collect();
-    let teams = repo
-        .teams()
-        .await?
+    let teams = overview
+        .teams
         .into_iter()
         .map(|t| AdminTeam {
             name: t.name,
@@ -54,47 +51,41 @@ pub async fn get_admin_data() -> Result<AdminData, AppError> {
             members: t.members,
         })
         .collect();
-    let mut projects = Vec::new();
-    for p in repo.projects(None).await? {
-        let grants = repo
-            .grants_on(p.id)
-            .await?
-            .into_iter()
-            .map(|g| AdminGrant {
-                to_team: g.to_team,
-                name: g.name,
-                permissions: g.permissions,
-            })
-            .collect();
-        let oplogs = repo
-            .oplogs_of_project(p.id)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-        projects.push(AdminProject {
-            id: p.id,
-            name: p.name,
-            org: p.org,
-            grants,
-            oplogs,
-        });
-    }
-    let mut suspended = Vec::new();
-    for t in backend.suspended_service_tokens().await? {
-        suspended.push(SuspendedToken {
-            scope: super::service_tokens::scope_text(&backend, &t.scope).await?,
+    let projects = overview
+        .projects
+        .into_iter()
+        .map(|p| AdminProject {
+            id: p.project.id,
+            name: p.project.name,
+            org: p.project.org,
+            grants: p
+                .grants
+                .into_iter()
+                .map(|g| AdminGrant {
+                    to_team: g.to_team,
+                    name: g.name,
+                    permissions: g.permissions,
+                })
+                .collect(),
+            oplogs: p.oplogs.into_iter().map(|o| (o.id, o.name)).collect(),
+        })
+        .collect();
+    let suspended = overview
+        .suspended
+        .into_iter()
+        .map(|t| SuspendedToken {
+            scope: super::service_tokens::scope_text(&t),
             permissions: t.scope.permission_names(),
             id: t.id,
             name: t.name,
             principal: t.principal.name,
             owner: t.created_by_username,
             display_prefix: t.display_prefix,
-        });
-    }
+        })
+        .collect();
     Ok(AdminData {
         users,
-        orgs: repo.organizations().await?,
+        orgs: overview.orgs,
         teams,
         projects,
         suspended,
@@ -153,12 +144,9 @@ pub async fn admin_create_user(
 pub async fn admin_set_role(username: String, role: String) -> Result<(), AppError> {
     let admin = current_admin().await?;
     let role = role.parse::<keyward_core::Role>()?;
-    if admin.user.username == username && role != keyward_core::Role::Admin {
-        return Err(AppError::Message(
-            "You cannot take the admin role from yourself.".into(),
-        ));
-    }
-    backend()?.set_role(&username, role).await?;
+    backend()?
+        .admin_set_role(&admin.user, &username, role)
+        .await?;
     Ok(())
 }
 
@@ -166,10 +154,9 @@ pub async fn admin_set_role(username: String, role: String) -> Result<(), AppErr
 #[server(prefix = "/rpc", endpoint = "admin_set_active")]
 pub async fn admin_set_active(username: String, active: bool) -> Result<(), AppError> {
     let admin = current_admin().await?;
-    if admin.user.username == username && !active {
-        return Err(AppError::Message("You cannot deactivate yourself.".into()));
-    }
-    backend()?.set_active(&username, active, now()).await?;
+    backend()?
+        .admin_set_active(&admin.user, &username, active, now())
+        .await?;
     Ok(())
 }
 

@@ -16,7 +16,6 @@ pub(super) use imp::scope_text;
 
 #[cfg(feature = "ssr")]
 mod imp {
-    use keyward_backend::Backend;
     use keyward_backend::db::ServiceTokenRow;
     use keyward_backend::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
     use keyward_core::{FieldError, Permissions, Scope, validate};
@@ -107,29 +106,23 @@ mod imp {
     }
 
     /// The scope in words, with the target's name (or its id once the target is gone).
-    pub(in crate::rpc) async fn scope_text(
-        backend: &Backend,
-        scope: &Scope,
-    ) -> Result<String, AppError> {
-        let repo = backend.repo();
-        Ok(match *scope {
-            Scope::Project { project_id, .. } => match repo.project(project_id).await? {
-                Some(p) => match p.org {
-                    Some(org) => format!("Project “{}” ({org})", p.name),
-                    None => format!("Project “{}”", p.name),
-                },
-                None => format!("Project #{project_id} (deleted)"),
+    pub(in crate::rpc) fn scope_text(t: &ServiceTokenRow) -> String {
+        match (t.scope, &t.target_name) {
+            (Scope::Project { .. }, Some(name)) => match &t.target_org {
+                Some(org) => format!("Project “{name}” ({org})"),
+                None => format!("Project “{name}”"),
             },
-            Scope::Oplog { oplog_id } => match repo.oplog(oplog_id).await? {
-                Some(o) => format!("Operation log “{}”", o.name),
-                None => format!("Operation log #{oplog_id} (deleted)"),
-            },
-        })
+            (Scope::Project { project_id, .. }, None) => {
+                format!("Project #{project_id} (deleted)")
+            }
+            (Scope::Oplog { .. }, Some(name)) => format!("Operation log “{name}”"),
+            (Scope::Oplog { oplog_id }, None) => format!("Operation log #{oplog_id} (deleted)"),
+        }
     }
 
-    pub async fn view(backend: &Backend, t: ServiceTokenRow) -> Result<ServiceTokenView, AppError> {
-        Ok(ServiceTokenView {
-            scope: scope_text(backend, &t.scope).await?,
+    pub fn view(t: ServiceTokenRow) -> ServiceTokenView {
+        ServiceTokenView {
+            scope: scope_text(&t),
             permissions: t.scope.permission_names(),
             id: t.id,
             name: t.name,
@@ -138,7 +131,7 @@ mod imp {
             created_at: t.created_at,
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
-        })
+        }
     }
 }
 
@@ -151,10 +144,12 @@ pub async fn list_service_tokens() -> Result<ServiceTokenList, AppError> {
 
     let user = current_session().await?.user;
     let backend = backend()?;
-    let mut tokens = Vec::new();
-    for t in backend.list_service_tokens(user.id).await? {
-        tokens.push(imp::view(&backend, t).await?);
-    }
+    let tokens = backend
+        .list_service_tokens(user.id)
+        .await?
+        .into_iter()
+        .map(imp::view)
+        .collect();
     let projects = backend.visible_projects(&user).await?;
     let mut oplogs = Vec::new();
     for o in backend.readable_oplogs(&user).await? {

@@ -21,7 +21,7 @@ pub(super) async fn views(
             current: s.id == current,
             id: s.id,
             username,
-            kind: s.kind,
+            kind: s.kind.as_str().into(),
             created_at: s.created_at,
             last_seen_at: s.last_seen_at,
             ip: s.ip,

@@ -1,26 +1,26 @@
-//! What the database holds. Times are stored as unix seconds; the raw structs read them as
-//! such and the public rows carry `DateTime<Utc>`. Rows are never sent to a client as they
-//! are (they hold hashes): the app and the API map them to wire types.
+//! What the database holds, decoded straight from a row of either database (`FromRow`):
+//! times are stored as unix seconds ([`Timestamp`]) and exposed as `DateTime<Utc>`. Rows are
+//! never sent to a client as they are (they hold hashes): the app and the API map them to
+//! wire types.
 
 use chrono::{DateTime, Utc};
 use keyward_core::{Permissions, Role, Scope};
 
-use crate::error::Error;
+use super::SessionKind;
+use super::types::{MaybeTimestamp, Text, Timestamp};
 
-pub(crate) fn from_unix(secs: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserRow {
     pub id: i64,
     pub username: String,
     pub display_name: String,
     /// The primary email address, if any.
     pub email: Option<String>,
+    #[sqlx(try_from = "Text<Role>")]
     pub role: Role,
     pub active: bool,
     pub password_hash: String,
+    #[sqlx(try_from = "Timestamp")]
     pub created_at: DateTime<Utc>,
     /// Empty when not given.
     pub phone: String,
@@ -29,130 +29,64 @@ pub struct UserRow {
     /// Whether sign-in asks for a TOTP code.
     pub mfa_enabled: bool,
     /// When the avatar was last set (its cache-busting version); `None`: no avatar.
+    #[sqlx(try_from = "MaybeTimestamp")]
     pub avatar_updated_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct RawUser {
-    id: i64,
-    username: String,
-    display_name: String,
-    email: Option<String>,
-    role: String,
-    active: bool,
-    password_hash: String,
-    created_at: i64,
-    phone: String,
-    timezone: String,
-    mfa_enabled: bool,
-    avatar_updated_at: Option<i64>,
-}
-
-impl TryFrom<RawUser> for UserRow {
-    type Error = Error;
-
-    fn try_from(r: RawUser) -> Result<Self, Error> {
-        Ok(UserRow {
-            role: r.role.parse().map_err(|_| {
-                Error::Internal(format!("user {} has unknown role {}", r.id, r.role))
-            })?,
-            id: r.id,
-            username: r.username,
-            display_name: r.display_name,
-            email: r.email,
-            active: r.active,
-            password_hash: r.password_hash,
-            created_at: from_unix(r.created_at),
-            phone: r.phone,
-            timezone: r.timezone,
-            mfa_enabled: r.mfa_enabled,
-            avatar_updated_at: r.avatar_updated_at.map(from_unix),
-        })
+/// Everything but the password hash.
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("display_name", &self.display_name)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("active", &self.active)
+            .field("created_at", &self.created_at)
+            .field("phone", &self.phone)
+            .field("timezone", &self.timezone)
+            .field("mfa_enabled", &self.mfa_enabled)
+            .field("avatar_updated_at", &self.avatar_updated_at)
+            .finish_non_exhaustive()
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct ApiTokenRow {
     pub id: i64,
     pub user_id: i64,
     pub name: String,
     pub display_prefix: String,
+    #[sqlx(try_from = "Timestamp")]
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "Timestamp")]
     pub expires_at: DateTime<Utc>,
+    #[sqlx(try_from = "MaybeTimestamp")]
     pub last_used_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "MaybeTimestamp")]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct RawApiToken {
-    id: i64,
-    user_id: i64,
-    name: String,
-    display_prefix: String,
-    created_at: i64,
-    expires_at: i64,
-    last_used_at: Option<i64>,
-    revoked_at: Option<i64>,
-}
-
-impl From<RawApiToken> for ApiTokenRow {
-    fn from(r: RawApiToken) -> Self {
-        ApiTokenRow {
-            id: r.id,
-            user_id: r.user_id,
-            name: r.name,
-            display_prefix: r.display_prefix,
-            created_at: from_unix(r.created_at),
-            expires_at: from_unix(r.expires_at),
-            last_used_at: r.last_used_at.map(from_unix),
-            revoked_at: r.revoked_at.map(from_unix),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct SessionRow {
     pub id: i64,
     pub user_id: i64,
-    pub kind: String,
+    #[sqlx(try_from = "Text<SessionKind>")]
+    pub kind: SessionKind,
+    #[sqlx(try_from = "Timestamp")]
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "Timestamp")]
     pub last_seen_at: DateTime<Utc>,
+    #[sqlx(try_from = "Timestamp")]
     pub expires_at: DateTime<Utc>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    #[sqlx(try_from = "MaybeTimestamp")]
     pub ended_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct RawSession {
-    id: i64,
-    user_id: i64,
-    kind: String,
-    created_at: i64,
-    last_seen_at: i64,
-    expires_at: i64,
-    ip: Option<String>,
-    user_agent: Option<String>,
-    ended_at: Option<i64>,
-}
-
-impl From<RawSession> for SessionRow {
-    fn from(r: RawSession) -> Self {
-        SessionRow {
-            id: r.id,
-            user_id: r.user_id,
-            kind: r.kind,
-            created_at: from_unix(r.created_at),
-            last_seen_at: from_unix(r.last_seen_at),
-            expires_at: from_unix(r.expires_at),
-            ip: r.ip,
-            user_agent: r.user_agent,
-            ended_at: r.ended_at.map(from_unix),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct ProjectRow {
     pub id: i64,
     pub name: String,
@@ -160,36 +94,15 @@ pub struct ProjectRow {
     pub org: Option<String>,
     /// The JSON config document, as stored.
     pub config: String,
+    #[sqlx(try_from = "Timestamp")]
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct RawProject {
-    id: i64,
-    name: String,
-    org_id: Option<i64>,
-    org: Option<String>,
-    config: String,
-    created_at: i64,
-}
-
-impl From<RawProject> for ProjectRow {
-    fn from(r: RawProject) -> Self {
-        ProjectRow {
-            id: r.id,
-            name: r.name,
-            org_id: r.org_id,
-            org: r.org,
-            config: r.config,
-            created_at: from_unix(r.created_at),
-        }
-    }
-}
-
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SecretRow {
     pub name: String,
     pub value: String,
+    #[sqlx(try_from = "Timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -202,23 +115,6 @@ impl std::fmt::Debug for SecretRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct RawSecret {
-    name: String,
-    value: String,
-    updated_at: i64,
-}
-
-impl From<RawSecret> for SecretRow {
-    fn from(r: RawSecret) -> Self {
-        SecretRow {
-            name: r.name,
-            value: r.value,
-            updated_at: from_unix(r.updated_at),
-        }
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct OplogRow {
     pub id: i64,
@@ -227,9 +123,11 @@ pub struct OplogRow {
 }
 
 /// The writable fields of an operation-log entry.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct EntryFields {
+    #[sqlx(try_from = "MaybeTimestamp")]
     pub start_date: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "MaybeTimestamp")]
     pub end_date: Option<DateTime<Utc>>,
     pub source_host: String,
     pub dest_host: String,
@@ -242,175 +140,105 @@ pub struct EntryFields {
     pub tags: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct EntryRow {
     pub id: i64,
     pub oplog_id: i64,
+    #[sqlx(flatten)]
     pub fields: EntryFields,
+    #[sqlx(try_from = "Timestamp")]
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "Timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct RawEntry {
-    id: i64,
-    oplog_id: i64,
-    start_date: Option<i64>,
-    end_date: Option<i64>,
-    source_host: String,
-    dest_host: String,
-    tool: String,
-    user_context: String,
-    command: String,
-    description: String,
-    output: String,
-    operator: String,
-    tags: String,
-    created_at: i64,
-    updated_at: i64,
-}
-
-impl From<RawEntry> for EntryRow {
-    fn from(r: RawEntry) -> Self {
-        EntryRow {
-            id: r.id,
-            oplog_id: r.oplog_id,
-            fields: EntryFields {
-                start_date: r.start_date.map(from_unix),
-                end_date: r.end_date.map(from_unix),
-                source_host: r.source_host,
-                dest_host: r.dest_host,
-                tool: r.tool,
-                user_context: r.user_context,
-                command: r.command,
-                description: r.description,
-                output: r.output,
-                operator: r.operator,
-                tags: r.tags,
-            },
-            created_at: from_unix(r.created_at),
-            updated_at: from_unix(r.updated_at),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Queries name the principal's columns `principal_*`, so the row can be flattened into a
+/// [`ServiceTokenRow`] next to the token's own `id`, `name` and `created_by`.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct ServicePrincipalRow {
+    #[sqlx(rename = "principal_id")]
     pub id: i64,
+    #[sqlx(rename = "principal_name")]
     pub name: String,
+    #[sqlx(rename = "principal_description")]
     pub description: String,
+    #[sqlx(rename = "principal_created_by")]
     pub created_by: i64,
+    #[sqlx(rename = "principal_created_at", try_from = "Timestamp")]
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct RawServicePrincipal {
-    id: i64,
-    name: String,
-    description: String,
-    created_by: i64,
-    created_at: i64,
-}
-
-impl From<RawServicePrincipal> for ServicePrincipalRow {
-    fn from(r: RawServicePrincipal) -> Self {
-        ServicePrincipalRow {
-            id: r.id,
-            name: r.name,
-            description: r.description,
-            created_by: r.created_by,
-            created_at: from_unix(r.created_at),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct ServiceTokenRow {
     pub id: i64,
+    #[sqlx(flatten)]
     pub principal: ServicePrincipalRow,
     pub name: String,
     pub display_prefix: String,
+    #[sqlx(flatten, try_from = "StoredScope")]
     pub scope: Scope,
+    /// The name of the scope's project or operation log; `None` once it was deleted.
+    pub target_name: Option<String>,
+    /// The organization of the scope's project, if it has one.
+    pub target_org: Option<String>,
     /// The user answerable for the token (its creator, or whoever it was transferred to).
     pub created_by: i64,
     pub created_by_username: String,
     /// Whether `created_by` is active; a token of a deactivated user is suspended.
     pub owner_active: bool,
+    #[sqlx(try_from = "Timestamp")]
     pub created_at: DateTime<Utc>,
     /// `None`: never expires.
+    #[sqlx(try_from = "MaybeTimestamp")]
     pub expires_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "MaybeTimestamp")]
     pub last_used_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "MaybeTimestamp")]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// The three permission flags as their columns hold them.
 #[derive(sqlx::FromRow)]
-pub(crate) struct RawServiceToken {
-    id: i64,
-    principal_id: i64,
-    principal_name: String,
-    principal_description: String,
-    principal_created_by: i64,
-    principal_created_at: i64,
-    name: String,
-    display_prefix: String,
+pub(crate) struct Flags {
+    can_change_configs: bool,
+    can_change_secrets: bool,
+    can_delete_project: bool,
+}
+
+impl From<Flags> for Permissions {
+    fn from(f: Flags) -> Self {
+        Permissions {
+            can_change_configs: f.can_change_configs,
+            can_change_secrets: f.can_change_secrets,
+            can_delete_project: f.can_delete_project,
+        }
+    }
+}
+
+/// A service token's grant as its columns hold it: the preset, its target and the flags.
+#[derive(sqlx::FromRow)]
+pub(crate) struct StoredScope {
     preset: String,
     project_id: Option<i64>,
     org_id: Option<i64>,
     oplog_id: Option<i64>,
-    can_change_configs: bool,
-    can_change_secrets: bool,
-    can_delete_project: bool,
-    created_by: i64,
-    created_by_username: String,
-    owner_active: bool,
-    created_at: i64,
-    expires_at: Option<i64>,
-    last_used_at: Option<i64>,
-    revoked_at: Option<i64>,
+    #[sqlx(flatten)]
+    flags: Flags,
 }
 
-impl TryFrom<RawServiceToken> for ServiceTokenRow {
-    type Error = Error;
+impl TryFrom<StoredScope> for Scope {
+    type Error = String;
 
-    fn try_from(r: RawServiceToken) -> Result<Self, Error> {
-        let scope = match (r.preset.as_str(), r.project_id, r.oplog_id) {
-            ("project", Some(project_id), _) => Scope::Project {
+    fn try_from(s: StoredScope) -> Result<Self, String> {
+        match (s.preset.as_str(), s.project_id, s.oplog_id) {
+            ("project", Some(project_id), _) => Ok(Scope::Project {
                 project_id,
-                org_id: r.org_id,
-                permissions: Permissions {
-                    can_change_configs: r.can_change_configs,
-                    can_change_secrets: r.can_change_secrets,
-                    can_delete_project: r.can_delete_project,
-                },
-            },
-            ("oplog", _, Some(oplog_id)) => Scope::Oplog { oplog_id },
-            _ => {
-                return Err(Error::Internal(format!(
-                    "service token {} has an unknown scope {}",
-                    r.id, r.preset
-                )));
-            }
-        };
-        Ok(ServiceTokenRow {
-            id: r.id,
-            principal: ServicePrincipalRow {
-                id: r.principal_id,
-                name: r.principal_name,
-                description: r.principal_description,
-                created_by: r.principal_created_by,
-                created_at: from_unix(r.principal_created_at),
-            },
-            name: r.name,
-            display_prefix: r.display_prefix,
-            scope,
-            created_by: r.created_by,
-            created_by_username: r.created_by_username,
-            owner_active: r.owner_active,
-            created_at: from_unix(r.created_at),
-            expires_at: r.expires_at.map(from_unix),
-            last_used_at: r.last_used_at.map(from_unix),
-            revoked_at: r.revoked_at.map(from_unix),
-        })
+                org_id: s.org_id,
+                permissions: s.flags.into(),
+            }),
+            ("oplog", _, Some(oplog_id)) => Ok(Scope::Oplog { oplog_id }),
+            (preset, ..) => Err(format!("unknown service token scope {preset}")),
+        }
     }
 }
 
@@ -423,7 +251,7 @@ pub struct EmailRow {
 }
 
 /// A user's TOTP state.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct TotpState {
     /// Base32; set while MFA is on.
     pub secret: Option<String>,
@@ -433,26 +261,40 @@ pub struct TotpState {
     pub last_step: i64,
     /// Wrong codes in a row, and when the last came.
     pub failures: i64,
+    #[sqlx(try_from = "MaybeTimestamp")]
     pub failed_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct RawTotp {
-    totp_secret: Option<String>,
-    totp_pending: Option<String>,
-    totp_last_step: i64,
-    mfa_failures: i64,
-    mfa_failed_at: Option<i64>,
+/// Whether there is a secret, never the secret.
+impl std::fmt::Debug for TotpState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpState")
+            .field("enabled", &self.secret.is_some())
+            .field("pending", &self.pending.is_some())
+            .field("last_step", &self.last_step)
+            .field("failures", &self.failures)
+            .field("failed_at", &self.failed_at)
+            .finish()
+    }
 }
 
-impl From<RawTotp> for TotpState {
-    fn from(r: RawTotp) -> Self {
-        TotpState {
-            secret: r.totp_secret,
-            pending: r.totp_pending,
-            last_step: r.totp_last_step,
-            failures: r.mfa_failures,
-            failed_at: r.mfa_failed_at.map(from_unix),
-        }
-    }
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamRow {
+    pub id: i64,
+    pub name: String,
+    pub org: Option<String>,
+    /// Usernames, sorted.
+    pub members: Vec<String>,
+}
+
+/// A grant as the admin pages list it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct GrantRow {
+    pub project_id: i64,
+    /// `true` for a team, `false` for a user.
+    pub to_team: bool,
+    /// The team's name or the user's username.
+    pub name: String,
+    #[sqlx(flatten, try_from = "Flags")]
+    pub permissions: Permissions,
 }

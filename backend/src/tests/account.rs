@@ -7,19 +7,27 @@ use keyward_core::Role;
 use keyward_core::profile::AvatarRefusal;
 
 use super::*;
+
+on_both_databases!(
+    personal_information_is_checked_then_saved,
+    emails_are_unique_and_one_primary_always_remains,
+    avatars_are_scaled_and_fakes_refused,
+    peers_see_a_profile_without_email_and_phone,
+    mfa_guards_both_sign_in_paths,
+    recovery_codes_work_once_and_wrong_codes_lock_for_a_while,
+    disabling_mfa_takes_a_code,
+);
 use crate::{MfaError, totp};
 
 fn field_of(e: &Error) -> &str {
     match e {
-        Error::Invalid(f) | Error::Conflict(f) => &f.field,
+        Error::Invalid(f) => &f.field,
+        Error::Conflict(c) => c.field(),
         _ => panic!("not a field error: {e:?}"),
     }
 }
 
-#[tokio::test]
-async fn personal_information_is_checked_then_saved() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn personal_information_is_checked_then_saved(b: &Backend) {
     let id = b.create_user(input("alice"), t0()).await.unwrap();
     for (name, phone, tz, field) in [
         ("", "", "UTC", "display_name"),
@@ -46,18 +54,12 @@ async fn personal_information_is_checked_then_saved() {
     );
 }
 
-#[tokio::test]
-async fn emails_are_unique_and_one_primary_always_remains() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn emails_are_unique_and_one_primary_always_remains(b: &Backend) {
     let alice = b.create_user(input("alice"), t0()).await.unwrap();
     let bob = b.create_user(input("bob"), t0()).await.unwrap();
 
     let e = b.add_email(alice, "BOB@example.com").await.unwrap_err();
-    assert!(
-        matches!(e, Error::Conflict(ref f) if f.field == "email"),
-        "{e:?}"
-    );
+    assert!(matches!(e, Error::Conflict(Constraint::Email)), "{e:?}");
     let e = b.add_email(alice, "Alice@Example.com").await.unwrap_err();
     assert_eq!(field_of(&e), "email");
     assert_eq!(
@@ -102,10 +104,7 @@ fn png(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-#[tokio::test]
-async fn avatars_are_scaled_and_fakes_refused() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn avatars_are_scaled_and_fakes_refused(b: &Backend) {
     let id = b.create_user(input("alice"), t0()).await.unwrap();
     let e = b
         .set_avatar(id, b"\x89PNG\r\n\x1a\nnot really".to_vec(), t0())
@@ -127,10 +126,7 @@ async fn avatars_are_scaled_and_fakes_refused() {
     assert!(matches!(b.avatar_of("alice").await, Err(Error::NotFound)));
 }
 
-#[tokio::test]
-async fn peers_see_a_profile_without_email_and_phone() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn peers_see_a_profile_without_email_and_phone(b: &Backend) {
     for (name, role) in [
         ("alice", Role::User),
         ("bob", Role::User),
@@ -185,10 +181,7 @@ fn mfa_error(r: Result<impl std::fmt::Debug, Error>) -> MfaError {
     }
 }
 
-#[tokio::test]
-async fn mfa_guards_both_sign_in_paths() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn mfa_guards_both_sign_in_paths(b: &Backend) {
     let (id, secret, _) = enrolled(b).await;
     let mut rng = rng();
     let client = ClientInfo::default;
@@ -247,10 +240,7 @@ async fn mfa_guards_both_sign_in_paths() {
     );
 }
 
-#[tokio::test]
-async fn recovery_codes_work_once_and_wrong_codes_lock_for_a_while() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn recovery_codes_work_once_and_wrong_codes_lock_for_a_while(b: &Backend) {
     let (id, secret, codes) = enrolled(b).await;
     let mut rng = rng();
     let at = t0() + TimeDelta::minutes(5);
@@ -298,10 +288,7 @@ async fn recovery_codes_work_once_and_wrong_codes_lock_for_a_while() {
     .unwrap();
 }
 
-#[tokio::test]
-async fn disabling_mfa_takes_a_code() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn disabling_mfa_takes_a_code(b: &Backend) {
     let (id, secret, _) = enrolled(b).await;
     let user = b.repo().user_by_id(id).await.unwrap().unwrap();
     assert!(user.mfa_enabled);

@@ -1,4 +1,5 @@
-//! Service tests against a real SQLite file, with a pinned clock and a seeded RNG.
+//! Service tests with a pinned clock and a seeded RNG, each run against both databases: a
+//! SQLite file, and a fresh PostgreSQL database that is dropped afterwards.
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, TimeZone, Utc};
 use keyward_core::api::CredentialKind;
@@ -6,12 +7,55 @@ use keyward_core::{Role, TokenKind, token};
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 
+use crate::db::SqlRepository;
+use crate::db::testing::{PgTestDatabase, columns};
 use crate::sessions::{ClientInfo, Credentials};
 use crate::users::UserInput;
-use crate::{AuthError, Backend, Config, Error};
+use crate::{AuthError, Backend, Config, Constraint, Error};
+
+/// Runs each listed test, an `async fn(&Backend)`, once on each database: as
+/// `<module>::sqlite::<test>` and `<module>::postgres::<test>`. A test left out of the list
+/// is dead code, which the lint refuses.
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let f = $crate::tests::Fixture::sqlite().await;
+                    super::$test(&f.backend).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let f = $crate::tests::Fixture::postgres().await;
+                    super::$test(&f.backend).await;
+                }
+            )*
+        }
+    };
+}
 
 mod account;
+mod admin;
 mod service_tokens;
+
+on_both_databases!(
+    users_are_validated_and_unique,
+    token_life_cycle_and_every_401,
+    expiry_policy_and_edit_replaces_the_secret,
+    another_users_tokens_are_not_found,
+    sessions_sign_in_time_out_and_sign_out,
+    setup_code_creates_one_admin_once,
+    grants_add_up_across_direct_and_team_grants,
+    resource_names_are_checked_and_unique,
+    deactivation_ends_sessions_and_stops_api_tokens,
+    login_jwt_life_cycle,
+);
 
 pub(super) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()
@@ -21,16 +65,65 @@ pub(super) fn rng() -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(42)
 }
 
+/// The services on a database of their own, removed when the fixture is dropped.
 pub(super) struct Fixture {
     pub(super) backend: Backend,
-    _dir: tempfile::TempDir,
+    _store: Store,
 }
 
-pub(super) async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/nested/k.db", dir.path().display());
-    let backend = Backend::connect(&url, Config::default()).await.unwrap();
-    Fixture { backend, _dir: dir }
+enum Store {
+    Sqlite(tempfile::TempDir),
+    Postgres(PgTestDatabase),
+}
+
+impl Store {
+    fn sqlite() -> Self {
+        Store::Sqlite(tempfile::tempdir().unwrap())
+    }
+
+    /// The URL of this store's database (the SQLite file in a directory still to create).
+    fn url(&self) -> String {
+        match self {
+            Store::Sqlite(dir) => format!("sqlite://{}/nested/k.db", dir.path().display()),
+            Store::Postgres(db) => db.url.clone(),
+        }
+    }
+}
+
+impl Fixture {
+    async fn on(store: Store) -> Self {
+        let backend = Backend::connect(&store.url(), Config::default())
+            .await
+            .unwrap();
+        Fixture {
+            backend,
+            _store: store,
+        }
+    }
+
+    pub(super) async fn sqlite() -> Self {
+        Fixture::on(Store::sqlite()).await
+    }
+
+    pub(super) async fn postgres() -> Self {
+        Fixture::on(Store::Postgres(PgTestDatabase::create().await)).await
+    }
+}
+
+/// Both migration folders make the same tables with the same columns.
+#[tokio::test]
+async fn both_databases_have_the_same_schema() {
+    let sqlite = Store::sqlite();
+    let postgres = Store::Postgres(PgTestDatabase::create().await);
+    let mut schemas = Vec::new();
+    for store in [&sqlite, &postgres] {
+        let repo = SqlRepository::connect(&store.url()).await.unwrap();
+        let mut schema = columns(&repo).await;
+        schema.sort();
+        schemas.push(schema);
+    }
+    assert!(schemas[0].len() > 50, "{:?}", schemas[0]);
+    assert_eq!(schemas[0], schemas[1]);
 }
 
 pub(super) fn input(username: &str) -> UserInput {
@@ -60,10 +153,7 @@ pub(super) fn bearer(t: &str) -> String {
     format!("Bearer {t}")
 }
 
-#[tokio::test]
-async fn users_are_validated_and_unique() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn users_are_validated_and_unique(b: &Backend) {
     let id = b.create_user(input("alice"), t0()).await.unwrap();
     let alice = b.repo().user_by_id(id).await.unwrap().unwrap();
     assert_eq!(
@@ -74,16 +164,13 @@ async fn users_are_validated_and_unique() {
 
     let dup = b.create_user(input("alice"), t0()).await.unwrap_err();
     assert!(
-        matches!(dup, Error::Conflict(ref e) if e.field == "username"),
+        matches!(dup, Error::Conflict(Constraint::Username)),
         "{dup:?}"
     );
     let mut same_email = input("alice2");
     same_email.email = Some("ALICE@example.com".into());
     let dup = b.create_user(same_email, t0()).await.unwrap_err();
-    assert!(
-        matches!(dup, Error::Conflict(ref e) if e.field == "email"),
-        "{dup:?}"
-    );
+    assert!(matches!(dup, Error::Conflict(Constraint::Email)), "{dup:?}");
     let mut weak = input("bob");
     weak.password = "short".into();
     assert!(
@@ -94,10 +181,7 @@ async fn users_are_validated_and_unique() {
     );
 }
 
-#[tokio::test]
-async fn token_life_cycle_and_every_401() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn token_life_cycle_and_every_401(b: &Backend) {
     let uid = b.create_user(input("alice"), t0()).await.unwrap();
     let mut rng = rng();
 
@@ -200,10 +284,7 @@ async fn token_life_cycle_and_every_401() {
     );
 }
 
-#[tokio::test]
-async fn expiry_policy_and_edit_replaces_the_secret() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn expiry_policy_and_edit_replaces_the_secret(b: &Backend) {
     let uid = b.create_user(input("alice"), t0()).await.unwrap();
     let mut rng = rng();
 
@@ -272,10 +353,7 @@ async fn expiry_policy_and_edit_replaces_the_secret() {
     assert!(matches!(err, Error::NotFound));
 }
 
-#[tokio::test]
-async fn another_users_tokens_are_not_found() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn another_users_tokens_are_not_found(b: &Backend) {
     let alice = b.create_user(input("alice"), t0()).await.unwrap();
     let mallory = b.create_user(input("mallory"), t0()).await.unwrap();
     let mut rng = rng();
@@ -300,10 +378,7 @@ async fn another_users_tokens_are_not_found() {
     );
 }
 
-#[tokio::test]
-async fn sessions_sign_in_time_out_and_sign_out() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn sessions_sign_in_time_out_and_sign_out(b: &Backend) {
     b.create_user(input("alice"), t0()).await.unwrap();
     let mut rng = rng();
     let client = ClientInfo::default();
@@ -363,10 +438,7 @@ async fn sessions_sign_in_time_out_and_sign_out() {
     ));
 }
 
-#[tokio::test]
-async fn setup_code_creates_one_admin_once() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn setup_code_creates_one_admin_once(b: &Backend) {
     let mut rng = rng();
     let first = b
         .setup_code_if_needed(t0(), &mut rng)
@@ -413,13 +485,10 @@ async fn setup_code_creates_one_admin_once() {
     );
 }
 
-#[tokio::test]
-async fn grants_add_up_across_direct_and_team_grants() {
+async fn grants_add_up_across_direct_and_team_grants(b: &Backend) {
     use crate::resources::GrantTo;
     use keyward_core::Permissions;
 
-    let f = fixture().await;
-    let b = &f.backend;
     let uid = b.create_user(input("alice"), t0()).await.unwrap();
     let alice = || async { b.repo().user_by_id(uid).await.unwrap().unwrap() };
     let org = b.create_org("Acme", t0()).await.unwrap();
@@ -464,6 +533,13 @@ async fn grants_add_up_across_direct_and_team_grants() {
         b.project_permissions(&alice().await, p).await.unwrap(),
         Some(configs.union(secrets))
     );
+    // The list agrees with the one-project decision.
+    let visible = b.visible_projects(&alice().await).await.unwrap();
+    let visible: Vec<_> = visible
+        .iter()
+        .map(|v| (v.project.id, v.project.org.as_deref(), v.permissions))
+        .collect();
+    assert_eq!(visible, [(p, Some("Acme"), configs.union(secrets))]);
     assert_eq!(
         b.project_permissions(&alice().await, other).await.unwrap(),
         None
@@ -504,13 +580,10 @@ async fn grants_add_up_across_direct_and_team_grants() {
     );
 }
 
-#[tokio::test]
-async fn resource_names_are_checked_and_unique() {
+async fn resource_names_are_checked_and_unique(b: &Backend) {
     use crate::resources::GrantTo;
     use keyward_core::Permissions;
 
-    let f = fixture().await;
-    let b = &f.backend;
     b.create_user(input("alice"), t0()).await.unwrap();
     b.create_org("Acme", t0()).await.unwrap();
     let p = b.create_project("falcon", None, t0()).await.unwrap();
@@ -519,7 +592,8 @@ async fn resource_names_are_checked_and_unique() {
         .unwrap(); // another scope
 
     let field = |r: Result<i64, Error>| match r {
-        Err(Error::Invalid(e) | Error::Conflict(e)) => e.field,
+        Err(Error::Invalid(e)) => e.field,
+        Err(Error::Conflict(c)) => c.field().to_string(),
         other => panic!("expected a field error, got {other:?}"),
     };
     assert_eq!(field(b.create_org("Acme", t0()).await), "name");
@@ -556,10 +630,7 @@ async fn resource_names_are_checked_and_unique() {
     assert_eq!(unit(b.set_role("bob", Role::Admin).await), "username");
 }
 
-#[tokio::test]
-async fn deactivation_ends_sessions_and_stops_api_tokens() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn deactivation_ends_sessions_and_stops_api_tokens(b: &Backend) {
     let uid = b.create_user(input("alice"), t0()).await.unwrap();
     let mut rng = rng();
     let s = b
@@ -601,10 +672,7 @@ async fn deactivation_ends_sessions_and_stops_api_tokens() {
     assert!(matches!(err, Error::BadCredentials));
 }
 
-#[tokio::test]
-async fn login_jwt_life_cycle() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn login_jwt_life_cycle(b: &Backend) {
     let uid = b.create_user(input("alice"), t0()).await.unwrap();
     let mut rng = rng();
     let login = |rng: &mut ChaCha8Rng| {

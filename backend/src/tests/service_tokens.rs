@@ -4,7 +4,7 @@
 use chrono::TimeDelta;
 use keyward_core::{Permissions, Scope};
 
-use super::{bearer, fixture, input, rng, t0};
+use super::{bearer, input, rng, t0};
 use crate::oplogs::OplogAction;
 use crate::projects::Action;
 use crate::resources::GrantTo;
@@ -40,9 +40,17 @@ fn project(project_id: i64, permissions: Permissions) -> Scope {
     }
 }
 
+on_both_databases!(
+    no_escalation_and_nothing_left_behind_by_a_refusal,
+    a_project_token_holds_exactly_its_grant_for_good,
+    an_oplog_token_reads_and_writes_one_log,
+    deactivation_suspends_until_revoked_or_transferred,
+);
+
 fn field_of(e: Error) -> String {
     match e {
-        Error::Invalid(f) | Error::Conflict(f) => f.field,
+        Error::Invalid(f) => f.field,
+        Error::Conflict(c) => c.field().into(),
         other => panic!("expected a field error, got {other:?}"),
     }
 }
@@ -77,10 +85,7 @@ async fn world(b: &Backend) -> (i64, i64, i64, i64) {
     (falcon, osprey, falcon_log, osprey_log)
 }
 
-#[tokio::test]
-async fn no_escalation_and_nothing_left_behind_by_a_refusal() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn no_escalation_and_nothing_left_behind_by_a_refusal(b: &Backend) {
     let (falcon, osprey, _, osprey_log) = world(b).await;
     let alice = b.user_named("alice").await.unwrap();
     let mut rng = rng();
@@ -157,6 +162,9 @@ async fn no_escalation_and_nothing_left_behind_by_a_refusal() {
         .unwrap();
     assert!(minted.secret.expose().starts_with("kwst_"));
     assert_eq!(minted.token.principal.name, "ci");
+    // The target's names come with the token (the list shows them).
+    let target = (&minted.token.target_name, &minted.token.target_org);
+    assert_eq!(target, (&Some("falcon".into()), &Some("Acme".into())));
     assert_eq!(minted.token.expires_at, Some(t0() + TimeDelta::days(30)));
 
     // The principal's name is taken now; an existing one is picked by id.
@@ -191,10 +199,7 @@ async fn no_escalation_and_nothing_left_behind_by_a_refusal() {
     assert_eq!(field_of(e), "expires_in_days");
 }
 
-#[tokio::test]
-async fn a_project_token_holds_exactly_its_grant_for_good() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn a_project_token_holds_exactly_its_grant_for_good(b: &Backend) {
     let (falcon, osprey, falcon_log, osprey_log) = world(b).await;
     let alice = b.user_named("alice").await.unwrap();
     let minted = b
@@ -285,10 +290,7 @@ async fn a_project_token_holds_exactly_its_grant_for_good() {
     assert!(b.list_service_tokens(alice.id).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn an_oplog_token_reads_and_writes_one_log() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn an_oplog_token_reads_and_writes_one_log(b: &Backend) {
     let (falcon, _, falcon_log, osprey_log) = world(b).await;
     let other_log = b.create_oplog(falcon, "second", t0()).await.unwrap();
     let alice = b.user_named("alice").await.unwrap();
@@ -307,6 +309,7 @@ async fn an_oplog_token_reads_and_writes_one_log() {
         )
         .await
         .unwrap();
+    assert_eq!(minted.token.target_name.as_deref(), Some("ops"));
     let p = auth(b, minted.secret.expose(), 0).await.unwrap();
     for action in [OplogAction::Read, OplogAction::Write] {
         b.authorize_oplog(&p, falcon_log, action).await.unwrap();
@@ -336,10 +339,7 @@ async fn an_oplog_token_reads_and_writes_one_log() {
     assert_eq!(logs, [falcon_log]);
 }
 
-#[tokio::test]
-async fn deactivation_suspends_until_revoked_or_transferred() {
-    let f = fixture().await;
-    let b = &f.backend;
+async fn deactivation_suspends_until_revoked_or_transferred(b: &Backend) {
     let (falcon, ..) = world(b).await;
     let alice = b.user_named("alice").await.unwrap();
     let mut rng = rng();

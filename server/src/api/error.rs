@@ -45,12 +45,13 @@ impl From<Error> for ApiError {
                 message: f.message,
                 field: Some(f.field),
             },
-            Error::Conflict(f) => ApiError {
+            Error::Conflict(c) => ApiError {
                 status: StatusCode::CONFLICT,
                 code: "conflict",
-                message: f.message,
-                field: Some(f.field),
+                message: c.message().into(),
+                field: Some(c.field().into()),
             },
+            Error::Refused(_) => ApiError::new(StatusCode::BAD_REQUEST, "refused", e.to_string()),
             Error::Avatar(r) => ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "invalid_field",
@@ -79,7 +80,7 @@ impl From<Error> for ApiError {
                 AuthError::InvalidToken.code(),
                 AuthError::InvalidToken.to_string(),
             ),
-            Error::Config(_) | Error::Internal(_) => {
+            Error::Config(_) | Error::Internal(_) | Error::Database(_) => {
                 tracing::error!(error = %e, "API request failed");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -379,7 +379,7 @@ async fn mfa_enrolment_and_both_sign_in_paths() {
 async fn an_admin_resets_mfa_for_someone_who_lost_their_app() {
     let s = start().await;
     let id = s.user("alice", Role::User).await;
-    let user = s.backend.repo().user_by_id(id).await.unwrap().unwrap();
+    let user = s.backend.user_by_id(id).await.unwrap().unwrap();
     let enrolment = s
         .backend
         .begin_mfa(&user, &mut rand_core::OsRng)

@@ -8,7 +8,10 @@ use keyward_core::{Permissions, Role, Scope};
 use reqwest::Method;
 use serde_json::json;
 
-use keyward_backend::db::{EntryFields, EntryRow, ProjectRow, SecretRow};
+use keyward_backend::db::{EntryRow, ProjectRow, SecretRow};
+use keyward_backend::projects::Action;
+use keyward_backend::{Error, Principal};
+use keyward_core::api::EntryInput;
 
 use crate::support::{PASSWORD, TestServer, start};
 
@@ -180,19 +183,25 @@ fn project_body(suffix: &str, tag: &str) -> Option<serde_json::Value> {
     }
 }
 
-/// Everything the project routes can change, on each of `ids`: a write through one
-/// project's URL must not land on another.
-async fn project_state(s: &TestServer, ids: &[i64]) -> Vec<(Option<ProjectRow>, Vec<SecretRow>)> {
-    let repo = s.backend.repo();
+/// Everything the project routes can change on each of `ids`, as an administrator sees it:
+/// a write through one project's URL must not land on another.
+async fn project_state(s: &TestServer, admin: &Principal, ids: &[i64]) -> Vec<ProjectState> {
+    let b = &s.backend;
     let mut state = vec![];
     for &id in ids {
-        state.push((
-            repo.project(id).await.unwrap(),
-            repo.secrets(id).await.unwrap(),
-        ));
+        state.push(match b.authorize_project(admin, id, Action::Read).await {
+            Ok(visible) => {
+                let secrets = b.project_secrets(admin, id).await.unwrap();
+                Some((visible.project, secrets))
+            }
+            Err(Error::NotFound) => None,
+            Err(e) => panic!("{e}"),
+        });
     }
     state
 }
+
+type ProjectState = Option<(ProjectRow, Vec<SecretRow>)>;
 
 /// A write must change the state exactly when it answers 2xx: a refused write that still
 /// wrote, or a success that did nothing, is a failure.
@@ -239,6 +248,7 @@ async fn project_routes_honour_exactly_the_callers_grant() {
     b.add_to_team("red", "teamed").await.unwrap();
     let log = b.create_oplog(owned, "ops", Utc::now()).await.unwrap();
     creds.extend(service_credentials(&s, owned, log).await);
+    let admin = principal(&s, token_of(&creds, "admin")).await;
 
     // Expected status per credential, in route order; 0 = not run here (it would delete
     // the project the other rows need: `a_project_is_deleted_by_exactly_those_who_may`).
@@ -304,12 +314,11 @@ async fn project_routes_honour_exactly_the_callers_grant() {
                 cases += 1;
                 if *suffix == "/secrets/OLD_KEY" && project != MISSING {
                     // The secret the DELETE names exists before every such case.
-                    b.repo()
-                        .put_secret(project, "OLD_KEY", "old", Utc::now())
+                    b.put_secret(&admin, project, "OLD_KEY", "old", Utc::now())
                         .await
                         .unwrap();
                 }
-                let before = project_state(&s, &[owned, foreign, MISSING]).await;
+                let before = project_state(&s, &admin, &[owned, foreign, MISSING]).await;
                 let url = s.url(&format!("/api/v1/projects/{project}{suffix}"));
                 let mut req = client.request(method.clone(), &url).bearer_auth(token);
                 if let Some(body) = project_body(suffix, &format!("{cred_name}@{project}")) {
@@ -321,7 +330,7 @@ async fn project_routes_honour_exactly_the_callers_grant() {
                     failures.push(format!("{what}: want {want}, got {got}"));
                 }
                 if *method != Method::GET {
-                    let changed = project_state(&s, &[owned, foreign, MISSING]).await != before;
+                    let changed = project_state(&s, &admin, &[owned, foreign, MISSING]).await != before;
                     check_effect(&what, got, changed, &mut failures);
                 }
             }
@@ -377,19 +386,18 @@ async fn a_project_is_deleted_by_exactly_those_who_may() {
         doomed.push((name.clone(), mint(&s, "adm", &name, scope, 0).await, p));
     }
     let client = reqwest::Client::new();
-    let admin = token_of(&creds, "admin");
+    let admin = principal(&s, token_of(&creds, "admin")).await;
     for (who, token, p) in doomed {
-        b.repo().put_secret(p, "K", "v", now).await.unwrap();
+        b.put_secret(&admin, p, "K", "v", now).await.unwrap();
         let log = b.create_oplog(p, "ops", now).await.unwrap();
         let url = s.url(&format!("/api/v1/projects/{p}"));
         assert_eq!(status(client.delete(&url), &token).await, 204, "{who}");
-        assert_eq!(project_state(&s, &[p]).await, [(None, vec![])], "{who}");
-        assert_eq!(
-            b.repo().oplog(log).await.unwrap(),
-            None,
+        assert_eq!(project_state(&s, &admin, &[p]).await, [None], "{who}");
+        let entries = b.list_entries(&admin, log).await;
+        assert!(
+            matches!(entries, Err(Error::NotFound)),
             "{who}: its logs go"
         );
-        assert_eq!(status(client.get(&url), admin).await, 404, "{who}");
         let again = status(client.delete(&url), &token).await;
         assert!(again == 404 || again == 401, "{who}: {again}");
     }
@@ -497,13 +505,29 @@ async fn status(req: reqwest::RequestBuilder, token: &str) -> u16 {
 }
 
 /// What the operation-log routes can change: the entries of every log a case names.
-async fn entries_state(s: &TestServer, logs: [i64; 3]) -> Vec<Vec<EntryRow>> {
-    let repo = s.backend.repo();
+async fn entries_state(
+    s: &TestServer,
+    admin: &Principal,
+    logs: [i64; 3],
+) -> Vec<Option<Vec<EntryRow>>> {
     let mut state = vec![];
     for log in logs {
-        state.push(repo.entries(log).await.unwrap());
+        state.push(match s.backend.list_entries(admin, log).await {
+            Ok(entries) => Some(entries),
+            Err(Error::NotFound) => None,
+            Err(e) => panic!("{e}"),
+        });
     }
     state
+}
+
+/// The caller a token authenticates as, for setting up and inspecting through the services.
+async fn principal(s: &TestServer, token: &str) -> Principal {
+    let header = format!("Bearer {token}");
+    s.backend
+        .authenticate_bearer(Some(&header), Utc::now())
+        .await
+        .unwrap()
 }
 
 /// Another log's entry through this log's URL: answered as the same call on this log's own
@@ -529,6 +553,7 @@ async fn oplog_routes_follow_project_read_access() {
 
     let mut creds = credentials(&s).await;
     creds.extend(service_credentials(&s, owned_project, owned).await);
+    let admin = principal(&s, token_of(&creds, "admin")).await;
     // Read-only grants are enough to read and write a project's operation logs.
     for to in [GrantTo::User("direct".into()), GrantTo::Team("red".into())] {
         b.grant(owned_project, &to, Permissions::READ)
@@ -582,9 +607,12 @@ async fn oplog_routes_follow_project_read_access() {
         ] {
             // Fresh entries for the PATCH and DELETE of this case: one in this log, and
             // one in the other log (reached through this log's URL).
-            let insert = |log| async move {
-                let fields = EntryFields::default();
-                b.repo().insert_entry(log, &fields, now).await.unwrap().id
+            let insert = |log| {
+                let admin = &admin;
+                async move {
+                    let entry = b.create_entry(admin, log, EntryInput::default(), now);
+                    entry.await.unwrap().id
+                }
             };
             let stranger = insert(other).await;
             let entry = if oplog == MISSING {
@@ -619,13 +647,13 @@ async fn oplog_routes_follow_project_read_access() {
                 let req = call.bearer_auth(token).build().unwrap();
                 let what = format!("{name} {} {}", req.method(), req.url());
                 let reads = req.method() == Method::GET;
-                let before = entries_state(&s, [owned, foreign, MISSING]).await;
+                let before = entries_state(&s, &admin, [owned, foreign, MISSING]).await;
                 let got = client.execute(req).await.unwrap().status().as_u16();
                 if got != want {
                     failures.push(format!("{what}: want {want}, got {got}"));
                 }
                 if !reads {
-                    let changed = entries_state(&s, [owned, foreign, MISSING]).await != before;
+                    let changed = entries_state(&s, &admin, [owned, foreign, MISSING]).await != before;
                     check_effect(&what, got, changed, &mut failures);
                 }
             }

@@ -87,7 +87,7 @@ async fn the_setup_link_creates_the_first_admin_once() {
 
     let (status, _, _) = s.rpc(&client, "setup", &form("root", PASSWORD)).await;
     assert_eq!(status, 200);
-    let root = s.backend.repo().user_by_username("root").await.unwrap();
+    let root = s.backend.find_user("root").await.unwrap();
     assert_eq!(root.unwrap().role, Role::Admin);
 
     let (status, _, body) = s.rpc(&client, "setup", &form("root2", PASSWORD)).await;

@@ -1,0 +1,133 @@
+//! A person's API tokens (`kwat_`): only the hash of the value and its display prefix.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{ApiTokenRow, Result, SqlRepository, Timestamp, TokenHash};
+
+#[derive(Clone, Debug)]
+pub struct NewApiToken {
+    pub user_id: i64,
+    pub name: String,
+    pub token_hash: TokenHash,
+    pub display_prefix: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A new secret and expiry for an existing API token (Edit expiration).
+#[derive(Clone, Debug)]
+pub struct ReplacedSecret {
+    pub token_hash: TokenHash,
+    pub display_prefix: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait ApiTokenRepo {
+    async fn insert_api_token(&self, token: &NewApiToken, now: DateTime<Utc>) -> Result<i64>;
+    /// The user's tokens that are not revoked, newest first.
+    async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiTokenRow>>;
+    async fn api_token_by_hash(&self, token_hash: &TokenHash) -> Result<Option<ApiTokenRow>>;
+    /// Replaces secret and expiry of the user's unrevoked token, in one statement, and
+    /// returns it; `None` if there is no such token.
+    async fn replace_api_token_secret(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        secret: &ReplacedSecret,
+    ) -> Result<Option<ApiTokenRow>>;
+    /// Revokes the user's token; `false` if it does not exist, is not theirs or is revoked.
+    async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Records use, unless it was already recorded at or after `stale_before`.
+    async fn touch_api_token(
+        &self,
+        token_id: i64,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<()>;
+}
+
+const API_TOKEN_COLUMNS: &str = "id, user_id, name, display_prefix, created_at, expires_at,
+    last_used_at, revoked_at";
+
+#[async_trait]
+impl ApiTokenRepo for SqlRepository {
+    async fn insert_api_token(&self, t: &NewApiToken, now: DateTime<Utc>) -> Result<i64> {
+        let sql = "INSERT INTO api_tokens (user_id, name, token_hash, display_prefix, created_at,
+                expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        Ok(fetch_scalar!(
+            &self.db,
+            fetch_one,
+            sql,
+            t.user_id,
+            &t.name,
+            &t.token_hash,
+            &t.display_prefix,
+            Timestamp::from(now),
+            Timestamp::from(t.expires_at),
+        )?)
+    }
+
+    async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiTokenRow>> {
+        let sql = format!(
+            "SELECT {API_TOKEN_COLUMNS} FROM api_tokens
+             WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC"
+        );
+        Ok(fetch!(&self.db, fetch_all, &sql, user_id)?)
+    }
+
+    async fn api_token_by_hash(&self, token_hash: &TokenHash) -> Result<Option<ApiTokenRow>> {
+        let sql = format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1");
+        Ok(fetch!(&self.db, fetch_optional, &sql, token_hash)?)
+    }
+
+    async fn replace_api_token_secret(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        s: &ReplacedSecret,
+    ) -> Result<Option<ApiTokenRow>> {
+        let sql = format!(
+            "UPDATE api_tokens SET token_hash = $1, display_prefix = $2, expires_at = $3
+             WHERE id = $4 AND user_id = $5 AND revoked_at IS NULL
+             RETURNING {API_TOKEN_COLUMNS}"
+        );
+        Ok(fetch!(
+            &self.db,
+            fetch_optional,
+            &sql,
+            &s.token_hash,
+            &s.display_prefix,
+            Timestamp::from(s.expires_at),
+            token_id,
+            user_id,
+        )?)
+    }
+
+    async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let sql = "UPDATE api_tokens SET revoked_at = $1
+            WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL";
+        Ok(execute!(&self.db, sql, Timestamp::from(now), token_id, user_id)? == 1)
+    }
+
+    async fn touch_api_token(
+        &self,
+        token_id: i64,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<()> {
+        self.touch_last_used("api_tokens", token_id, now, stale_before)
+            .await
+    }
+}

@@ -1,0 +1,160 @@
+//! What differs between SQLite and PostgreSQL, and nothing else: how to connect, which
+//! migrations to apply, and how each reports a unique violation.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+
+use super::{Db, Result};
+use crate::error::{Constraint, Error};
+
+/// Connections per instance. SQLite has one writer anyway; on PostgreSQL several instances
+/// share the server's connection limit (100 by default).
+const MAX_CONNECTIONS: u32 = 8;
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Opens the pool `url` names and applies the migrations of its database.
+pub(crate) async fn connect(url: &str) -> Result<Db> {
+    if url.starts_with("sqlite:") {
+        sqlite(url).await
+    } else if is_postgres(url) {
+        postgres(url).await
+    } else {
+        Err(Error::Config(format!(
+            "unsupported database URL (expected sqlite://... or postgres://...): {}",
+            url.split(['@', '?']).next().unwrap_or_default()
+        )))
+    }
+}
+
+/// One file in WAL mode (so `keyward admin ...` can write while the server runs), created
+/// with its directory if needed; foreign keys on.
+async fn sqlite(url: &str) -> Result<Db> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| Error::Config(format!("bad SQLite database URL: {e}")))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true);
+    if let Some(dir) = options.get_filename().parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.exists()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::Config(format!(
+                "cannot create database directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .connect_with(options)
+        .await
+        .map_err(|e| Error::Config(format!("cannot open the SQLite database: {e}")))?;
+    sqlx::migrate!("./migrations/sqlite")
+        .run(&pool)
+        .await
+        .map_err(migration_failed)?;
+    Ok(Db::Sqlite(pool))
+}
+
+/// The migrator takes an advisory lock, so instances starting together migrate once.
+async fn postgres(url: &str) -> Result<Db> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| Error::Config(format!("bad PostgreSQL database URL: {e}")))?;
+    let pool = PgPoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| Error::Config(format!("cannot open the PostgreSQL database: {e}")))?;
+    sqlx::migrate!("./migrations/postgres")
+        .run(&pool)
+        .await
+        .map_err(migration_failed)?;
+    Ok(Db::Postgres(pool))
+}
+
+fn migration_failed(e: sqlx::migrate::MigrateError) -> Error {
+    Error::Config(format!("database migration failed: {e}"))
+}
+
+/// The database a URL names, for the start-up log: a SQLite file's path, or PostgreSQL's
+/// host, port and database (never the password).
+pub fn describe(url: &str) -> String {
+    if is_postgres(url) {
+        PgConnectOptions::from_str(url)
+            .map(|o| {
+                format!(
+                    "postgres://{}:{}/{}",
+                    o.get_host(),
+                    o.get_port(),
+                    o.get_database().unwrap_or_default()
+                )
+            })
+            .unwrap_or_else(|_| "postgres (unparsable URL)".into())
+    } else {
+        SqliteConnectOptions::from_str(url)
+            .map(|o| Path::new(o.get_filename()).display().to_string())
+            .unwrap_or_else(|_| url.to_string())
+    }
+}
+
+/// The unique rules a person can break, as each database reports them: SQLite lists the
+/// columns in its message (`UNIQUE constraint failed: users.username`, or `index 'name'`
+/// for an index on an expression); PostgreSQL names the constraint or index (the default
+/// names of `UNIQUE` columns, or the index names in `migrations/postgres`).
+const UNIQUE_RULES: &[(&str, &str, Constraint)] = &[
+    ("users.username", "users_username_key", Constraint::Username),
+    (
+        "user_emails.email",
+        "user_emails_email_lower",
+        Constraint::Email,
+    ),
+    (
+        "service_principals.name",
+        "service_principals_name_key",
+        Constraint::PrincipalName,
+    ),
+    (
+        "organizations.name",
+        "organizations_name_key",
+        Constraint::OrgName,
+    ),
+    ("teams.name", "teams_name_key", Constraint::TeamName),
+    (
+        "index 'projects_name'",
+        "projects_name",
+        Constraint::ProjectName,
+    ),
+    (
+        "oplogs.project_id, oplogs.name",
+        "oplogs_project_id_name_key",
+        Constraint::OplogName,
+    ),
+];
+
+/// The rule a unique violation broke, if it is one a person can run into (a clash of token
+/// hashes, say, is not: it stays a database error).
+pub(crate) fn constraint_of(e: &sqlx::Error) -> Option<Constraint> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    if !db.is_unique_violation() {
+        return None;
+    }
+    UNIQUE_RULES
+        .iter()
+        .find(|(sqlite, postgres, _)| match db.constraint() {
+            Some(name) => name == *postgres,
+            None => db.message().ends_with(sqlite),
+        })
+        .map(|rule| rule.2)
+}

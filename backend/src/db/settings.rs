@@ -1,0 +1,103 @@
+//! The installation: its settings, the one-time setup code that creates the first
+//! administrator, and a round trip for the health check.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::users::insert_user;
+use super::{NewUser, Result, SqlRepository, Timestamp, TokenHash};
+
+#[async_trait]
+pub trait SettingsRepo {
+    /// A cheap round trip, for health checks.
+    async fn ping(&self) -> Result<()>;
+
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+    async fn put_setting(&self, key: &str, value: &str) -> Result<()>;
+    /// The setting's value; `value` is stored first if there is none (the first of several
+    /// racing instances wins, and all read the same value).
+    async fn setting_or_init(&self, key: &str, value: &str) -> Result<String>;
+
+    /// Forgets every earlier code and stores this one.
+    async fn replace_setup_code(&self, code_hash: &TokenHash, now: DateTime<Utc>) -> Result<()>;
+    /// In one transaction: uses up the code (which must be unused) and creates the first
+    /// user, only while there is no user yet. `Ok(None)` if the code is unknown or spent.
+    async fn create_first_admin(
+        &self,
+        code_hash: &TokenHash,
+        user: &NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>>;
+    /// Whether the code could still create the first admin.
+    async fn setup_code_usable(&self, code_hash: &TokenHash) -> Result<bool>;
+}
+
+#[async_trait]
+impl SettingsRepo for SqlRepository {
+    async fn ping(&self) -> Result<()> {
+        execute!(&self.db, "SELECT 1")?;
+        Ok(())
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let sql = "SELECT value FROM settings WHERE key = $1";
+        Ok(fetch_scalar!(&self.db, fetch_optional, sql, key)?)
+    }
+
+    async fn put_setting(&self, key: &str, value: &str) -> Result<()> {
+        let sql = "INSERT INTO settings (key, value) VALUES ($1, $2)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        execute!(&self.db, sql, key, value)?;
+        Ok(())
+    }
+
+    async fn setting_or_init(&self, key: &str, value: &str) -> Result<String> {
+        let sql = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+        execute!(&self.db, sql, key, value)?;
+        let sql = "SELECT value FROM settings WHERE key = $1";
+        Ok(fetch_scalar!(&self.db, fetch_one, sql, key)?)
+    }
+
+    async fn replace_setup_code(&self, code_hash: &TokenHash, now: DateTime<Utc>) -> Result<()> {
+        in_transaction!(&self.db, |tx| {
+            run!(&mut *tx, "DELETE FROM setup_codes")?;
+            run!(
+                &mut *tx,
+                "INSERT INTO setup_codes (code_hash, created_at) VALUES ($1, $2)",
+                code_hash,
+                Timestamp::from(now)
+            )?;
+        });
+        Ok(())
+    }
+
+    async fn create_first_admin(
+        &self,
+        code_hash: &TokenHash,
+        user: &NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        Ok(in_transaction!(&self.db, |tx| {
+            // The UPDATE takes the write lock (SQLite) or the code's row lock (PostgreSQL)
+            // first, and its WHERE clause makes a second concurrent use find nothing.
+            let used = run!(
+                &mut *tx,
+                "UPDATE setup_codes SET used_at = $1
+                 WHERE code_hash = $2 AND used_at IS NULL AND NOT EXISTS (SELECT 1 FROM users)",
+                Timestamp::from(now),
+                code_hash
+            )?;
+            if used == 0 {
+                return Ok(None);
+            }
+            let id = insert_user!(tx, user, now);
+            Some(id)
+        }))
+    }
+
+    async fn setup_code_usable(&self, code_hash: &TokenHash) -> Result<bool> {
+        let sql = "SELECT EXISTS (SELECT 1 FROM setup_codes WHERE code_hash = $1
+                AND used_at IS NULL) AND NOT EXISTS (SELECT 1 FROM users)";
+        Ok(fetch_scalar!(&self.db, fetch_one, sql, code_hash)?)
+    }
+}

@@ -1,0 +1,98 @@
+//! The admin pages' services: the overview and the rules an administrator is bound by.
+
+use keyward_core::{Permissions, Role};
+
+use super::*;
+use crate::resources::GrantTo;
+
+on_both_databases!(
+    the_overview_lists_every_project_with_its_grants_and_logs,
+    an_admin_cannot_demote_or_deactivate_themselves,
+);
+
+async fn the_overview_lists_every_project_with_its_grants_and_logs(b: &Backend) {
+    b.create_user(input("alice"), t0()).await.unwrap();
+    b.create_org("Acme", t0()).await.unwrap();
+    b.create_team("red", Some("Acme"), t0()).await.unwrap();
+    b.add_to_team("red", "alice").await.unwrap();
+    let falcon = b
+        .create_project("falcon", Some("Acme"), t0())
+        .await
+        .unwrap();
+    let osprey = b.create_project("osprey", None, t0()).await.unwrap();
+    b.grant(falcon, &GrantTo::Team("red".into()), Permissions::ALL)
+        .await
+        .unwrap();
+    b.grant(falcon, &GrantTo::User("alice".into()), Permissions::READ)
+        .await
+        .unwrap();
+    let ops = b.create_oplog(osprey, "ops", t0()).await.unwrap();
+
+    let o = b.admin_overview().await.unwrap();
+    assert_eq!(o.users.len(), 1);
+    assert_eq!(
+        o.orgs.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(),
+        ["Acme"]
+    );
+    assert_eq!(o.teams[0].members, ["alice"]);
+    let [f, p] = &o.projects[..] else {
+        panic!("two projects: {:?}", o.projects);
+    };
+    assert_eq!(
+        (f.project.id, f.project.org.as_deref()),
+        (falcon, Some("Acme"))
+    );
+    // Users' grants first, then teams'.
+    let grants: Vec<_> = f
+        .grants
+        .iter()
+        .map(|g| (g.to_team, g.name.as_str(), g.permissions))
+        .collect();
+    assert_eq!(
+        grants,
+        [
+            (false, "alice", Permissions::READ),
+            (true, "red", Permissions::ALL)
+        ]
+    );
+    assert!(f.oplogs.is_empty());
+    assert_eq!((p.project.id, p.grants.len()), (osprey, 0));
+    assert_eq!(p.oplogs.iter().map(|l| l.id).collect::<Vec<_>>(), [ops]);
+    assert!(o.suspended.is_empty());
+}
+
+async fn an_admin_cannot_demote_or_deactivate_themselves(b: &Backend) {
+    let mut root = input("root");
+    root.role = Role::Admin;
+    let id = b.create_user(root, t0()).await.unwrap();
+    b.create_user(input("alice"), t0()).await.unwrap();
+    let admin = b.user_by_id(id).await.unwrap().unwrap();
+
+    let e = b
+        .admin_set_role(&admin, "root", Role::Manager)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "You cannot take the admin role from yourself."
+    );
+    let e = b
+        .admin_set_active(&admin, "root", false, t0())
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), "You cannot deactivate yourself.");
+    assert_eq!(
+        b.find_user("root").await.unwrap().unwrap().role,
+        Role::Admin
+    );
+
+    b.admin_set_role(&admin, "root", Role::Admin).await.unwrap();
+    b.admin_set_role(&admin, "alice", Role::Manager)
+        .await
+        .unwrap();
+    b.admin_set_active(&admin, "alice", false, t0())
+        .await
+        .unwrap();
+    let alice = b.find_user("alice").await.unwrap().unwrap();
+    assert_eq!((alice.role, alice.active), (Role::Manager, false));
+}
