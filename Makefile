@@ -28,8 +28,10 @@ test: setup
 	$(MAKE) --no-print-directory test-api
 	cd end2end && npx playwright test
 
+# The HTTP integration tests run twice: on SQLite, then each on a fresh PostgreSQL database.
 test-rust:
 	$(CARGO_TEST)
+	KEYWARD_TEST_DATABASE=postgres $(CARGO_TEST) --test it
 
 # The OpenAPI document validated and every route fuzzed, on the release binary (make build).
 test-api:

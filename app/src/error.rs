@@ -24,6 +24,9 @@ pub enum AppError {
     /// Something failed on the server; details are in the server log only.
     #[error("Something went wrong on the server. Please try again.")]
     Internal,
+    /// The server cannot reach its database; nothing was done, and a retry may work.
+    #[error("keyward cannot reach its database right now. Please try again in a moment.")]
+    Unavailable,
     /// Transport-level failure (network, bad request encoding).
     #[error("The request failed: {0}")]
     ServerFn(ServerFnErrorErr),
@@ -58,6 +61,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Forbidden(_) => 403,
             AppError::Internal => 500,
+            AppError::Unavailable => 503,
             AppError::ServerFn(e) => match e {
                 ServerFnErrorErr::Args(_)
                 | ServerFnErrorErr::MissingArg(_)
@@ -98,6 +102,10 @@ impl From<keyward_backend::Error> for AppError {
             E::Forbidden => AppError::Forbidden(e.to_string()),
             E::NotSignedIn | E::Auth(_) => AppError::NotSignedIn,
             E::BadCredentials | E::Refused(_) => AppError::Message(e.to_string()),
+            E::Unavailable(_) => {
+                tracing::warn!(error = %e, "server function failed: database unavailable");
+                AppError::Unavailable
+            }
             E::Config(_) | E::Internal(_) | E::Database(_) => {
                 tracing::error!(error = %e, "server function failed");
                 AppError::Internal

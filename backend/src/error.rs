@@ -99,7 +99,11 @@ pub enum Error {
     /// A failure that is not the caller's fault. The text is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
-    /// The database failed (unreachable, a broken statement, a row that does not decode).
+    /// The database cannot be reached right now (down, refusing connections, out of
+    /// connections): a retry may succeed. Callers see "unavailable"; the cause is logged.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    /// The database failed (a broken statement, a row that does not decode).
     /// The cause is kept for the log; callers see a generic error, as for `Internal`.
     #[error("internal error: database: {0}")]
     Database(#[source] sqlx::Error),
@@ -157,6 +161,9 @@ impl Constraint {
 /// cause as [`Error::Database`].
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
+        if crate::db::dialect::is_unavailable(&e) {
+            return Error::Unavailable(e);
+        }
         match crate::db::dialect::constraint_of(&e) {
             Some(c) => Error::Conflict(c),
             None => Error::Database(e),

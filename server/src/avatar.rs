@@ -46,8 +46,10 @@ pub async fn upload(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let Some(user) = session_of(&backend, &headers).await.map(|s| s.user) else {
-        return Redirect::to("/login").into_response();
+    let user = match session_of(&backend, &headers).await {
+        Ok(Some(session)) => session.user,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(unavailable) => return unavailable,
     };
     let result = match file_field(multipart).await {
         Ok(bytes) => {
@@ -79,8 +81,10 @@ pub async fn serve(
     headers: HeaderMap,
     Path(username): Path<String>,
 ) -> Response {
-    if session_of(&backend, &headers).await.is_none() {
-        return StatusCode::UNAUTHORIZED.into_response();
+    match session_of(&backend, &headers).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+        Err(unavailable) => return unavailable,
     }
     match backend.avatar_of(&username).await {
         Ok(png) => (

@@ -3,17 +3,44 @@
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
-use keyward_backend::Backend;
 use keyward_backend::sessions::SessionUser;
+use keyward_backend::{Backend, Error};
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 
 /// The live session a request's cookie names, if any (for the handlers outside the
-/// server functions: page guards and the avatar routes).
-pub async fn session_of(backend: &Backend, headers: &HeaderMap) -> Option<SessionUser> {
-    let cookie = app::ssr::session_cookie(headers)?;
-    backend.session_user(cookie, Utc::now()).await.ok()
+/// server functions: page guards and the avatar routes). While the database is out of
+/// reach the answer is the plain "unavailable" page, not "signed out".
+pub async fn session_of(
+    backend: &Backend,
+    headers: &HeaderMap,
+) -> Result<Option<SessionUser>, Response> {
+    let Some(cookie) = app::ssr::session_cookie(headers) else {
+        return Ok(None);
+    };
+    match backend.session_user(cookie, Utc::now()).await {
+        Ok(session) => Ok(Some(session)),
+        Err(Error::Unavailable(_)) => Err(unavailable_page()),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The plain page shown while the database cannot be reached (no script, no styles: they
+/// would need nothing from the database, but the message must not depend on them).
+pub fn unavailable_page() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5")],
+        Html(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <title>keyward is unavailable</title></head><body><main>\
+             <h1>keyward is unavailable</h1>\
+             <p>keyward cannot reach its database right now. Try again in a moment.</p>\
+             </main></body></html>",
+        ),
+    )
+        .into_response()
 }
 
 /// Pages that need a signed-in user redirect to `/login` when there is none (before any
@@ -29,7 +56,10 @@ pub async fn pages(State(backend): State<Backend>, req: Request, next: Next) -> 
         || path.starts_with("/admin");
     let login = path == "/login";
     if req.method() == Method::GET && (protected || login) {
-        let signed_in = session_of(&backend, req.headers()).await.is_some();
+        let signed_in = match session_of(&backend, req.headers()).await {
+            Ok(session) => session.is_some(),
+            Err(unavailable) => return unavailable,
+        };
         if protected && !signed_in {
             return Redirect::to("/login").into_response();
         }

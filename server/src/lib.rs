@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::router())
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route(
             avatar::UPLOAD_PATH,
             post(avatar::upload).layer(DefaultBodyLimit::max(avatar::BODY_LIMIT)),
@@ -69,11 +70,18 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn healthz(
+/// Liveness: the process answers. It touches no database, so it stays up while the
+/// database is down (a load balancer should not restart instances for that).
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Readiness: the database answers (503 `unavailable` while it does not).
+async fn readyz(
     axum::extract::State(backend): axum::extract::State<Backend>,
 ) -> Result<Json<serde_json::Value>, api::ApiError> {
     backend.ping().await?;
-    Ok(Json(serde_json::json!({ "status": "ok" })))
+    Ok(Json(serde_json::json!({ "status": "ready" })))
 }
 
 /// Leptos' options built in code, so `keyward serve` needs no cargo-leptos environment.

@@ -71,7 +71,8 @@ async fn postgres(url: &str) -> Result<Db> {
         .map_err(|e| Error::Config(format!("bad PostgreSQL database URL: {e}")))?;
     let pool = PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
-        .acquire_timeout(Duration::from_secs(10))
+        // Short: while the database is down, requests should fail fast with 503, not queue.
+        .acquire_timeout(Duration::from_secs(3))
         .connect_with(options)
         .await
         .map_err(|e| Error::Config(format!("cannot open the PostgreSQL database: {e}")))?;
@@ -157,4 +158,38 @@ pub(crate) fn constraint_of(e: &sqlx::Error) -> Option<Constraint> {
             None => db.message().ends_with(sqlite),
         })
         .map(|rule| rule.2)
+}
+
+/// Whether an error says the database cannot be reached now, rather than that a statement
+/// failed: the connection broke or was refused, the pool waited in vain, the server is
+/// shutting down, the database is gone or closed to connections, or SQLite could not open or
+/// lock its file in time.
+pub(crate) fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if db
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some()
+            {
+                // SQLSTATE: class 08 connection exception, 57P01-03 shutdown or starting,
+                // 53300 too many connections, 3D000 no such database, 55000 the database
+                // does not accept connections.
+                code.starts_with("08")
+                    || code.starts_with("57P")
+                    || matches!(&*code, "53300" | "3D000" | "55000")
+            } else {
+                // SQLite result codes (the low byte of an extended code): BUSY, IOERR,
+                // CANTOPEN.
+                code.parse::<i32>()
+                    .is_ok_and(|c| matches!(c & 0xff, 5 | 10 | 14))
+            }
+        }
+        _ => false,
+    }
 }

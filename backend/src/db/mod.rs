@@ -79,6 +79,7 @@ mod service_tokens;
 mod sessions;
 mod settings;
 mod teams;
+pub mod test_database;
 #[cfg(test)]
 pub(crate) mod testing;
 mod types;

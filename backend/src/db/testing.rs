@@ -1,77 +1,8 @@
-//! Test support: a fresh PostgreSQL database per test, and the schema as `(table, column)`
-//! pairs so the two migration folders can be compared.
+//! Test support: the schema as `(table, column)` pairs, so the two migration folders can be
+//! compared.
 
-use rand_core::{OsRng, RngCore};
-use sqlx::Connection;
-use sqlx::postgres::PgConnection;
-
+pub(crate) use super::test_database::PgTestDatabase;
 use super::{Db, SqlRepository};
-
-/// Overrides where the PostgreSQL tests create their databases: a URL of an existing
-/// database, as a role that may create databases.
-pub(crate) const POSTGRES_URL_VAR: &str = "KEYWARD_TEST_POSTGRES_URL";
-
-fn admin_url() -> String {
-    std::env::var(POSTGRES_URL_VAR)
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-/// A database created for one test and dropped when this is dropped (also when the test
-/// fails), so runs leave nothing behind.
-pub(crate) struct PgTestDatabase {
-    name: String,
-    pub(crate) url: String,
-}
-
-impl PgTestDatabase {
-    /// Creates `kw_test_<random>`. PostgreSQL must be running: CI starts it, and a test
-    /// that cannot reach it fails rather than passing without having run.
-    pub(crate) async fn create() -> Self {
-        let admin = admin_url();
-        let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL is not reachable at {admin} ({e}). Start it \
-                 (`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) \
-                 or point {POSTGRES_URL_VAR} at one."
-            )
-        });
-        let name = format!("kw_test_{:016x}", OsRng.next_u64());
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
-        let base = admin
-            .rsplit_once('/')
-            .map_or(admin.as_str(), |(base, _)| base);
-        let url = format!("{base}/{name}");
-        PgTestDatabase { name, url }
-    }
-}
-
-impl Drop for PgTestDatabase {
-    fn drop(&mut self) {
-        // Drop cannot await, and may run inside the test's runtime: a thread with its own
-        // runtime does the work. FORCE ends the test's still-open pool connections.
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        let dropped = std::thread::spawn(move || -> Result<(), String> {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            runtime
-                .block_on(async {
-                    let mut conn = PgConnection::connect(&admin_url()).await?;
-                    sqlx::query(&sql).execute(&mut conn).await.map(|_| ())
-                })
-                .map_err(|e| e.to_string())
-        })
-        .join()
-        .unwrap_or_else(|_| Err("the thread dropping it panicked".into()));
-        if let Err(e) = dropped {
-            eprintln!("could not drop test database {}: {e}", self.name);
-        }
-    }
-}
 
 /// Every `(table, column)` of the schema, without sqlx's own bookkeeping table.
 pub(crate) async fn columns(repo: &SqlRepository) -> Vec<(String, String)> {

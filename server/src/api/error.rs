@@ -80,6 +80,14 @@ impl From<Error> for ApiError {
                 AuthError::InvalidToken.code(),
                 AuthError::InvalidToken.to_string(),
             ),
+            Error::Unavailable(_) => {
+                tracing::warn!(error = %e, "API request failed: database unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "keyward cannot reach its database right now. Try again in a moment.",
+                )
+            }
             Error::Config(_) | Error::Internal(_) | Error::Database(_) => {
                 tracing::error!(error = %e, "API request failed");
                 ApiError::new(
@@ -102,6 +110,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut res = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 6750: a 401 names the scheme, and the error for a bad token.
             let challenge = format!(

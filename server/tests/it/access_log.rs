@@ -4,7 +4,7 @@
 use chrono::TimeDelta;
 use keyward_core::Role;
 
-use crate::support::{PASSWORD, ServeProcess, start};
+use crate::support::{PASSWORD, ServeProcess, Site, start};
 
 #[tokio::test]
 async fn each_request_is_logged_without_its_credential() {
@@ -32,16 +32,7 @@ async fn each_request_is_logged_without_its_credential() {
         .unwrap();
     let cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
     let cookie_value = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
-    let jwt: serde_json::Value = client
-        .post(served.url("/api/v1/login"))
-        .json(&serde_json::json!({"username": "alice", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let jwt = jwt["token"].as_str().unwrap();
+    let jwt = &served.login_jwt("alice").await;
     assert_eq!(whoami(jwt).await.unwrap().status(), 200);
 
     let log = served.log();

@@ -11,7 +11,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use crate::admin_cli::{keyward, stderr};
-use crate::support::{PASSWORD, TestServer, code, start};
+use crate::support::{PASSWORD, Site, TestServer, code, start};
 
 const NO_ARGS: &[(&str, &str)] = &[];
 

@@ -9,7 +9,7 @@ use keyward_core::{Permissions, Role, Scope};
 use reqwest::Client;
 use serde_json::Value;
 
-use crate::support::{PASSWORD, TestServer, start};
+use crate::support::{PASSWORD, Site, TestServer, start};
 
 /// The installation the calls act on; returns the ids they name.
 struct Fixture {

@@ -13,7 +13,7 @@ use keyward_backend::projects::Action;
 use keyward_backend::{Error, Principal};
 use keyward_core::api::EntryInput;
 
-use crate::support::{PASSWORD, TestServer, start};
+use crate::support::{Site, TestServer, start};
 
 /// The callers of the matrices, by name: an admin, a manager, "direct" and "team" (users
 /// who hold no grant until a test gives them one), "none", an expired and a revoked admin
@@ -45,7 +45,7 @@ async fn credentials(s: &TestServer) -> Vec<(String, String)> {
         ("jwt-direct", "direct"),
         ("jwt-ended", "nobody"),
     ] {
-        creds.push((name.to_string(), login_jwt(s, username).await));
+        creds.push((name.to_string(), s.login_jwt(username).await));
     }
     // The JWT ends its own session, as after a sign-out.
     let ended = token_of(&creds, "jwt-ended");
@@ -57,20 +57,6 @@ async fn credentials(s: &TestServer) -> Vec<(String, String)> {
         .unwrap();
     assert_eq!(res.status(), 204);
     creds
-}
-
-/// A login JWT from `POST /api/v1/login`.
-async fn login_jwt(s: &TestServer, username: &str) -> String {
-    let body: serde_json::Value = reqwest::Client::new()
-        .post(s.url("/api/v1/login"))
-        .json(&json!({"username": username, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["token"].as_str().expect("a login JWT").to_string()
 }
 
 /// Service tokens minted by the admin "adm" (who holds everything), named by their scope:
@@ -330,7 +316,8 @@ async fn project_routes_honour_exactly_the_callers_grant() {
                     failures.push(format!("{what}: want {want}, got {got}"));
                 }
                 if *method != Method::GET {
-                    let changed = project_state(&s, &admin, &[owned, foreign, MISSING]).await != before;
+                    let changed =
+                        project_state(&s, &admin, &[owned, foreign, MISSING]).await != before;
                     check_effect(&what, got, changed, &mut failures);
                 }
             }
@@ -653,7 +640,8 @@ async fn oplog_routes_follow_project_read_access() {
                     failures.push(format!("{what}: want {want}, got {got}"));
                 }
                 if !reads {
-                    let changed = entries_state(&s, &admin, [owned, foreign, MISSING]).await != before;
+                    let changed =
+                        entries_state(&s, &admin, [owned, foreign, MISSING]).await != before;
                     check_effect(&what, got, changed, &mut failures);
                 }
             }

@@ -1,5 +1,7 @@
-//! Integration tests: the real server on 127.0.0.1:<random port> with a fresh SQLite file,
-//! called over HTTP. One test binary (modules below) keeps linking cheap.
+//! Integration tests: the real server on 127.0.0.1:<random port> with a fresh database (a
+//! SQLite file, or a PostgreSQL database with `KEYWARD_TEST_DATABASE=postgres`: `make test`
+//! runs them both ways), called over HTTP. One test binary (modules below) keeps linking
+//! cheap.
 
 mod access_log;
 mod account;
@@ -9,5 +11,6 @@ mod api;
 mod authz;
 mod pages;
 mod rpc;
+mod scale_out;
 mod service_tokens;
 mod support;

@@ -4,7 +4,7 @@ use keyward_core::Role;
 use reqwest::Client;
 use reqwest::redirect::Policy;
 
-use crate::support::{PASSWORD, start};
+use crate::support::{PASSWORD, Site, start};
 
 fn no_redirects() -> Client {
     Client::builder().redirect(Policy::none()).build().unwrap()

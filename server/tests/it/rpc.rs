@@ -6,7 +6,7 @@ use keyward_core::Role;
 use reqwest::Client;
 use serde_json::Value;
 
-use crate::support::{PASSWORD, code, start};
+use crate::support::{PASSWORD, Site, code, start};
 
 /// A server function without arguments.
 const NO_ARGS: &[(&str, &str)] = &[];
@@ -399,18 +399,7 @@ async fn change_password_checks_the_rules_and_ends_other_sessions() {
         ("confirm_password", new),
     ];
     // A login JWT from the API is a session too, and ends with the others.
-    let jwt = Client::new()
-        .post(s.url("/api/v1/login"))
-        .json(&serde_json::json!({"username": "alice", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let jwt = s.login_jwt("alice").await;
     assert_eq!(s.whoami(&jwt).await.0, 200);
     let (status, _, body) = s.rpc(&here, "change_password", &form).await;
     assert_eq!(status, 200, "{body}");

@@ -8,7 +8,7 @@ use keyward_core::{Permissions, Role};
 use serde_json::Value;
 
 use crate::admin_cli::{keyward, stderr, stdout};
-use crate::support::{TestServer, code, start};
+use crate::support::{Site, TestServer, code, start};
 
 const NO_ARGS: &[(&str, &str)] = &[];
 

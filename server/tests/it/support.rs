@@ -1,4 +1,5 @@
 use chrono::{DateTime, TimeDelta, Utc};
+use keyward_backend::db::test_database::PgTestDatabase;
 use keyward_backend::users::UserInput;
 use keyward_backend::{Backend, Config};
 use keyward_core::Role;
@@ -17,11 +18,66 @@ pub struct TestServer {
     pub setup_code: Option<String>,
     _stop: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
+    /// Last: dropped after the server and its handles.
+    pub db: TestDatabase,
+}
+
+/// The database of a test: a SQLite file in the test's directory, or, when
+/// `KEYWARD_TEST_DATABASE=postgres` (the second run of these tests in `make test`), a
+/// fresh PostgreSQL database that is dropped afterwards.
+pub struct TestDatabase {
+    pub url: String,
+    postgres: Option<PgTestDatabase>,
+}
+
+impl TestDatabase {
+    pub async fn for_this_run(dir: &std::path::Path) -> TestDatabase {
+        match std::env::var("KEYWARD_TEST_DATABASE").as_deref() {
+            Ok("postgres") => TestDatabase::postgres().await,
+            Ok("sqlite") | Err(_) => TestDatabase {
+                url: format!("sqlite://{}/keyward.db", dir.display()),
+                postgres: None,
+            },
+            Ok(other) => panic!("KEYWARD_TEST_DATABASE is sqlite or postgres, not {other:?}"),
+        }
+    }
+
+    /// A fresh PostgreSQL database, whatever the run (for the scale-out tests).
+    pub async fn postgres() -> TestDatabase {
+        let db = PgTestDatabase::create().await;
+        TestDatabase {
+            url: db.url.clone(),
+            postgres: Some(db),
+        }
+    }
+
+    /// PostgreSQL only: ends its connections and refuses new ones (`false`), as an outage
+    /// would, or lets them in again.
+    pub async fn set_reachable(&self, reachable: bool) {
+        let db = self.postgres.as_ref().expect("a PostgreSQL test database");
+        db.set_reachable(reachable).await;
+    }
+
+    /// A row of the settings table read straight from the database, as someone holding a
+    /// copy of it would.
+    pub async fn raw_setting(&self, key: &str) -> Option<String> {
+        let sql = "SELECT value FROM settings WHERE key = $1";
+        if self.postgres.is_some() {
+            let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
+            let value = sqlx::query_scalar(sql).bind(key).fetch_optional(&pool);
+            value.await.unwrap()
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.unwrap();
+            let value = sqlx::query_scalar(sql).bind(key).fetch_optional(&pool);
+            value.await.unwrap()
+        }
+    }
 }
 
 pub async fn start() -> TestServer {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = format!("sqlite://{}/keyward.db", dir.path().display());
+    let db = TestDatabase::for_this_run(dir.path()).await;
+    let database_url = db.url.clone();
     let config = ServeConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.clone(),
@@ -46,14 +102,11 @@ pub async fn start() -> TestServer {
         setup_code,
         _stop: stop,
         _dir: dir,
+        db,
     }
 }
 
 impl TestServer {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     pub async fn user(&self, username: &str, role: Role) -> i64 {
         self.backend
             .create_user(
@@ -90,12 +143,19 @@ impl TestServer {
             .expose()
             .to_string()
     }
+}
+
+/// A keyward server reached over HTTP (in this process or as its own): the calls a browser
+/// or a script makes.
+pub trait Site {
+    fn base(&self) -> &str;
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base())
+    }
 
     /// `GET /api/v1/whoami` with `Authorization: <header>`; status, headers and body.
-    pub async fn whoami_raw(
-        &self,
-        header: Option<&str>,
-    ) -> (u16, reqwest::header::HeaderMap, Value) {
+    async fn whoami_raw(&self, header: Option<&str>) -> (u16, reqwest::header::HeaderMap, Value) {
         let mut req = reqwest::Client::new().get(self.url("/api/v1/whoami"));
         if let Some(h) = header {
             req = req.header(AUTHORIZATION, h);
@@ -107,13 +167,13 @@ impl TestServer {
         (status, headers, body)
     }
 
-    pub async fn whoami(&self, token: &str) -> (u16, Value) {
+    async fn whoami(&self, token: &str) -> (u16, Value) {
         let (status, _, body) = self.whoami_raw(Some(&format!("Bearer {token}"))).await;
         (status, body)
     }
 
     /// Calls the server function `/rpc/<f>` as the page does (a form-encoded POST).
-    pub async fn rpc(
+    async fn rpc(
         &self,
         client: &reqwest::Client,
         f: &str,
@@ -130,8 +190,22 @@ impl TestServer {
         (status, headers, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// A login JWT from `POST /api/v1/login`.
+    async fn login_jwt(&self, username: &str) -> String {
+        let body: Value = reqwest::Client::new()
+            .post(self.url("/api/v1/login"))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["token"].as_str().expect("a login JWT").to_string()
+    }
+
     /// A browser-like client signed in as `username` (cookie jar + POST /rpc/login).
-    pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+    async fn signed_in(&self, username: &str) -> reqwest::Client {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -149,6 +223,12 @@ impl TestServer {
             res.status()
         );
         client
+    }
+}
+
+impl Site for TestServer {
+    fn base(&self) -> &str {
+        &self.base
     }
 }
 
@@ -202,13 +282,15 @@ impl ServeProcess {
         panic!("keyward serve did not answer in 10 s:\n{}", server.log());
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     /// What the server has logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Site for ServeProcess {
+    fn base(&self) -> &str {
+        &self.base
     }
 }
 
