@@ -164,6 +164,12 @@ impl From<sqlx::Error> for Error {
         if crate::db::dialect::is_unavailable(&e) {
             return Error::Unavailable(e);
         }
+        if crate::db::dialect::is_unstorable_text(&e) {
+            return Error::Invalid(FieldError::new(
+                "text",
+                "Text may not contain the NUL character.",
+            ));
+        }
         match crate::db::dialect::constraint_of(&e) {
             Some(c) => Error::Conflict(c),
             None => Error::Database(e),

@@ -26,9 +26,10 @@ pub(crate) async fn connect(url: &str) -> Result<Db> {
     } else if is_postgres(url) {
         postgres(url).await
     } else {
+        // Only the scheme: the rest of a URL may hold a password.
         Err(Error::Config(format!(
-            "unsupported database URL (expected sqlite://... or postgres://...): {}",
-            url.split(['@', '?']).next().unwrap_or_default()
+            "unsupported database URL (expected sqlite://... or postgres://...): {}://...",
+            url.split("://").next().unwrap_or_default()
         )))
     }
 }
@@ -192,4 +193,15 @@ pub(crate) fn is_unavailable(e: &sqlx::Error) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether PostgreSQL refused a text value it cannot store (a NUL character: SQLSTATE
+/// 22021). SQLite stores such text, so the same input would otherwise be a 500 on one
+/// database only.
+pub(crate) fn is_unstorable_text(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else {
+        return false;
+    };
+    db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some_and(|pg| pg.code() == "22021")
 }

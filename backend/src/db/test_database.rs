@@ -60,7 +60,7 @@ impl PgTestDatabase {
         .unwrap();
         if !reachable {
             sqlx::query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1",
             )
             .bind(name)
             .execute(&mut conn)

@@ -135,6 +135,13 @@ impl UserRepo for SqlRepository {
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
+        // Every stored username was validated when it was created, so a name of another
+        // shape matches nothing: answered without a query, so that a NUL byte (which
+        // PostgreSQL refuses in text) or a megabyte of junk from a sign-in form never
+        // reaches the database.
+        if keyward_core::validate::username(username).is_err() {
+            return Ok(None);
+        }
         let sql = format!("{USER_SELECT} WHERE u.username = $1");
         Ok(fetch!(&self.db, fetch_optional, &sql, username)?)
     }

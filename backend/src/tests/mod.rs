@@ -171,6 +171,8 @@ async fn users_are_validated_and_unique(b: &Backend) {
     same_email.email = Some("ALICE@example.com".into());
     let dup = b.create_user(same_email, t0()).await.unwrap_err();
     assert!(matches!(dup, Error::Conflict(Constraint::Email)), "{dup:?}");
+    // The user row and its email are one transaction: the refused email took the user too.
+    assert!(b.find_user("alice2").await.unwrap().is_none());
     let mut weak = input("bob");
     weak.password = "short".into();
     assert!(

@@ -93,6 +93,11 @@ fn add_errors(op: &mut Operation, targets_a_row: bool, writes: bool) {
          which (invalid_token, token_expired, token_revoked, token_suspended, \
          session_revoked, account_disabled). Sent with `WWW-Authenticate: Bearer`.",
     )];
+    answers.push((
+        "503",
+        "The database cannot be reached right now (`unavailable`); retry after `Retry-After` \
+         seconds.",
+    ));
     if targets_a_row {
         answers.push((
             "404",
