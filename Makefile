@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # compiles the dependency tree once, not twice.
 CARGO_TEST := cargo test --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server --features app/ssr
 
-.PHONY: setup build run test test-rust test-api test-e2e lint fmt clean
+.PHONY: setup build run test test-rust test-api test-e2e lint fmt clean bench
 
 setup:
 	bash scripts/setup.sh
@@ -40,6 +40,12 @@ test-api:
 test-e2e:
 	cargo leptos build --release
 	cd end2end && npx playwright test
+
+# The figures of the README's Performance section: verification throughput on SQLite and
+# PostgreSQL with 1,000 and 1,000,000 stored tokens, and the rest (scripts/bench.sh). Needs
+# only the server binary (built if needed), wrk (installed if missing) and PostgreSQL.
+bench:
+	bash scripts/bench.sh
 
 lint:
 	cargo fmt --all -- --check

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Prints the table of `make bench` from the `key value` lines bench.sh recorded."""
+
+import sys
+
+r = {}
+with open(sys.argv[1]) as f:
+    for line in f:
+        key, _, value = line.strip().partition(" ")
+        r[key] = value
+
+
+def num(key):
+    return float(r[key])
+
+
+def ms(us):
+    return f"{us / 1000:.2f} ms"
+
+
+def mib(kib):
+    return f"{kib / 1024:.1f} MiB"
+
+
+def verdict(ok):
+    return "PASS" if ok else "MISS"
+
+
+rows = []  # (figure, what, measured, target, verdict)
+DBS = [("sqlite", "SQLite", 0.25), ("postgres", "PostgreSQL", 0.15)]
+
+for kind, name, target in DBS:
+    for size in ["1k", "1M"]:
+        w, h = num(f"{kind}.{size}.whoami.rps"), num(f"{kind}.{size}.healthz.rps")
+        ratio = w / h
+        tokens = int(r[f"{kind}.{size}.tokens"])
+        touched = int(r[f"{kind}.{size}.touched"])
+        rows.append((
+            "1",
+            f"{name}, {tokens:,} tokens: whoami / healthz req/s ({touched} last-used writes)",
+            f"{w:,.0f} / {h:,.0f} = {ratio:.2f}",
+            f">= {target}" if size == "1M" else "(1k: no target)",
+            verdict(ratio >= target) if size == "1M" else "",
+        ))
+    p1k, p1m = num(f"{kind}.1k.whoami.p99_us"), num(f"{kind}.1M.whoami.p99_us")
+    rows.append((
+        "1",
+        f"{name}: whoami p99 at 1M vs 1k (p50 {ms(num(f'{kind}.1M.whoami.p50_us'))} / "
+        f"{ms(num(f'{kind}.1k.whoami.p50_us'))})",
+        f"{ms(p1m)} / {ms(p1k)} = {p1m / p1k:.2f}x",
+        "<= 1.2x",
+        verdict(p1m <= 1.2 * p1k),
+    ))
+
+for kind, name, _ in DBS:
+    rows.append((
+        "2",
+        f"{name}: GET /api/v1/projects (200 projects), 1 connection",
+        f"p50 {ms(num(f'{kind}.projects.p50_us'))}, p99 {ms(num(f'{kind}.projects.p99_us'))}, "
+        f"{r[f'{kind}.queries.projects']} queries/request",
+        "(no target)",
+        "",
+    ))
+    rows.append((
+        "2",
+        f"{name}: GET /api/v1/whoami, statements per request",
+        f"{r[f'{kind}.queries.whoami']} queries/request",
+        "(no target)",
+        "",
+    ))
+
+login, token = num("login.mean_us"), num("token.mean_us")
+rows.append((
+    "3",
+    "Argon2id password check (POST /login) vs token check (whoami), SQLite, 1 connection",
+    f"{ms(login)} vs {ms(token)}: {login / token:,.0f}x",
+    "(no target)",
+    "",
+))
+
+accepted, total = int(r["revoke.accepted"]), int(r["revoke.requests"])
+rows.append((
+    "4",
+    "PostgreSQL, 2 instances: revoked on A, then requests on B with it",
+    f"{accepted} of {total:,} accepted ({int(r['revoke.refused_401']):,} x 401)",
+    "0 of 10,000",
+    verdict(accepted == 0 and total == 10000),
+))
+
+configs = [f"{k}.{s}" for k, _, _ in DBS for s in ["1k", "1M"]]
+idle = max(configs, key=lambda c: num(f"{c}.rss_idle_kib"))
+load = max(configs, key=lambda c: num(f"{c}.rss_load_kib"))
+rows.append((
+    "5",
+    f"server RSS idle (VmRSS after start, largest of 4: {idle})",
+    mib(num(f"{idle}.rss_idle_kib")),
+    "< 60 MiB",
+    verdict(num(f"{idle}.rss_idle_kib") < 60 * 1024),
+))
+rows.append((
+    "5",
+    f"server RSS under the load of 1 (VmHWM, largest of 4: {load})",
+    mib(num(f"{load}.rss_load_kib")),
+    "< 150 MiB",
+    verdict(num(f"{load}.rss_load_kib") < 150 * 1024),
+))
+
+head = ("#", "figure", "measured", "target", "")
+widths = [max(len(str(row[i])) for row in rows + [head]) for i in range(5)]
+line = "  ".join("-" * w for w in widths)
+print()
+print(
+    f"keyward `make bench`: {r['machine.cores']} cores, {r['machine.mem_gib']} GiB, "
+    f"load average {r['machine.load_start']} at start, {r['machine.load_end']} at end"
+)
+if r.get("machine.busy"):
+    print("WARNING: builds or tests were running beside the bench: these figures are not valid")
+print(line)
+for row in [head] + rows:
+    print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+    if row is head:
+        print(line)
+print(line)
+missed = sum(1 for row in rows if row[4] == "MISS")
+print(f"{missed} target(s) missed" if missed else "every target met")
