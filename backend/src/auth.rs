@@ -1,6 +1,5 @@
 //! Turning a bearer credential into a [`Principal`]: parse and checksum first (rejecting
-//! without touching the database), then one indexed lookup by SHA-256 that brings the token
-//! and its owner together (one query per request; a last-used write at most once a minute).
+//! without touching the database), then one indexed lookup by SHA-256.
 
 use chrono::{DateTime, Utc};
 use keyward_core::api::CredentialKind;
@@ -98,12 +97,17 @@ impl Backend {
         hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> Result<Principal, Error> {
-        let (row, user) = self
+        let row = self
             .repo
-            .api_token_and_owner(hash)
+            .api_token_by_hash(hash)
             .await?
             .ok_or(AuthError::InvalidToken)?;
         live(row.revoked_at, Some(row.expires_at), now)?;
+        let user = self
+            .repo
+            .user_by_id(row.user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
         if !user.active {
             return Err(AuthError::AccountDisabled.into());
         }
