@@ -1,5 +1,6 @@
 //! Turning a bearer credential into a [`Principal`]: parse and checksum first (rejecting
-//! without touching the database), then one indexed lookup by SHA-256.
+//! without touching the database), then one indexed lookup by SHA-256 that brings the token
+//! and its owner together (one query per request; a last-used write at most once a minute).
 
 use chrono::{DateTime, Utc};
 use keyward_core::api::CredentialKind;
@@ -97,17 +98,12 @@ impl Backend {
         hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> Result<Principal, Error> {
-        let row = self
+        let (row, user) = self
             .repo
-            .api_token_by_hash(hash)
+            .api_token_and_owner(hash)
             .await?
             .ok_or(AuthError::InvalidToken)?;
         live(row.revoked_at, Some(row.expires_at), now)?;
-        let user = self
-            .repo
-            .user_by_id(row.user_id)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
         if !user.active {
             return Err(AuthError::AccountDisabled.into());
         }

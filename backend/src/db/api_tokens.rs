@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{ApiTokenRow, Result, SqlRepository, Timestamp, TokenHash};
+use super::types::MaybeTimestamp;
+use super::users::{USER_COLUMNS, USER_JOINS};
+use super::{ApiTokenRow, Result, SqlRepository, Timestamp, TokenHash, UserRow};
 
 #[derive(Clone, Debug)]
 pub struct NewApiToken {
@@ -27,7 +29,12 @@ pub trait ApiTokenRepo {
     async fn insert_api_token(&self, token: &NewApiToken, now: DateTime<Utc>) -> Result<i64>;
     /// The user's tokens that are not revoked, newest first.
     async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiTokenRow>>;
-    async fn api_token_by_hash(&self, token_hash: &TokenHash) -> Result<Option<ApiTokenRow>>;
+    /// The token with this hash and the user it belongs to, in one query: the whole
+    /// lookup of a bearer check.
+    async fn api_token_and_owner(
+        &self,
+        token_hash: &TokenHash,
+    ) -> Result<Option<(ApiTokenRow, UserRow)>>;
     /// Replaces secret and expiry of the user's unrevoked token, in one statement, and
     /// returns it; `None` if there is no such token.
     async fn replace_api_token_secret(
@@ -82,9 +89,49 @@ impl ApiTokenRepo for SqlRepository {
         Ok(fetch!(&self.db, fetch_all, &sql, user_id)?)
     }
 
-    async fn api_token_by_hash(&self, token_hash: &TokenHash) -> Result<Option<ApiTokenRow>> {
-        let sql = format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1");
-        Ok(fetch!(&self.db, fetch_optional, &sql, token_hash)?)
+    async fn api_token_and_owner(
+        &self,
+        token_hash: &TokenHash,
+    ) -> Result<Option<(ApiTokenRow, UserRow)>> {
+        /// The owner's columns as [`UserRow`] names them, the token's prefixed with `t_`.
+        #[derive(sqlx::FromRow)]
+        struct Joined {
+            #[sqlx(flatten)]
+            owner: UserRow,
+            t_id: i64,
+            t_name: String,
+            t_display_prefix: String,
+            #[sqlx(try_from = "Timestamp")]
+            t_created_at: DateTime<Utc>,
+            #[sqlx(try_from = "Timestamp")]
+            t_expires_at: DateTime<Utc>,
+            #[sqlx(try_from = "MaybeTimestamp")]
+            t_last_used_at: Option<DateTime<Utc>>,
+            #[sqlx(try_from = "MaybeTimestamp")]
+            t_revoked_at: Option<DateTime<Utc>>,
+        }
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, t.id AS t_id, t.name AS t_name,
+                 t.display_prefix AS t_display_prefix, t.created_at AS t_created_at,
+                 t.expires_at AS t_expires_at, t.last_used_at AS t_last_used_at,
+                 t.revoked_at AS t_revoked_at
+             FROM api_tokens t JOIN users u ON u.id = t.user_id {USER_JOINS}
+             WHERE t.token_hash = $1"
+        );
+        let joined: Option<Joined> = fetch!(&self.db, fetch_optional, &sql, token_hash)?;
+        Ok(joined.map(|j| {
+            let token = ApiTokenRow {
+                id: j.t_id,
+                user_id: j.owner.id,
+                name: j.t_name,
+                display_prefix: j.t_display_prefix,
+                created_at: j.t_created_at,
+                expires_at: j.t_expires_at,
+                last_used_at: j.t_last_used_at,
+                revoked_at: j.t_revoked_at,
+            };
+            (token, j.owner)
+        }))
     }
 
     async fn replace_api_token_secret(

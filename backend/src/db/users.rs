@@ -73,12 +73,21 @@ pub trait UserRepo {
     async fn delete_avatar(&self, user_id: i64) -> Result<bool>;
 }
 
-/// Columns of [`UserRow`]: the user, their primary email and their avatar's time.
-const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, e.email, u.role, u.active,
-        u.password_hash, u.created_at, u.phone, u.timezone,
-        u.totp_secret IS NOT NULL AS mfa_enabled, a.updated_at AS avatar_updated_at
-    FROM users u LEFT JOIN user_emails e ON e.user_id = u.id AND e.is_primary = TRUE
+/// Columns of [`UserRow`]: the user (`u`), their primary email (`e`) and their avatar's
+/// time (`a`), joined by [`USER_JOINS`].
+pub(super) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, e.email, u.role,
+    u.active, u.password_hash, u.created_at, u.phone, u.timezone,
+    u.totp_secret IS NOT NULL AS mfa_enabled, a.updated_at AS avatar_updated_at";
+
+/// What [`USER_COLUMNS`] needs beside `users u`.
+pub(super) const USER_JOINS: &str =
+    "LEFT JOIN user_emails e ON e.user_id = u.id AND e.is_primary = TRUE
     LEFT JOIN avatars a ON a.user_id = u.id";
+
+/// A query of [`UserRow`]s, ending with `tail` (a `WHERE` or `ORDER BY` clause).
+fn user_query(tail: &str) -> String {
+    format!("SELECT {USER_COLUMNS} FROM users u {USER_JOINS} {tail}")
+}
 
 /// Ends the open sessions of user `$1` at `$2`, but session `$3`.
 pub(super) const END_SESSIONS: &str =
@@ -130,7 +139,7 @@ impl UserRepo for SqlRepository {
     }
 
     async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
-        let sql = format!("{USER_SELECT} WHERE u.id = $1");
+        let sql = user_query("WHERE u.id = $1");
         Ok(fetch!(&self.db, fetch_optional, &sql, id)?)
     }
 
@@ -142,12 +151,12 @@ impl UserRepo for SqlRepository {
         if keyward_core::validate::username(username).is_err() {
             return Ok(None);
         }
-        let sql = format!("{USER_SELECT} WHERE u.username = $1");
+        let sql = user_query("WHERE u.username = $1");
         Ok(fetch!(&self.db, fetch_optional, &sql, username)?)
     }
 
     async fn users(&self) -> Result<Vec<UserRow>> {
-        let sql = format!("{USER_SELECT} ORDER BY u.username");
+        let sql = user_query("ORDER BY u.username");
         Ok(fetch!(&self.db, fetch_all, &sql)?)
     }
 
