@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::lookup::Lookup;
 use super::types::MaybeTimestamp;
 use super::users::{USER_COLUMNS, USER_JOINS};
 use super::{ApiTokenRow, Result, SqlRepository, Timestamp, TokenHash, UserRow};
@@ -59,6 +60,55 @@ pub trait ApiTokenRepo {
     ) -> Result<()>;
 }
 
+/// What a bearer lookup finds of an API token: the owner's columns as [`UserRow`] names
+/// them, the token's prefixed with `t_`.
+#[derive(Clone, sqlx::FromRow)]
+pub(crate) struct ApiLookup {
+    #[sqlx(flatten)]
+    owner: UserRow,
+    t_id: i64,
+    t_name: String,
+    t_display_prefix: String,
+    #[sqlx(try_from = "Timestamp")]
+    t_created_at: DateTime<Utc>,
+    #[sqlx(try_from = "Timestamp")]
+    t_expires_at: DateTime<Utc>,
+    #[sqlx(try_from = "MaybeTimestamp")]
+    t_last_used_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "MaybeTimestamp")]
+    t_revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ApiLookup {
+    fn into_parts(self) -> (ApiTokenRow, UserRow) {
+        let token = ApiTokenRow {
+            id: self.t_id,
+            user_id: self.owner.id,
+            name: self.t_name,
+            display_prefix: self.t_display_prefix,
+            created_at: self.t_created_at,
+            expires_at: self.t_expires_at,
+            last_used_at: self.t_last_used_at,
+            revoked_at: self.t_revoked_at,
+        };
+        (token, self.owner)
+    }
+}
+
+/// The token and its owner in one statement.
+impl Lookup for ApiLookup {
+    fn statement(in_batch: &str) -> String {
+        format!(
+            "SELECT t.token_hash AS lookup_hash, {USER_COLUMNS}, t.id AS t_id,
+                 t.name AS t_name, t.display_prefix AS t_display_prefix,
+                 t.created_at AS t_created_at, t.expires_at AS t_expires_at,
+                 t.last_used_at AS t_last_used_at, t.revoked_at AS t_revoked_at
+             FROM api_tokens t JOIN users u ON u.id = t.user_id {USER_JOINS}
+             WHERE t.token_hash {in_batch}"
+        )
+    }
+}
+
 const API_TOKEN_COLUMNS: &str = "id, user_id, name, display_prefix, created_at, expires_at,
     last_used_at, revoked_at";
 
@@ -93,45 +143,8 @@ impl ApiTokenRepo for SqlRepository {
         &self,
         token_hash: &TokenHash,
     ) -> Result<Option<(ApiTokenRow, UserRow)>> {
-        /// The owner's columns as [`UserRow`] names them, the token's prefixed with `t_`.
-        #[derive(sqlx::FromRow)]
-        struct Joined {
-            #[sqlx(flatten)]
-            owner: UserRow,
-            t_id: i64,
-            t_name: String,
-            t_display_prefix: String,
-            #[sqlx(try_from = "Timestamp")]
-            t_created_at: DateTime<Utc>,
-            #[sqlx(try_from = "Timestamp")]
-            t_expires_at: DateTime<Utc>,
-            #[sqlx(try_from = "MaybeTimestamp")]
-            t_last_used_at: Option<DateTime<Utc>>,
-            #[sqlx(try_from = "MaybeTimestamp")]
-            t_revoked_at: Option<DateTime<Utc>>,
-        }
-        let sql = format!(
-            "SELECT {USER_COLUMNS}, t.id AS t_id, t.name AS t_name,
-                 t.display_prefix AS t_display_prefix, t.created_at AS t_created_at,
-                 t.expires_at AS t_expires_at, t.last_used_at AS t_last_used_at,
-                 t.revoked_at AS t_revoked_at
-             FROM api_tokens t JOIN users u ON u.id = t.user_id {USER_JOINS}
-             WHERE t.token_hash = $1"
-        );
-        let joined: Option<Joined> = fetch!(&self.db, fetch_optional, &sql, token_hash)?;
-        Ok(joined.map(|j| {
-            let token = ApiTokenRow {
-                id: j.t_id,
-                user_id: j.owner.id,
-                name: j.t_name,
-                display_prefix: j.t_display_prefix,
-                created_at: j.t_created_at,
-                expires_at: j.t_expires_at,
-                last_used_at: j.t_last_used_at,
-                revoked_at: j.t_revoked_at,
-            };
-            (token, j.owner)
-        }))
+        let found = self.api_lookups.find(token_hash).await?;
+        Ok(found.map(ApiLookup::into_parts))
     }
 
     async fn replace_api_token_secret(

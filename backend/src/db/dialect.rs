@@ -10,11 +10,18 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Connection, Database};
 
-use super::{Db, Result};
+use sqlx::Row;
+use sqlx::postgres::PgConnection;
+use sqlx::sqlite::SqliteConnection;
+
+use super::api_tokens::ApiLookup;
+use super::lookup::{BoxFuture, Lookup, Lookups};
+use super::{Db, Result, ServiceTokenRow};
 use crate::error::{Constraint, Error};
 
-/// Connections per instance. SQLite has one writer anyway; on PostgreSQL several instances
-/// share the server's connection limit (100 by default).
+/// Connections of the pool, per instance (the bearer lookups have their own few: see
+/// [`LOOKUP_WORKERS`]). SQLite has one writer anyway; on PostgreSQL several instances share
+/// the server's connection limit (100 by default).
 const MAX_CONNECTIONS: u32 = 8;
 
 /// A connection that waited in the pool longer than this is checked (a round trip) before a
@@ -42,8 +49,17 @@ fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-/// Opens the pool `url` names and applies the migrations of its database.
-pub(crate) async fn connect(url: &str) -> Result<Db> {
+/// Connections (and workers) of each kind of bearer lookup, beside the pool's (see
+/// [`super::lookup`]). On 2 cores, one does most (batches are largest), two keep the
+/// lookups going while one statement is slow; more split the batches for nothing.
+const LOOKUP_WORKERS: usize = 2;
+
+/// The pool and the two kinds of bearer lookups on one database.
+pub(crate) type Connected = (Db, Lookups<ApiLookup>, Lookups<ServiceTokenRow>);
+
+/// Opens the pool `url` names and applies the migrations of its database, and starts the
+/// bearer lookups (which open their connections when first used).
+pub(crate) async fn connect(url: &str) -> Result<Connected> {
     if url.starts_with("sqlite:") {
         sqlite(url).await
     } else if is_postgres(url) {
@@ -59,7 +75,7 @@ pub(crate) async fn connect(url: &str) -> Result<Db> {
 
 /// One file in WAL mode (so `keyward admin ...` can write while the server runs), created
 /// with its directory if needed; foreign keys on.
-async fn sqlite(url: &str) -> Result<Db> {
+async fn sqlite(url: &str) -> Result<Connected> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| Error::Config(format!("bad SQLite database URL: {e}")))?
         .create_if_missing(true)
@@ -78,33 +94,78 @@ async fn sqlite(url: &str) -> Result<Db> {
         })?;
     }
     let pool: SqlitePoolOptions = pool_options();
+    let timeout = pool.get_acquire_timeout();
     let pool = pool
-        .connect_with(options)
+        .connect_with(options.clone())
         .await
         .map_err(|e| Error::Config(format!("cannot open the SQLite database: {e}")))?;
     sqlx::migrate!("./migrations/sqlite")
         .run(&pool)
         .await
         .map_err(migration_failed)?;
-    Ok(Db::Sqlite(pool))
+    Ok((
+        Db::Sqlite(pool),
+        Lookups::start(options.clone(), LOOKUP_WORKERS, timeout, sqlite_lookups),
+        Lookups::start(options, LOOKUP_WORKERS, timeout, sqlite_lookups),
+    ))
 }
 
 /// The migrator takes an advisory lock, so instances starting together migrate once.
-async fn postgres(url: &str) -> Result<Db> {
+async fn postgres(url: &str) -> Result<Connected> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|e| Error::Config(format!("bad PostgreSQL database URL: {e}")))?;
+    // Short: while the database is down, requests should fail fast with 503, not queue.
+    let acquire_timeout = Duration::from_secs(3);
     let pool: PgPoolOptions = pool_options();
     let pool = pool
-        // Short: while the database is down, requests should fail fast with 503, not queue.
-        .acquire_timeout(Duration::from_secs(3))
-        .connect_with(options)
+        .acquire_timeout(acquire_timeout)
+        .connect_with(options.clone())
         .await
         .map_err(|e| Error::Config(format!("cannot open the PostgreSQL database: {e}")))?;
     sqlx::migrate!("./migrations/postgres")
         .run(&pool)
         .await
         .map_err(migration_failed)?;
-    Ok(Db::Postgres(pool))
+    Ok((
+        Db::Postgres(pool),
+        Lookups::start(
+            options.clone(),
+            LOOKUP_WORKERS,
+            acquire_timeout,
+            postgres_lookups,
+        ),
+        Lookups::start(options, LOOKUP_WORKERS, acquire_timeout, postgres_lookups),
+    ))
+}
+
+/// A batch of bearer lookups on SQLite, which has no arrays: the hashes go as one JSON
+/// array, read back by `json_each`.
+fn sqlite_lookups<'c, R: Lookup>(
+    conn: &'c mut SqliteConnection,
+    hashes: &'c [String],
+) -> BoxFuture<'c, std::result::Result<Vec<(String, R)>, sqlx::Error>> {
+    Box::pin(async move {
+        let batch = serde_json::to_string(hashes).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let sql = R::statement("IN (SELECT value FROM json_each($1))");
+        let rows = sqlx::query(&sql).bind(batch).fetch_all(conn).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("lookup_hash")?, R::from_row(row)?)))
+            .collect()
+    })
+}
+
+/// A batch of bearer lookups on PostgreSQL: the hashes as one `text[]`.
+fn postgres_lookups<'c, R: Lookup>(
+    conn: &'c mut PgConnection,
+    hashes: &'c [String],
+) -> BoxFuture<'c, std::result::Result<Vec<(String, R)>, sqlx::Error>> {
+    Box::pin(async move {
+        let sql = R::statement("= ANY($1)");
+        let rows = sqlx::query(&sql).bind(hashes).fetch_all(conn).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("lookup_hash")?, R::from_row(row)?)))
+            .collect()
+    })
 }
 
 fn migration_failed(e: sqlx::migrate::MigrateError) -> Error {

@@ -71,6 +71,7 @@ macro_rules! fetch_scalar {
 
 mod api_tokens;
 pub(crate) mod dialect;
+mod lookup;
 mod mfa;
 mod oplogs;
 mod projects;
@@ -85,11 +86,15 @@ pub(crate) mod testing;
 mod types;
 mod users;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, SqlitePool};
 
+use api_tokens::ApiLookup;
 pub use api_tokens::{ApiTokenRepo, NewApiToken, ReplacedSecret};
 pub use dialect::describe;
+use lookup::Lookups;
 pub use mfa::MfaRepo;
 pub use oplogs::OplogRepo;
 pub use projects::{GrantSubject, ProjectRepo};
@@ -152,6 +157,10 @@ pub(crate) enum Db {
 #[derive(Clone, Debug)]
 pub struct SqlRepository {
     db: Db,
+    /// The statements every API request runs, the bearer lookups: batched, on connections
+    /// of their own (see [`lookup`]). Everything else uses the pool.
+    api_lookups: Arc<Lookups<ApiLookup>>,
+    service_lookups: Arc<Lookups<ServiceTokenRow>>,
 }
 
 impl SqlRepository {
@@ -159,8 +168,11 @@ impl SqlRepository {
     /// `postgresql://...`), creating a SQLite file and its directory if needed, and applies
     /// the migrations.
     pub async fn connect(url: &str) -> Result<Self> {
+        let (db, api_lookups, service_lookups) = dialect::connect(url).await?;
         Ok(SqlRepository {
-            db: dialect::connect(url).await?,
+            db,
+            api_lookups: Arc::new(api_lookups),
+            service_lookups: Arc::new(service_lookups),
         })
     }
 

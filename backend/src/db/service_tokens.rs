@@ -2,6 +2,8 @@
 //! preset, its target and the flags.
 
 use async_trait::async_trait;
+
+use super::lookup::Lookup;
 use chrono::{DateTime, Utc};
 use keyward_core::{Permissions, Scope};
 
@@ -86,6 +88,15 @@ const SERVICE_TOKEN_SELECT: &str = "SELECT t.id, t.principal_id, p.name AS princ
     LEFT JOIN projects tp ON tp.id = t.project_id
     LEFT JOIN organizations tpo ON tpo.id = tp.org_id
     LEFT JOIN oplogs tl ON tl.id = t.oplog_id";
+
+/// A service token as a bearer lookup finds it: with everything the list shows.
+impl Lookup for ServiceTokenRow {
+    fn statement(in_batch: &str) -> String {
+        let select =
+            SERVICE_TOKEN_SELECT.replacen("SELECT ", "SELECT t.token_hash AS lookup_hash, ", 1);
+        format!("{select} WHERE t.token_hash {in_batch}")
+    }
+}
 
 #[async_trait]
 impl ServiceTokenRepo for SqlRepository {
@@ -182,8 +193,7 @@ impl ServiceTokenRepo for SqlRepository {
         &self,
         token_hash: &TokenHash,
     ) -> Result<Option<ServiceTokenRow>> {
-        let sql = format!("{SERVICE_TOKEN_SELECT} WHERE t.token_hash = $1");
-        Ok(fetch!(&self.db, fetch_optional, &sql, token_hash)?)
+        self.service_lookups.find(token_hash).await
     }
 
     async fn revoke_service_token(

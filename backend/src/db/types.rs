@@ -94,6 +94,10 @@ impl TokenHash {
     pub fn of(secret: &str) -> Self {
         TokenHash(sha256_hex(secret.as_bytes()))
     }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Only a prefix: enough to tell two apart in a log, useless for a lookup.

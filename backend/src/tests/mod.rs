@@ -55,6 +55,7 @@ on_both_databases!(
     resource_names_are_checked_and_unique,
     deactivation_ends_sessions_and_stops_api_tokens,
     login_jwt_life_cycle,
+    concurrent_bearer_checks_each_get_their_own_answer,
 );
 
 pub(super) fn t0() -> DateTime<Utc> {
@@ -151,6 +152,51 @@ pub(super) fn creds<'a>(username: &'a str, password: &'a str) -> Credentials<'a>
 
 pub(super) fn bearer(t: &str) -> String {
     format!("Bearer {t}")
+}
+
+/// Bearer lookups that arrive together share statements (db/lookup.rs): each still gets the
+/// answer for its own token, a revoked or unknown one among them too.
+async fn concurrent_bearer_checks_each_get_their_own_answer(b: &Backend) {
+    let mut rng = rng();
+    let alice = b.create_user(input("alice"), t0()).await.unwrap();
+    let bob = b.create_user(input("bob"), t0()).await.unwrap();
+    let mut expected = Vec::new();
+    for (owner, n) in [(alice, 4), (bob, 3)] {
+        for i in 0..n {
+            let minted = b
+                .mint_api_token(owner, &format!("t{i}"), date(30), t0(), &mut rng)
+                .await
+                .unwrap();
+            expected.push((minted.secret.expose().to_string(), Ok((owner, minted.id))));
+        }
+    }
+    let revoked = expected[5].1;
+    b.revoke_api_token(bob, revoked.unwrap().1, t0())
+        .await
+        .unwrap();
+    expected[5].1 = Err(AuthError::TokenRevoked);
+    let unknown = token::generate(TokenKind::ApiToken, &mut rng);
+    expected.push((unknown.expose().to_string(), Err(AuthError::InvalidToken)));
+
+    // Each token several times over, all in flight at once.
+    let mut checks = tokio::task::JoinSet::new();
+    for round in 0..8 {
+        for (i, (value, want)) in expected.iter().enumerate() {
+            let (b, value, want) = (b.clone(), value.clone(), *want);
+            let now = t0() + TimeDelta::seconds(round * 10 + i as i64);
+            checks.spawn(async move {
+                let got = b.authenticate_bearer(Some(&bearer(&value)), now).await;
+                match (got, want) {
+                    (Ok(p), Ok((user, id))) => {
+                        assert_eq!((p.user().unwrap().id, p.credential.id), (user, id));
+                    }
+                    (Err(Error::Auth(got)), Err(want)) => assert_eq!(got, want),
+                    (got, want) => panic!("{value:.12}: {got:?}, expected {want:?}"),
+                }
+            });
+        }
+    }
+    assert_eq!(checks.join_all().await.len(), 8 * expected.len());
 }
 
 async fn users_are_validated_and_unique(b: &Backend) {
