@@ -11,9 +11,9 @@ keyward="$root/target/release/keyward"
 # Each spec file has users of its own, so that what one file does to a user (a grant, a new
 # password, MFA, a session ended) cannot make another file pass or fail, whatever the order:
 #   auth: alice · tokens: bob · expiry: carol · service-tokens: sam, dave, root (admin)
-#   sessions: erin, frank, sysop (admin) · account: gina, hank, ivy
-admins="root sysop"
-for user in alice bob carol sam dave root erin frank sysop gina hank ivy; do
+#   sessions: erin, frank, sysop (admin) · account: gina, hank, ivy · admin: warden (admin)
+admins="root sysop warden"
+for user in alice bob carol sam dave root erin frank sysop gina hank ivy warden; do
   case " $admins " in *" $user "*) role=admin ;; *) role=user ;; esac
   echo "correct horse battery" | "$keyward" admin create-user --username "$user" --role "$role" \
     --display-name "${user^} Example" --email "$user@example.com" --password-stdin >/dev/null

@@ -160,17 +160,35 @@ pub struct SessionView {
     pub current: bool,
 }
 
-/// Everything the admin pages show, in one answer (installations are small; one query set
-/// keeps every admin page consistent with the others).
+/// `/admin/teams`: the teams and the organizations the new-team form offers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AdminData {
-    pub users: Vec<AdminUser>,
+pub struct TeamsPage {
+    pub teams: Vec<AdminTeam>,
     /// `(id, name)`.
     pub orgs: Vec<(i64, String)>,
-    pub teams: Vec<AdminTeam>,
+}
+
+/// `/admin/projects`: the projects and the organizations the new-project form offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectsPage {
     pub projects: Vec<AdminProject>,
-    pub suspended: Vec<SuspendedToken>,
-    pub sessions: Vec<SessionView>,
+    /// `(id, name)`.
+    pub orgs: Vec<(i64, String)>,
+}
+
+/// `/admin/oplogs`: every operation log, and the projects the new-log form offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OplogsPage {
+    /// `(id, name)`.
+    pub projects: Vec<(i64, String)>,
+    pub oplogs: Vec<AdminOplog>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminOplog {
+    pub id: i64,
+    pub name: String,
+    pub project: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,12 +1,13 @@
-//! What the admin pages show, loaded in a fixed number of queries however many projects
-//! there are, and the rules that bind an administrator acting on them.
+//! What the admin pages show, one service per page, each loaded in a fixed number of
+//! queries however many rows there are, and the rules that bind an administrator acting on
+//! them.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use keyward_core::Role;
 
-use crate::db::{GrantRow, OplogRow, ProjectRow, ServiceTokenRow, TeamRow, UserRow};
+use crate::db::{GrantRow, OplogRow, ProjectRow, TeamRow, UserRow};
 use crate::{Backend, Error};
 
 /// A project with its grants and operation logs.
@@ -16,21 +17,6 @@ pub struct ProjectOverview {
     /// Users' grants first, then teams', each by name.
     pub grants: Vec<GrantRow>,
     pub oplogs: Vec<OplogRow>,
-}
-
-/// People and resources, as the admin pages list them.
-#[derive(Clone, Debug)]
-pub struct AdminOverview {
-    /// By username.
-    pub users: Vec<UserRow>,
-    /// `(id, name)`, by name.
-    pub orgs: Vec<(i64, String)>,
-    /// By name.
-    pub teams: Vec<TeamRow>,
-    /// By id.
-    pub projects: Vec<ProjectOverview>,
-    /// Tokens suspended because their answerable user was deactivated.
-    pub suspended: Vec<ServiceTokenRow>,
 }
 
 /// Splits rows by the project they belong to, keeping their order.
@@ -43,11 +29,28 @@ fn by_project<T>(rows: Vec<T>, project_of: impl Fn(&T) -> i64) -> HashMap<i64, V
 }
 
 impl Backend {
-    pub async fn admin_overview(&self) -> Result<AdminOverview, Error> {
+    /// `/admin/users`: every account, by username.
+    pub async fn all_users(&self) -> Result<Vec<UserRow>, Error> {
+        self.repo().users().await
+    }
+
+    /// `/admin/organizations` and the organization pickers: `(id, name)`, by name.
+    pub async fn organizations(&self) -> Result<Vec<(i64, String)>, Error> {
+        self.repo().organizations().await
+    }
+
+    /// `/admin/teams`: every team with its members, by name.
+    pub async fn teams(&self) -> Result<Vec<TeamRow>, Error> {
+        self.repo().teams().await
+    }
+
+    /// `/admin/projects`: every project (by id) with its grants and operation logs, in three
+    /// queries.
+    pub async fn projects_overview(&self) -> Result<Vec<ProjectOverview>, Error> {
         let repo = self.repo();
         let mut grants = by_project(repo.grants().await?, |g| g.project_id);
         let mut oplogs = by_project(repo.oplogs(None).await?, |o| o.project_id);
-        let projects = repo
+        Ok(repo
             .projects()
             .await?
             .into_iter()
@@ -56,14 +59,13 @@ impl Backend {
                 oplogs: oplogs.remove(&project.id).unwrap_or_default(),
                 project,
             })
-            .collect();
-        Ok(AdminOverview {
-            users: repo.users().await?,
-            orgs: repo.organizations().await?,
-            teams: repo.teams().await?,
-            projects,
-            suspended: repo.suspended_service_tokens().await?,
-        })
+            .collect())
+    }
+
+    /// `/admin/oplogs`: every project (by id, for the new-log form) and every operation log.
+    pub async fn oplogs_overview(&self) -> Result<(Vec<ProjectRow>, Vec<OplogRow>), Error> {
+        let repo = self.repo();
+        Ok((repo.projects().await?, repo.oplogs(None).await?))
     }
 
     /// An administrator changes a role from the admin pages: anyone's but their own away

@@ -12,7 +12,11 @@ use crate::error::AppError;
 use crate::pages::profile::Header;
 use crate::rpc::admin::*;
 use crate::rpc::get_me;
-use crate::types::{AdminData, AdminProject, AdminTeam, AdminUser, SessionView, SuspendedToken};
+use crate::types::{
+    AdminProject, AdminTeam, AdminUser, OplogsPage, ProjectsPage, SessionView, SuspendedToken,
+    TeamsPage,
+};
+use serde::{Deserialize, Serialize};
 
 /// The admin pages, in the order of the navigation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,7 +97,7 @@ pub fn AdminPage(section: Section) -> impl IntoView {
     let me = Resource::new(|| (), |_| get_me());
     let changes = RwSignal::new(0);
     provide_context(Changes(changes));
-    let data = Resource::new(move || changes.get(), |_| get_admin_data());
+    let data = Resource::new(move || changes.get(), move |_| load(section));
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -115,7 +119,7 @@ pub fn AdminPage(section: Section) -> impl IntoView {
                                 <Transition fallback=|| view! { <p>"Loading…"</p> }>
                                     {move || Suspend::new(async move {
                                         match data.await {
-                                            Ok(data) => view! { <SectionBody section data/> }.into_any(),
+                                            Ok(data) => view! { <SectionBody data/> }.into_any(),
                                             Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                                         }
                                     })}
@@ -139,16 +143,42 @@ pub fn AdminPage(section: Section) -> impl IntoView {
     }
 }
 
+/// What one admin page shows: each page loads its own, through its own server function.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum SectionData {
+    Users(Vec<AdminUser>),
+    Organizations(Vec<(i64, String)>),
+    Teams(TeamsPage),
+    Projects(ProjectsPage),
+    Oplogs(OplogsPage),
+    ServiceTokens(Vec<SuspendedToken>),
+    Sessions(Vec<SessionView>),
+}
+
+async fn load(section: Section) -> Result<SectionData, AppError> {
+    Ok(match section {
+        Section::Users => SectionData::Users(admin_users().await?),
+        Section::Organizations => SectionData::Organizations(admin_organizations().await?),
+        Section::Teams => SectionData::Teams(admin_teams().await?),
+        Section::Projects => SectionData::Projects(admin_projects().await?),
+        Section::Oplogs => SectionData::Oplogs(admin_oplogs().await?),
+        Section::ServiceTokens => SectionData::ServiceTokens(admin_suspended_tokens().await?),
+        Section::Sessions => SectionData::Sessions(admin_sessions().await?),
+    })
+}
+
 #[component]
-fn SectionBody(section: Section, data: AdminData) -> impl IntoView {
-    match section {
-        Section::Users => view! { <Users users=data.users/> }.into_any(),
-        Section::Organizations => view! { <Organizations orgs=data.orgs/> }.into_any(),
-        Section::Teams => view! { <Teams teams=data.teams orgs=data.orgs/> }.into_any(),
-        Section::Projects => view! { <Projects projects=data.projects orgs=data.orgs/> }.into_any(),
-        Section::Oplogs => view! { <Oplogs projects=data.projects/> }.into_any(),
-        Section::ServiceTokens => view! { <Suspended tokens=data.suspended/> }.into_any(),
-        Section::Sessions => view! { <Sessions sessions=data.sessions/> }.into_any(),
+fn SectionBody(data: SectionData) -> impl IntoView {
+    match data {
+        SectionData::Users(users) => view! { <Users users/> }.into_any(),
+        SectionData::Organizations(orgs) => view! { <Organizations orgs/> }.into_any(),
+        SectionData::Teams(TeamsPage { teams, orgs }) => view! { <Teams teams orgs/> }.into_any(),
+        SectionData::Projects(ProjectsPage { projects, orgs }) => {
+            view! { <Projects projects orgs/> }.into_any()
+        }
+        SectionData::Oplogs(oplogs) => view! { <Oplogs oplogs/> }.into_any(),
+        SectionData::ServiceTokens(tokens) => view! { <Suspended tokens/> }.into_any(),
+        SectionData::Sessions(sessions) => view! { <Sessions sessions/> }.into_any(),
     }
 }
 
@@ -458,24 +488,17 @@ fn ProjectCard(project: AdminProject) -> impl IntoView {
 }
 
 #[component]
-fn Oplogs(projects: Vec<AdminProject>) -> impl IntoView {
+fn Oplogs(oplogs: OplogsPage) -> impl IntoView {
     let create = admin_action::<AdminCreateOplog>();
     let error = action_error(create);
-    let rows: Vec<(i64, String, String)> = projects
-        .iter()
-        .flat_map(|p| {
-            p.oplogs
-                .iter()
-                .map(|(id, name)| (*id, name.clone(), p.name.clone()))
-        })
-        .collect();
+    let OplogsPage { projects, oplogs } = oplogs;
     view! {
         <ActionForm action=create attr:class="card form" attr:aria-label="New operation log">
             <label for="nl-project">"Project"</label>
             <select id="nl-project" name="project" required>
                 {projects
                     .into_iter()
-                    .map(|p| view! { <option value=p.id.to_string()>{p.name}</option> })
+                    .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
                     .collect_view()}
             </select>
             <FieldMessage error field="project" id="nl-project-error"/>
@@ -487,9 +510,9 @@ fn Oplogs(projects: Vec<AdminProject>) -> impl IntoView {
                 <tr><th scope="col">"ID"</th><th scope="col">"Name"</th><th scope="col">"Project"</th></tr>
             </thead>
             <tbody>
-                {rows
+                {oplogs
                     .into_iter()
-                    .map(|(id, name, project)| view! { <tr><td>{id}</td><td>{name}</td><td>{project}</td></tr> })
+                    .map(|l| view! { <tr><td>{l.id}</td><td>{l.name}</td><td>{l.project}</td></tr> })
                     .collect_view()}
             </tbody>
         </table>

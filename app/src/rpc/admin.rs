@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::types::AdminData;
+use crate::types::{AdminUser, OplogsPage, ProjectsPage, SessionView, SuspendedToken, TeamsPage};
 
 #[cfg(feature = "ssr")]
 use crate::ssr::{backend, current_admin, now};
@@ -26,13 +26,13 @@ fn optional(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_data")]
-pub async fn get_admin_data() -> Result<AdminData, AppError> {
-    use crate::types::{AdminGrant, AdminProject, AdminTeam, AdminUser, SuspendedToken};
-    let admin = current_admin().await?;
-    let overview = backend()?.admin_overview().await?;
-    let users = overview
-        .users
+// One reader per admin page, each loading only what its page shows.
+
+#[server(prefix = "/rpc", endpoint = "admin_users")]
+pub async fn admin_users() -> Result<Vec<AdminUser>, AppError> {
+    current_admin().await?;
+    let users = backend()?.all_users().await?;
+    Ok(users
         .into_iter()
         .map(|u| AdminUser {
             username: u.username,
@@ -41,9 +41,23 @@ pub async fn get_admin_data() -> Result<AdminData, AppError> {
             role: u.role,
             active: u.active,
         })
-        .collect();
-    let teams = overview
-        .teams
+        .collect())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_organizations")]
+pub async fn admin_organizations() -> Result<Vec<(i64, String)>, AppError> {
+    current_admin().await?;
+    Ok(backend()?.organizations().await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_teams")]
+pub async fn admin_teams() -> Result<TeamsPage, AppError> {
+    use crate::types::AdminTeam;
+    current_admin().await?;
+    let backend = backend()?;
+    let teams = backend
+        .teams()
+        .await?
         .into_iter()
         .map(|t| AdminTeam {
             name: t.name,
@@ -51,8 +65,20 @@ pub async fn get_admin_data() -> Result<AdminData, AppError> {
             members: t.members,
         })
         .collect();
-    let projects = overview
-        .projects
+    Ok(TeamsPage {
+        teams,
+        orgs: backend.organizations().await?,
+    })
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_projects")]
+pub async fn admin_projects() -> Result<ProjectsPage, AppError> {
+    use crate::types::{AdminGrant, AdminProject};
+    current_admin().await?;
+    let backend = backend()?;
+    let projects = backend
+        .projects_overview()
+        .await?
         .into_iter()
         .map(|p| AdminProject {
             id: p.project.id,
@@ -70,8 +96,38 @@ pub async fn get_admin_data() -> Result<AdminData, AppError> {
             oplogs: p.oplogs.into_iter().map(|o| (o.id, o.name)).collect(),
         })
         .collect();
-    let suspended = overview
-        .suspended
+    Ok(ProjectsPage {
+        projects,
+        orgs: backend.organizations().await?,
+    })
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_oplogs")]
+pub async fn admin_oplogs() -> Result<OplogsPage, AppError> {
+    use crate::types::AdminOplog;
+    use std::collections::HashMap;
+    current_admin().await?;
+    let (projects, oplogs) = backend()?.oplogs_overview().await?;
+    let names: HashMap<i64, &str> = projects.iter().map(|p| (p.id, p.name.as_str())).collect();
+    let oplogs = oplogs
+        .into_iter()
+        .map(|o| AdminOplog {
+            project: names.get(&o.project_id).copied().unwrap_or_default().into(),
+            id: o.id,
+            name: o.name,
+        })
+        .collect();
+    Ok(OplogsPage {
+        oplogs,
+        projects: projects.into_iter().map(|p| (p.id, p.name)).collect(),
+    })
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_suspended_tokens")]
+pub async fn admin_suspended_tokens() -> Result<Vec<SuspendedToken>, AppError> {
+    current_admin().await?;
+    let tokens = backend()?.suspended_service_tokens().await?;
+    Ok(tokens
         .into_iter()
         .map(|t| SuspendedToken {
             scope: super::service_tokens::scope_text(&t),
@@ -82,15 +138,13 @@ pub async fn get_admin_data() -> Result<AdminData, AppError> {
             owner: t.created_by_username,
             display_prefix: t.display_prefix,
         })
-        .collect();
-    Ok(AdminData {
-        users,
-        orgs: overview.orgs,
-        teams,
-        projects,
-        suspended,
-        sessions: super::sessions::views(None, admin.session.id).await?,
-    })
+        .collect())
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_sessions")]
+pub async fn admin_sessions() -> Result<Vec<SessionView>, AppError> {
+    let admin = current_admin().await?;
+    super::sessions::views(None, admin.session.id).await
 }
 
 #[server(prefix = "/rpc", endpoint = "admin_end_session")]

@@ -1,4 +1,4 @@
-//! The admin pages' services: the overview and the rules an administrator is bound by.
+//! The admin pages' services: one per page, and the rules an administrator is bound by.
 
 use keyward_core::{Permissions, Role};
 
@@ -6,11 +6,11 @@ use super::*;
 use crate::resources::GrantTo;
 
 on_both_databases!(
-    the_overview_lists_every_project_with_its_grants_and_logs,
+    each_admin_page_service_lists_what_its_page_shows,
     an_admin_cannot_demote_or_deactivate_themselves,
 );
 
-async fn the_overview_lists_every_project_with_its_grants_and_logs(b: &Backend) {
+async fn each_admin_page_service_lists_what_its_page_shows(b: &Backend) {
     b.create_user(input("alice"), t0()).await.unwrap();
     b.create_org("Acme", t0()).await.unwrap();
     b.create_team("red", Some("Acme"), t0()).await.unwrap();
@@ -28,15 +28,16 @@ async fn the_overview_lists_every_project_with_its_grants_and_logs(b: &Backend) 
         .unwrap();
     let ops = b.create_oplog(osprey, "ops", t0()).await.unwrap();
 
-    let o = b.admin_overview().await.unwrap();
-    assert_eq!(o.users.len(), 1);
+    assert_eq!(b.all_users().await.unwrap().len(), 1);
+    let orgs = b.organizations().await.unwrap();
     assert_eq!(
-        o.orgs.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(),
+        orgs.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(),
         ["Acme"]
     );
-    assert_eq!(o.teams[0].members, ["alice"]);
-    let [f, p] = &o.projects[..] else {
-        panic!("two projects: {:?}", o.projects);
+    assert_eq!(b.teams().await.unwrap()[0].members, ["alice"]);
+    let projects = b.projects_overview().await.unwrap();
+    let [f, p] = &projects[..] else {
+        panic!("two projects: {projects:?}");
     };
     assert_eq!(
         (f.project.id, f.project.org.as_deref()),
@@ -58,7 +59,20 @@ async fn the_overview_lists_every_project_with_its_grants_and_logs(b: &Backend) 
     assert!(f.oplogs.is_empty());
     assert_eq!((p.project.id, p.grants.len()), (osprey, 0));
     assert_eq!(p.oplogs.iter().map(|l| l.id).collect::<Vec<_>>(), [ops]);
-    assert!(o.suspended.is_empty());
+
+    // The operation-log page gets the projects and the logs, nothing else.
+    let (all, logs) = b.oplogs_overview().await.unwrap();
+    assert_eq!(
+        all.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [falcon, osprey]
+    );
+    assert_eq!(
+        logs.iter()
+            .map(|l| (l.id, l.project_id))
+            .collect::<Vec<_>>(),
+        [(ops, osprey)]
+    );
+    assert!(b.suspended_service_tokens().await.unwrap().is_empty());
 }
 
 async fn an_admin_cannot_demote_or_deactivate_themselves(b: &Backend) {

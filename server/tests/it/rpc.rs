@@ -346,8 +346,8 @@ async fn sessions_are_listed_ended_and_cleaned_up() {
         .rpc(&laptop, "admin_end_session", &[("id", root_id.as_str())])
         .await;
     assert_eq!(status, 403);
-    let (_, _, data) = s.rpc(&admin, "admin_data", NO_ARGS).await;
-    let users: Vec<&str> = data["sessions"]
+    let (_, _, data) = s.rpc(&admin, "admin_sessions", NO_ARGS).await;
+    let users: Vec<&str> = data
         .as_array()
         .unwrap()
         .iter()
@@ -364,8 +364,8 @@ async fn sessions_are_listed_ended_and_cleaned_up() {
     assert_eq!(status, 200);
     let removed = s.backend.cleanup_sessions(Utc::now()).await.unwrap();
     assert_eq!(removed, 0, "the first clean-up removed every dead session");
-    let (_, _, data) = s.rpc(&admin, "admin_data", NO_ARGS).await;
-    assert_eq!(data["sessions"].as_array().unwrap().len(), 1, "root's own");
+    let (_, _, data) = s.rpc(&admin, "admin_sessions", NO_ARGS).await;
+    assert_eq!(data.as_array().unwrap().len(), 1, "root's own");
 }
 
 #[tokio::test]

@@ -244,7 +244,7 @@ async fn administrators_set_up_teams_and_grants_through_the_admin_functions() {
     // Not for non-admins.
     let (status, _, _) = s.rpc(&carol, "admin_create_team", &[("name", "x")]).await;
     assert_eq!(status, 403);
-    let (status, _, _) = s.rpc(&carol, "admin_data", NO_ARGS).await;
+    let (status, _, _) = s.rpc(&carol, "admin_projects", NO_ARGS).await;
     assert_eq!(status, 403);
 
     for (f, args) in [
@@ -262,7 +262,7 @@ async fn administrators_set_up_teams_and_grants_through_the_admin_functions() {
         let (status, _, body) = s.rpc(&admin, f, &args).await;
         assert_eq!(status, 200, "{f}: {body}");
     }
-    let (_, _, data) = s.rpc(&admin, "admin_data", NO_ARGS).await;
+    let (_, _, data) = s.rpc(&admin, "admin_projects", NO_ARGS).await;
     let project = data["projects"][0]["id"].to_string();
     let (status, _, body) = s
         .rpc(
@@ -301,10 +301,15 @@ async fn administrators_set_up_teams_and_grants_through_the_admin_functions() {
         .await;
     assert_eq!(status, 200);
 
-    let (_, _, data) = s.rpc(&admin, "admin_data", NO_ARGS).await;
-    assert_eq!(data["teams"][0]["members"], serde_json::json!(["carol"]));
+    let (_, _, teams) = s.rpc(&admin, "admin_teams", NO_ARGS).await;
+    assert_eq!(teams["teams"][0]["members"], serde_json::json!(["carol"]));
+    assert_eq!(teams["orgs"][0][1], "Acme");
+    let (_, _, data) = s.rpc(&admin, "admin_projects", NO_ARGS).await;
     assert_eq!(data["projects"][0]["grants"][0]["name"], "blue");
     assert_eq!(data["projects"][0]["oplogs"][0][1], "ops");
+    let (_, _, logs) = s.rpc(&admin, "admin_oplogs", NO_ARGS).await;
+    assert_eq!(logs["oplogs"][0]["name"], "ops");
+    assert_eq!(logs["oplogs"][0]["project"], data["projects"][0]["name"]);
 
     // The granted user sees the project, with the team's permission.
     let (_, _, carols) = s.rpc(&carol, "service_tokens", NO_ARGS).await;
@@ -371,8 +376,8 @@ async fn suspended_tokens_are_listed_and_transferred_by_an_admin() {
     .await;
     let (status, body) = s.whoami(&value).await;
     assert_eq!((status, code(&body)), (401, "token_suspended"));
-    let (_, _, data) = s.rpc(&admin, "admin_data", NO_ARGS).await;
-    assert_eq!(data["suspended"][0]["owner"], "alice");
+    let (_, _, suspended) = s.rpc(&admin, "admin_suspended_tokens", NO_ARGS).await;
+    assert_eq!(suspended[0]["owner"], "alice");
 
     // bob holds nothing on falcon: refused, until he holds can_change_configs.
     let transfer = [("id", id.as_str()), ("username", "bob")];
