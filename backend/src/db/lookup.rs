@@ -10,7 +10,7 @@
 //! A few workers each own a connection, kept beside the pool: no other request can leave it
 //! half-way through an exchange, so it goes from one statement to the next without the
 //! check sqlx's pool makes on every connection it gets back (a second round trip). A
-//! connection the database dropped is replaced at the next batch, so the lookups heal by
+//! connection that fails is replaced (see [`run_batch`]), so the lookups heal by
 //! themselves after an outage, as the pool does.
 
 use std::collections::HashMap;
@@ -138,11 +138,7 @@ async fn work<C: Connection + 'static, R: Clone + Send + 'static>(
                 }
             }
             Err(e) => {
-                // A connection the database dropped is replaced at the next batch.
                 let unavailable = is_unavailable(&e);
-                if unavailable {
-                    conn = None;
-                }
                 let message = e.to_string();
                 for job in batch.drain(..) {
                     let _ = job.reply.send(Err(shared_error(unavailable, &message)));
@@ -152,6 +148,11 @@ async fn work<C: Connection + 'static, R: Clone + Send + 'static>(
     }
 }
 
+/// Runs one batch. A connection that failed in any way is dropped (a cancelled or broken
+/// exchange leaves it unusable), and a batch that failed on a connection kept from before
+/// runs once more on a new one: the database may have ended that connection while it sat
+/// idle (a restart, `idle_session_timeout`, a proxy), and the statement only reads, so
+/// running it again is safe and still sees every change made before its requests arrived.
 async fn run_batch<C: Connection, R>(
     conn: &mut Option<C>,
     options: &C::Options,
@@ -159,14 +160,42 @@ async fn run_batch<C: Connection, R>(
     run: RunBatch<C, R>,
     hashes: &[String],
 ) -> Result<Vec<(String, R)>, sqlx::Error> {
-    if conn.is_none() {
-        let opened = tokio::time::timeout(timeout, options.connect())
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)??;
-        *conn = Some(opened);
+    let reused = conn.is_some();
+    match attempt(conn, options, timeout, run, hashes).await {
+        Err(e) if reused && !matches!(e, sqlx::Error::PoolTimedOut) => {
+            tracing::debug!(error = %e, "a bearer-lookup connection failed; retrying on a new one");
+            attempt(conn, options, timeout, run, hashes).await
+        }
+        result => result,
     }
-    let conn = conn.as_mut().expect("opened above");
-    run(conn, hashes).await
+}
+
+/// One try: connects if needed, then runs the statement, each within `timeout` (a
+/// connection that went silent must not hold the lookups until TCP gives up).
+async fn attempt<C: Connection, R>(
+    conn: &mut Option<C>,
+    options: &C::Options,
+    timeout: Duration,
+    run: RunBatch<C, R>,
+    hashes: &[String],
+) -> Result<Vec<(String, R)>, sqlx::Error> {
+    let open = match conn.take() {
+        Some(open) => open,
+        None => within(tokio::time::timeout(timeout, options.connect()).await)?,
+    };
+    let open = conn.insert(open);
+    let result = within(tokio::time::timeout(timeout, run(open, hashes)).await);
+    if result.is_err() {
+        *conn = None;
+    }
+    result
+}
+
+/// The result of an exchange bounded by a timeout; running out of time is "unavailable".
+fn within<T>(
+    bounded: Result<Result<T, sqlx::Error>, tokio::time::error::Elapsed>,
+) -> Result<T, sqlx::Error> {
+    bounded.unwrap_or(Err(sqlx::Error::PoolTimedOut))
 }
 
 /// The failure of a batch, as each of its lookups reports it (the cause itself is not

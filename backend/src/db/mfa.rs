@@ -115,6 +115,14 @@ impl MfaRepo for SqlRepository {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         Ok(in_transaction!(&self.db, |tx| {
+            // The user's row is locked first, as enabling and disabling MFA lock it (users,
+            // then recovery_codes): in the other order, a recovery code used while MFA is
+            // being turned off could deadlock on PostgreSQL.
+            run!(
+                &mut *tx,
+                "UPDATE users SET mfa_failures = mfa_failures WHERE id = $1",
+                user_id
+            )?;
             let n = run!(
                 &mut *tx,
                 "UPDATE recovery_codes SET used_at = $1

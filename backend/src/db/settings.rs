@@ -9,7 +9,8 @@ use super::{NewUser, Result, SqlRepository, Timestamp, TokenHash};
 
 #[async_trait]
 pub trait SettingsRepo {
-    /// A cheap round trip, for health checks.
+    /// Round trips for the readiness check: one on the pool, one through each kind of
+    /// bearer lookup (which have connections of their own).
     async fn ping(&self) -> Result<()>;
 
     async fn setting(&self, key: &str) -> Result<Option<String>>;
@@ -36,6 +37,10 @@ pub trait SettingsRepo {
 impl SettingsRepo for SqlRepository {
     async fn ping(&self) -> Result<()> {
         execute!(&self.db, "SELECT 1")?;
+        // The bearer lookups have connections of their own: ready means they answer too.
+        let nobody = TokenHash::of("readyz: a hash no token has");
+        self.api_lookups.find(&nobody).await?;
+        self.service_lookups.find(&nobody).await?;
         Ok(())
     }
 

@@ -59,14 +59,21 @@ impl PgTestDatabase {
         .await
         .unwrap();
         if !reachable {
-            sqlx::query(
-                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1",
-            )
-            .bind(name)
-            .execute(&mut conn)
-            .await
-            .unwrap();
+            self.end_connections().await;
         }
+    }
+
+    /// Ends every open connection to the database (as a restart or an idle timeout would),
+    /// waiting until they are gone; new ones are still accepted.
+    pub async fn end_connections(&self) {
+        let mut conn = PgConnection::connect(&admin_url()).await.unwrap();
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1",
+        )
+        .bind(&self.name)
+        .execute(&mut conn)
+        .await
+        .unwrap();
     }
 }
 

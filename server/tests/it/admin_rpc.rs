@@ -211,6 +211,18 @@ async fn admin_functions_refuse_users_and_managers_and_change_nothing() {
     assert_eq!(defined, called);
     assert_eq!(defined.len(), 23);
 
+    // Without a session, every function is 401 and changes nothing.
+    let anonymous = Client::new();
+    for (function, form) in calls(&f, "x") {
+        let (status, _, body) = s.rpc(&anonymous, function, &form).await;
+        assert_eq!(status, 401, "anonymous {function}: {body}");
+    }
+    assert_eq!(
+        state(&s, &root).await,
+        before,
+        "anonymous calls changed something"
+    );
+
     for caller in ["alice", "mgr"] {
         let client = s.signed_in(caller).await;
         let before = state(&s, &root).await;

@@ -210,3 +210,25 @@ async fn a_database_outage_is_503_everywhere_and_heals_by_itself() {
     assert_eq!(status, 200, "the session outlived the outage");
     assert!(!server.log().contains(&token));
 }
+
+#[tokio::test]
+async fn connections_the_database_ended_are_replaced_unseen() {
+    let db = TestDatabase::postgres().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServeProcess::start(&db.url, dir.path()).await;
+    let backend = Backend::connect(&db.url, Config::default()).await.unwrap();
+    let token = user_with_token(&backend, "alice", Role::User).await;
+    let browser = server.signed_in("alice").await;
+    assert_eq!(server.whoami(&token).await.0, 200);
+    let no_args: &[(&str, &str)] = &[];
+    assert_eq!(server.rpc(&browser, "api_tokens", no_args).await.0, 200);
+
+    // A restart, an idle timeout or a proxy ends every connection while the database stays
+    // reachable: the very next requests are answered, not refused with 503.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    db.end_connections().await;
+    let (status, body) = server.whoami(&token).await;
+    assert_eq!(status, 200, "{body}\n{}", server.log());
+    assert_eq!(get(&server, "/readyz", "").await, 200);
+    assert_eq!(server.rpc(&browser, "api_tokens", no_args).await.0, 200);
+}

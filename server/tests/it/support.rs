@@ -58,6 +58,11 @@ impl TestDatabase {
         db.set_reachable(reachable).await;
     }
 
+    pub async fn end_connections(&self) {
+        let db = self.postgres.as_ref().expect("a PostgreSQL test database");
+        db.end_connections().await;
+    }
+
     /// A row of the settings table read straight from the database, as someone holding a
     /// copy of it would.
     pub async fn raw_setting(&self, key: &str) -> Option<String> {
