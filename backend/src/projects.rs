@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use keyward_core::{FieldError, Permissions, Scope, grant};
 
-use crate::db::{ProjectRow, SecretRow, UserRow};
+use crate::db::{GrantRow, ProjectRow, SecretRow, UserRow};
 use crate::{Actor, Backend, Error, Principal};
 
 /// What a caller wants to do with a project.
@@ -65,8 +65,31 @@ impl Backend {
         let permissions = match &principal.actor {
             Actor::User(user) => self.project_permissions(user, project_id).await?,
             Actor::Service(token) => token.scope.project_permissions(project_id),
-        }
-        .ok_or(Error::NotFound)?;
+        };
+        self.decide(permissions, project_id, action).await
+    }
+
+    /// The same decision for a person signed in to the pages (the project page's server
+    /// functions), who holds what their role and grants give them.
+    pub async fn authorize_user_project(
+        &self,
+        user: &UserRow,
+        project_id: i64,
+        action: Action,
+    ) -> Result<VisibleProject, Error> {
+        let permissions = self.project_permissions(user, project_id).await?;
+        self.decide(permissions, project_id, action).await
+    }
+
+    /// Outside the caller's grant a project does not exist for them (404); visible without
+    /// the flag the action needs, it is refused (403).
+    async fn decide(
+        &self,
+        permissions: Option<Permissions>,
+        project_id: i64,
+        action: Action,
+    ) -> Result<VisibleProject, Error> {
+        let permissions = permissions.ok_or(Error::NotFound)?;
         let project = self
             .repo
             .project(project_id)
@@ -79,6 +102,21 @@ impl Backend {
             project,
             permissions,
         })
+    }
+
+    /// Who holds grants on a project the person can read: for managers and admins only
+    /// (`None` for others, who see their own permissions but not who else holds what).
+    pub async fn project_grants(
+        &self,
+        user: &UserRow,
+        project_id: i64,
+    ) -> Result<Option<Vec<GrantRow>>, Error> {
+        self.authorize_user_project(user, project_id, Action::Read)
+            .await?;
+        if !user.role.sees_all_projects() {
+            return Ok(None);
+        }
+        Ok(Some(self.repo.grants_on(project_id).await?))
     }
 
     /// The projects the caller can read.

@@ -3,12 +3,13 @@
 //! transfers the token. A token's grant is fixed when it is minted: it lives on the token row.
 
 use chrono::{DateTime, Utc};
-use keyward_core::{FieldError, Scope, Secret, TokenKind, token, validate};
+use keyward_core::{FieldError, Permissions, Role, Scope, Secret, TokenKind, token, validate};
 use rand_core::{CryptoRng, RngCore};
 
 use crate::db::{
     NewServiceToken, ServicePrincipalRow, ServiceTokenRow, TokenHash, TokenPrincipal, UserRow,
 };
+use crate::projects::Action;
 use crate::{Backend, Error};
 
 /// Settings key: `"false"` forbids service tokens that never expire.
@@ -49,6 +50,20 @@ pub struct ServiceTokenRequest {
 pub struct MintedServiceToken {
     pub token: ServiceTokenRow,
     pub secret: Secret,
+}
+
+/// A service token on its project's page.
+#[derive(Clone, Debug)]
+pub struct ProjectToken {
+    pub token: ServiceTokenRow,
+    /// Whether the person viewing the page may revoke it ([`may_revoke`]).
+    pub can_revoke: bool,
+}
+
+/// Who may revoke a project's service token besides admins: its creator, and anyone who
+/// holds (`held`, on its project) every permission it carries, since they could mint it.
+pub fn may_revoke(user: &UserRow, held: Permissions, token: &ServiceTokenRow) -> bool {
+    user.role == Role::Admin || token.created_by == user.id || held.covers(token.scope.required())
 }
 
 fn field(name: &str, message: impl Into<String>) -> Error {
@@ -219,6 +234,65 @@ impl Backend {
             .revoke_service_token(token_id, Some(user_id), now)
             .await?
         {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+
+    /// Every unrevoked service token scoped to a project the person can read, whoever
+    /// minted it (newest first), each with whether this person may revoke it.
+    pub async fn project_service_tokens(
+        &self,
+        user: &UserRow,
+        project_id: i64,
+    ) -> Result<Vec<ProjectToken>, Error> {
+        let visible = self
+            .authorize_user_project(user, project_id, Action::Read)
+            .await?;
+        Ok(self
+            .repo
+            .service_tokens_on(project_id)
+            .await?
+            .into_iter()
+            .map(|token| ProjectToken {
+                can_revoke: may_revoke(user, visible.permissions, &token),
+                token,
+            })
+            .collect())
+    }
+
+    /// `(project id, count)` of the service tokens that work at `now`, for `/projects`.
+    pub async fn live_service_token_counts(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, i64)>, Error> {
+        self.repo.live_service_token_counts(now).await
+    }
+
+    /// Revokes a service token from its project's page: by its creator, by anyone who holds
+    /// every permission it carries on the project, or by an admin (else 403). A token of
+    /// another project, or a project the person cannot read, is `NotFound`.
+    pub async fn revoke_project_service_token(
+        &self,
+        user: &UserRow,
+        project_id: i64,
+        token_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let visible = self
+            .authorize_user_project(user, project_id, Action::Read)
+            .await?;
+        let token = self
+            .repo
+            .service_token(token_id)
+            .await?
+            .filter(|t| t.revoked_at.is_none() && t.scope.project_permissions(project_id).is_some())
+            .ok_or(Error::NotFound)?;
+        if !may_revoke(user, visible.permissions, &token) {
+            return Err(Error::Forbidden);
+        }
+        if self.repo.revoke_service_token(token_id, None, now).await? {
             Ok(())
         } else {
             Err(Error::NotFound)

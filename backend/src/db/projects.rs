@@ -55,6 +55,8 @@ pub trait ProjectRepo {
     async fn delete_grant(&self, project_id: i64, subject: GrantSubject) -> Result<bool>;
     /// Every grant on every project: to whom (by name) and what, by project.
     async fn grants(&self) -> Result<Vec<GrantRow>>;
+    /// One project's grants, users' first, then teams', each by name.
+    async fn grants_on(&self, project_id: i64) -> Result<Vec<GrantRow>>;
     /// The user's direct grant and their teams' grants on one project.
     async fn grants_of_user(&self, user_id: i64, project_id: i64) -> Result<Vec<Permissions>>;
     /// How many projects the user holds a grant on, directly or through a team.
@@ -65,6 +67,14 @@ pub trait ProjectRepo {
 /// more conditions can be added with `AND`).
 pub(super) const GRANTS_OF_USER: &str = "project_grants
     WHERE (user_id = $1 OR team_id IN (SELECT team_id FROM team_members WHERE user_id = $1))";
+
+/// Columns of [`GrantRow`], with the names of the team or user granted.
+const GRANT_SELECT: &str = "SELECT g.project_id, g.team_id IS NOT NULL AS to_team,
+        COALESCE(t.name, u.username) AS name,
+        g.can_change_configs, g.can_change_secrets, g.can_delete_project
+    FROM project_grants g
+    LEFT JOIN teams t ON t.id = g.team_id
+    LEFT JOIN users u ON u.id = g.user_id";
 
 /// Columns of [`ProjectRow`], from [`PROJECTS`].
 const PROJECT_COLUMNS: &str = "p.id, p.name, p.org_id, o.name AS org, p.config, p.created_at";
@@ -223,14 +233,13 @@ impl ProjectRepo for SqlRepository {
     }
 
     async fn grants(&self) -> Result<Vec<GrantRow>> {
-        let sql = "SELECT g.project_id, g.team_id IS NOT NULL AS to_team,
-                COALESCE(t.name, u.username) AS name,
-                g.can_change_configs, g.can_change_secrets, g.can_delete_project
-            FROM project_grants g
-            LEFT JOIN teams t ON t.id = g.team_id
-            LEFT JOIN users u ON u.id = g.user_id
-            ORDER BY 1, 2, 3";
-        Ok(fetch!(&self.db, fetch_all, sql)?)
+        let sql = format!("{GRANT_SELECT} ORDER BY 1, 2, 3");
+        Ok(fetch!(&self.db, fetch_all, &sql)?)
+    }
+
+    async fn grants_on(&self, project_id: i64) -> Result<Vec<GrantRow>> {
+        let sql = format!("{GRANT_SELECT} WHERE g.project_id = $1 ORDER BY 2, 3");
+        Ok(fetch!(&self.db, fetch_all, &sql, project_id)?)
     }
 
     async fn grants_of_user(&self, user_id: i64, project_id: i64) -> Result<Vec<Permissions>> {

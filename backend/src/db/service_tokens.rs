@@ -42,6 +42,11 @@ pub trait ServiceTokenRepo {
     async fn insert_service_token(&self, t: &NewServiceToken, now: DateTime<Utc>) -> Result<i64>;
     /// Unrevoked tokens the user is answerable for, newest first.
     async fn service_tokens_of(&self, user_id: i64) -> Result<Vec<ServiceTokenRow>>;
+    /// Unrevoked tokens scoped to one project, whoever minted them, newest first.
+    async fn service_tokens_on(&self, project_id: i64) -> Result<Vec<ServiceTokenRow>>;
+    /// `(project id, count)` of the tokens that work at `now` (unrevoked, unexpired, their
+    /// answerable user active), for the projects that have any.
+    async fn live_service_token_counts(&self, now: DateTime<Utc>) -> Result<Vec<(i64, i64)>>;
     /// Unrevoked tokens whose answerable user is deactivated (suspended), oldest first.
     async fn suspended_service_tokens(&self) -> Result<Vec<ServiceTokenRow>>;
     async fn service_token(&self, token_id: i64) -> Result<Option<ServiceTokenRow>>;
@@ -175,6 +180,23 @@ impl ServiceTokenRepo for SqlRepository {
              ORDER BY t.created_at DESC, t.id DESC"
         );
         Ok(fetch!(&self.db, fetch_all, &sql, user_id)?)
+    }
+
+    async fn service_tokens_on(&self, project_id: i64) -> Result<Vec<ServiceTokenRow>> {
+        let sql = format!(
+            "{SERVICE_TOKEN_SELECT} WHERE t.project_id = $1 AND t.revoked_at IS NULL
+             ORDER BY t.created_at DESC, t.id DESC"
+        );
+        Ok(fetch!(&self.db, fetch_all, &sql, project_id)?)
+    }
+
+    async fn live_service_token_counts(&self, now: DateTime<Utc>) -> Result<Vec<(i64, i64)>> {
+        let sql = "SELECT t.project_id, COUNT(*) FROM service_tokens t
+            JOIN users u ON u.id = t.created_by
+            WHERE t.project_id IS NOT NULL AND t.revoked_at IS NULL AND u.active = TRUE
+                AND (t.expires_at IS NULL OR t.expires_at > $1)
+            GROUP BY t.project_id";
+        Ok(fetch!(&self.db, fetch_all, sql, Timestamp::from(now))?)
     }
 
     async fn suspended_service_tokens(&self) -> Result<Vec<ServiceTokenRow>> {

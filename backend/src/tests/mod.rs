@@ -42,6 +42,7 @@ macro_rules! on_both_databases {
 
 mod account;
 mod admin;
+mod project_page;
 mod service_tokens;
 
 on_both_databases!(
