@@ -17,6 +17,7 @@ use leptos_router::path;
 use crate::pages::admin::{AdminPage, Section};
 use crate::pages::login::LoginPage;
 use crate::pages::profile::{ProfilePage, UserPage};
+use crate::pages::projects::{ProjectPage, ProjectsPage};
 use crate::pages::setup::SetupPage;
 
 /// The HTML document around the app (server only).
@@ -53,6 +54,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/profile") view=|| view! { <ProfilePage/> }/>
                 <Route path=path!("/profile/avatar") view=|| view! { <ProfilePage avatar_dialog=true/> }/>
                 <Route path=path!("/users/:username") view=UserPage/>
+                <Route path=path!("/projects") view=ProjectsPage/>
+                <Route path=path!("/projects/:id") view=ProjectPage/>
                 <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/users"/> }/>
                 <Route path=path!("/admin/users") view=|| view! { <AdminPage section=Section::Users/> }/>
                 <Route

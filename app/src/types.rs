@@ -235,3 +235,55 @@ pub struct SuspendedToken {
     pub scope: String,
     pub permissions: Vec<String>,
 }
+
+/// A project on `/projects`: what the signed-in person holds on it, and how many service
+/// tokens work on it now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectSummary {
+    pub id: i64,
+    pub name: String,
+    pub org: Option<String>,
+    pub permissions: Permissions,
+    pub live_service_tokens: i64,
+}
+
+/// `/projects/{id}` apart from its Service Tokens tab: the project, what the person holds on
+/// it, who holds grants (managers and admins only), the config, and the secrets' names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectView {
+    pub id: i64,
+    pub name: String,
+    pub org: Option<String>,
+    pub permissions: Permissions,
+    /// `None` when the person may not see who holds grants.
+    pub grants: Option<Vec<AdminGrant>>,
+    /// The JSON config, formatted.
+    pub config: String,
+    /// Names and last-changed times only: values never reach the page.
+    pub secrets: Vec<SecretName>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretName {
+    pub name: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The Service Tokens tab: every service token on the project, whoever minted it, and what
+/// the New token form offers (the project fixed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectTokens {
+    pub now: DateTime<Utc>,
+    pub tokens: Vec<ProjectTokenView>,
+    pub form: ServiceTokenList,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectTokenView {
+    pub token: ServiceTokenView,
+    pub org: Option<String>,
+    pub project: String,
+    pub created_by: String,
+    /// Whether the person viewing may revoke it (the server decides again on revoke).
+    pub can_revoke: bool,
+}

@@ -4,6 +4,7 @@ pub mod api_tokens;
 pub mod login;
 pub mod mfa;
 pub mod profile;
+pub mod projects;
 pub mod service_tokens;
 pub mod sessions;
 pub mod setup;

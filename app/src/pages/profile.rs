@@ -30,6 +30,10 @@ pub fn Header(me: Me, #[prop(optional)] data: Option<ProfileData>) -> impl IntoV
     view! {
         <header class="topbar">
             <a class="brand" href="/profile">"keyward"</a>
+            <nav class="main-nav" aria-label="Main">
+                <a href="/profile">"Profile"</a>
+                <a href="/projects">"Projects"</a>
+            </nav>
             <span class="whoami">{move || name.get()}" (" {me.username.clone()} ")"</span>
             {(me.role == keyward_core::Role::Admin)
                 .then(|| view! { <a href="/admin/users">"Administration"</a> })}
@@ -75,7 +79,7 @@ impl ProfileData {
 }
 
 /// Renders `page` with the signed-in user, or says why there is none.
-fn signed_in_page<V: IntoView + 'static>(
+pub(crate) fn signed_in_page<V: IntoView + 'static>(
     me: Resource<Result<Option<Me>, AppError>>,
     page: impl Fn(Me) -> V + Send + Sync + Clone + 'static,
 ) -> impl IntoView {

@@ -93,7 +93,11 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
     let form_list = StoredValue::new(list);
     view! {
         <Show when=move || card.form_open.get()>
-            <NewServiceTokenForm card list=form_list.get_value()/>
+            <NewServiceTokenForm
+                create=card.create
+                form_open=card.form_open
+                list=form_list.get_value()
+            />
         </Show>
         {move || {
             card.shown.get().map(|minted| {
@@ -168,9 +172,15 @@ fn TokenRow(
     }
 }
 
+/// The New service token form, on the profile card and (with `list` holding only the one
+/// project) on a project's Service Tokens tab.
 #[component]
-fn NewServiceTokenForm(card: Card, list: ServiceTokenList) -> impl IntoView {
-    let error = Signal::derive(move || card.create.value().get().and_then(Result::err));
+pub fn NewServiceTokenForm(
+    create: ServerAction<CreateServiceToken>,
+    form_open: RwSignal<bool>,
+    list: ServiceTokenList,
+) -> impl IntoView {
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let principal = RwSignal::new("new".to_string());
     let preset = RwSignal::new("project".to_string());
     let project = RwSignal::new(
@@ -198,7 +208,7 @@ fn NewServiceTokenForm(card: Card, list: ServiceTokenList) -> impl IntoView {
     let oplog_list = StoredValue::new(list.clone());
     view! {
         <ActionForm
-            action=card.create
+            action=create
             attr:class="form inline-form"
             attr:aria-label="New service token"
         >
@@ -344,8 +354,8 @@ fn NewServiceTokenForm(card: Card, list: ServiceTokenList) -> impl IntoView {
             <FormFooter
                 error
                 submit="Create service token"
-                pending=card.create.pending()
-                on_cancel=move |_| card.form_open.set(false)
+                pending=create.pending()
+                on_cancel=move |_| form_open.set(false)
             />
         </ActionForm>
     }

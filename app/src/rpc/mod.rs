@@ -9,6 +9,7 @@ use crate::types::{ApiTokenList, Me, MintedToken};
 
 pub mod account;
 pub mod admin;
+pub mod projects;
 pub mod service_tokens;
 pub mod sessions;
 

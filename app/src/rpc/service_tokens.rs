@@ -12,16 +12,16 @@ use crate::error::AppError;
 use crate::types::{MintedToken, ServiceTokenList};
 
 #[cfg(feature = "ssr")]
-pub(super) use imp::scope_text;
+pub(super) use imp::{form_choices, scope_text, view};
 
 #[cfg(feature = "ssr")]
 mod imp {
-    use keyward_backend::db::ServiceTokenRow;
+    use keyward_backend::db::{ServiceTokenRow, UserRow};
     use keyward_backend::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
     use keyward_core::{FieldError, Permissions, Scope, validate};
 
     use crate::error::AppError;
-    use crate::types::ServiceTokenView;
+    use crate::types::{ServiceTokenList, ServiceTokenView};
 
     /// The form's fields, as submitted.
     pub struct Form {
@@ -120,6 +120,54 @@ mod imp {
         }
     }
 
+    /// `tokens` with what the New service token form may offer `user`: only the projects
+    /// (and flags) and operation logs they hold now.
+    pub async fn form_choices(
+        user: &UserRow,
+        tokens: Vec<ServiceTokenView>,
+    ) -> Result<ServiceTokenList, AppError> {
+        use crate::ssr::{backend, now};
+        use crate::types::{OplogChoice, ProjectChoice};
+
+        let backend = backend()?;
+        let projects = backend.visible_projects(user).await?;
+        let mut oplogs = Vec::new();
+        for o in backend.readable_oplogs(user).await? {
+            let project = projects
+                .iter()
+                .find(|p| p.project.id == o.project_id)
+                .map(|p| p.project.name.clone())
+                .unwrap_or_default();
+            oplogs.push(OplogChoice {
+                id: o.id,
+                name: o.name,
+                project,
+            });
+        }
+        Ok(ServiceTokenList {
+            now: now(),
+            tokens,
+            principals: backend
+                .service_principals()
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p.name))
+                .collect(),
+            projects: projects
+                .into_iter()
+                .map(|v| ProjectChoice {
+                    id: v.project.id,
+                    org: v.project.org_id.zip(v.project.org),
+                    name: v.project.name,
+                    permissions: v.permissions,
+                })
+                .collect(),
+            oplogs,
+            max_days: backend.max_token_days().await?,
+            allow_never: backend.allow_never_expiring().await?,
+        })
+    }
+
     pub fn view(t: ServiceTokenRow) -> ServiceTokenView {
         ServiceTokenView {
             scope: scope_text(&t),
@@ -139,53 +187,14 @@ mod imp {
 /// only the projects (and flags) and operation logs they hold now.
 #[server(prefix = "/rpc", endpoint = "service_tokens")]
 pub async fn list_service_tokens() -> Result<ServiceTokenList, AppError> {
-    use crate::ssr::{backend, current_session, now};
-    use crate::types::{OplogChoice, ProjectChoice};
-
-    let user = current_session().await?.user;
-    let backend = backend()?;
-    let tokens = backend
+    let user = crate::ssr::current_session().await?.user;
+    let tokens = crate::ssr::backend()?
         .list_service_tokens(user.id)
         .await?
         .into_iter()
         .map(imp::view)
         .collect();
-    let projects = backend.visible_projects(&user).await?;
-    let mut oplogs = Vec::new();
-    for o in backend.readable_oplogs(&user).await? {
-        let project = projects
-            .iter()
-            .find(|p| p.project.id == o.project_id)
-            .map(|p| p.project.name.clone())
-            .unwrap_or_default();
-        oplogs.push(OplogChoice {
-            id: o.id,
-            name: o.name,
-            project,
-        });
-    }
-    Ok(ServiceTokenList {
-        now: now(),
-        tokens,
-        principals: backend
-            .service_principals()
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.name))
-            .collect(),
-        projects: projects
-            .into_iter()
-            .map(|v| ProjectChoice {
-                id: v.project.id,
-                org: v.project.org_id.zip(v.project.org),
-                name: v.project.name,
-                permissions: v.permissions,
-            })
-            .collect(),
-        oplogs,
-        max_days: backend.max_token_days().await?,
-        allow_never: backend.allow_never_expiring().await?,
-    })
+    imp::form_choices(&user, tokens).await
 }
 
 /// Mints a service token; the value is in this response only.

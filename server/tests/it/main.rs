@@ -10,6 +10,7 @@ mod admin_rpc;
 mod api;
 mod authz;
 mod pages;
+mod projects_rpc;
 mod rpc;
 mod scale_out;
 mod service_tokens;

@@ -1,0 +1,580 @@
+//! `/projects` (the projects the signed-in person can read) and `/projects/{id}`, a project
+//! with its tabs: Overview, Config, Secrets and Service Tokens (the GetWebstack flow: open
+//! the project, Service Tokens tab, New token). Outside the person's grant a project page is
+//! the not-found page, whether or not the project exists.
+
+use keyward_core::Permissions;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+use crate::components::field::invalid;
+use crate::components::tokens::{TokenCard, TokenTable, expiry_class};
+use crate::components::{
+    ExpiryCell, FieldMessage, RevokeDialog, ShownOnce, TokenRef, use_hydrated,
+};
+use crate::error::AppError;
+use crate::pages::profile::{Header, signed_in_page};
+use crate::pages::service_tokens::NewServiceTokenForm;
+use crate::rpc::CreateServiceToken;
+use crate::rpc::get_me;
+use crate::rpc::projects::*;
+use crate::types::{ProjectSummary, ProjectTokenView, ProjectTokens, ProjectView, format_time};
+
+const HIDE_EXPIRED_KEY: &str = "keyward.project_service_tokens.hide_expired";
+
+fn permission_text(p: Permissions) -> String {
+    p.names().join(", ")
+}
+
+/// `/projects`.
+#[component]
+pub fn ProjectsPage() -> impl IntoView {
+    let me = Resource::new(|| (), |_| get_me());
+    let projects = Resource::new(|| (), |_| my_projects());
+    signed_in_page(me, move |me| {
+        view! {
+            <div id="page">
+                <Header me/>
+                <main class="projects">
+                    <h1>"Projects"</h1>
+                    <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            match projects.await {
+                                Ok(list) => view! { <ProjectList list/> }.into_any(),
+                                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }
+                                    .into_any(),
+                            }
+                        })}
+                    </Transition>
+                </main>
+            </div>
+        }
+    })
+}
+
+#[component]
+fn ProjectList(list: Vec<ProjectSummary>) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <p class="empty">"You hold no grant on any project yet."</p> }.into_any();
+    }
+    view! {
+        <table class="admin-table" aria-label="Projects">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Organization"</th>
+                    <th scope="col">"Your permissions"</th>
+                    <th scope="col">"Live service tokens"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {list
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <tr>
+                                <td><a href=format!("/projects/{}", p.id)>{p.name}</a></td>
+                                <td>{p.org.unwrap_or_else(|| "—".into())}</td>
+                                <td>{permission_text(p.permissions)}</td>
+                                <td>{p.live_service_tokens}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// The tabs of a project page, in order; `?tab=` holds the selected one's slug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tab {
+    Overview,
+    Config,
+    Secrets,
+    ServiceTokens,
+}
+
+impl Tab {
+    const ALL: [Tab; 4] = [Tab::Overview, Tab::Config, Tab::Secrets, Tab::ServiceTokens];
+
+    fn slug(self) -> &'static str {
+        match self {
+            Tab::Overview => "overview",
+            Tab::Config => "config",
+            Tab::Secrets => "secrets",
+            Tab::ServiceTokens => "service-tokens",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Config => "Config",
+            Tab::Secrets => "Secrets",
+            Tab::ServiceTokens => "Service Tokens",
+        }
+    }
+
+    fn from_slug(slug: Option<String>) -> Tab {
+        Tab::ALL
+            .into_iter()
+            .find(|t| Some(t.slug()) == slug.as_deref())
+            .unwrap_or(Tab::Overview)
+    }
+
+    /// The tab an arrow, Home or End key moves to from this one (wrapping around).
+    fn after_key(self, key: &str) -> Option<Tab> {
+        let i = Tab::ALL.iter().position(|t| *t == self)?;
+        let n = Tab::ALL.len();
+        match key {
+            "ArrowRight" => Some(Tab::ALL[(i + 1) % n]),
+            "ArrowLeft" => Some(Tab::ALL[(i + n - 1) % n]),
+            "Home" => Some(Tab::ALL[0]),
+            "End" => Some(Tab::ALL[n - 1]),
+            _ => None,
+        }
+    }
+}
+
+/// Bumped after every change made on the page, so its data reloads.
+#[derive(Clone, Copy)]
+struct Changes(RwSignal<u32>);
+
+impl Changes {
+    fn bump(self) {
+        self.0.update(|n| *n += 1);
+    }
+}
+
+/// `/projects/{id}`.
+#[component]
+pub fn ProjectPage() -> impl IntoView {
+    let me = Resource::new(|| (), |_| get_me());
+    let params = use_params_map();
+    let query = use_query_map();
+    // A malformed id is a project nobody can read: the same not-found page.
+    let id = Memo::new(move |_| {
+        params
+            .with(|p| p.get("id"))
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    });
+    let tab = Memo::new(move |_| Tab::from_slug(query.with(|q| q.get("tab"))));
+    let changes = Changes(RwSignal::new(0));
+    provide_context(changes);
+    let project = Resource::new(
+        move || (id.get(), changes.0.get()),
+        |(id, _)| get_project(id),
+    );
+    signed_in_page(me, move |me| {
+        view! {
+            <div id="page">
+                <Header me/>
+                <main class="project">
+                    <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            match project.await {
+                                Ok(p) => view! { <ProjectBody project=p tab/> }.into_any(),
+                                Err(AppError::NotFound) => not_found().into_any(),
+                                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }
+                                    .into_any(),
+                            }
+                        })}
+                    </Transition>
+                </main>
+            </div>
+        }
+    })
+}
+
+/// What a project outside the person's grant shows, exactly as one that does not exist
+/// (the response status is 404 too).
+fn not_found() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! { <h1>"Page not found"</h1> }
+}
+
+#[component]
+fn ProjectBody(project: ProjectView, tab: Memo<Tab>) -> impl IntoView {
+    let navigate = use_navigate();
+    let refs: Vec<(Tab, NodeRef<leptos::html::A>)> =
+        Tab::ALL.into_iter().map(|t| (t, NodeRef::new())).collect();
+    let refs = StoredValue::new(refs);
+    // Arrow keys move between the tabs and select the one they land on (the WAI-ARIA tabs
+    // pattern with automatic activation), keeping the selection in the URL.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if let Some(next) = tab.get_untracked().after_key(&ev.key()) {
+            ev.prevent_default();
+            navigate(&format!("?tab={}", next.slug()), Default::default());
+            refs.with_value(|refs| {
+                if let Some(el) = refs
+                    .iter()
+                    .find(|(t, _)| *t == next)
+                    .and_then(|(_, r)| r.get())
+                {
+                    let _ = el.focus();
+                }
+            });
+        }
+    };
+    let subtitle = project.org.clone().map_or_else(
+        || "No organization".to_string(),
+        |o| format!("Organization: {o}"),
+    );
+    let stored = StoredValue::new(project.clone());
+    view! {
+        <h1>{project.name.clone()}</h1>
+        <p class="muted">{subtitle}</p>
+        <div class="tabs" role="tablist" aria-label="Project sections" on:keydown=on_key>
+            {refs
+                .get_value()
+                .into_iter()
+                .map(|(t, node)| {
+                    let selected = move || tab.get() == t;
+                    view! {
+                        <a
+                            node_ref=node
+                            role="tab"
+                            id=format!("tab-{}", t.slug())
+                            href=format!("?tab={}", t.slug())
+                            aria-selected=move || selected().to_string()
+                            aria-controls="project-panel"
+                            tabindex=move || if selected() { "0" } else { "-1" }
+                        >
+                            {t.title()}
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </div>
+        <section
+            class="card"
+            role="tabpanel"
+            id="project-panel"
+            aria-labelledby=move || format!("tab-{}", tab.get().slug())
+        >
+            {move || {
+                let project = stored.get_value();
+                match tab.get() {
+                    Tab::Overview => view! { <Overview project/> }.into_any(),
+                    Tab::Config => view! { <Config project/> }.into_any(),
+                    Tab::Secrets => view! { <Secrets project/> }.into_any(),
+                    Tab::ServiceTokens => view! { <ServiceTokens project=project.id/> }.into_any(),
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Overview(project: ProjectView) -> impl IntoView {
+    let grants = project.grants.map(|grants| {
+        view! {
+            <h2>"Who holds grants"</h2>
+            <table class="admin-table" aria-label="Grants">
+                <thead>
+                    <tr><th scope="col">"Granted to"</th><th scope="col">"Permissions"</th></tr>
+                </thead>
+                <tbody>
+                    {grants
+                        .into_iter()
+                        .map(|g| {
+                            let who = format!("{} {}", if g.to_team { "Team" } else { "User" }, g.name);
+                            view! { <tr><td>{who}</td><td>{permission_text(g.permissions)}</td></tr> }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        }
+    });
+    view! {
+        <dl class="overview">
+            <div><dt>"Name"</dt><dd>{project.name}</dd></div>
+            <div><dt>"Organization"</dt><dd>{project.org.unwrap_or_else(|| "—".into())}</dd></div>
+            <div><dt>"Your permissions"</dt><dd>{permission_text(project.permissions)}</dd></div>
+        </dl>
+        {grants}
+    }
+}
+
+/// A server action whose success reloads the page's data.
+fn page_action<A>() -> ServerAction<A>
+where
+    A: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+{
+    let action = ServerAction::<A>::new();
+    let changes = expect_context::<Changes>();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            changes.bump();
+        }
+    });
+    action
+}
+
+fn error_of<A>(action: ServerAction<A>) -> Signal<Option<AppError>>
+where
+    A: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+#[component]
+fn Config(project: ProjectView) -> impl IntoView {
+    let save = page_action::<SetProjectConfig>();
+    let error = error_of(save);
+    let editing = RwSignal::new(false);
+    let hydrated = use_hydrated();
+    let can_edit = project.permissions.can_change_configs;
+    let config = StoredValue::new(project.config.clone());
+    view! {
+        <h2>"Config"</h2>
+        <pre class="config" aria-label="Config">{project.config}</pre>
+        {can_edit.then(|| view! {
+            <Show
+                when=move || editing.get()
+                fallback=move || view! {
+                    <button type="button" disabled=move || !hydrated.get() on:click=move |_| {
+                        save.value().set(None);
+                        editing.set(true);
+                    }>"Edit config"</button>
+                }
+            >
+                <ActionForm action=save attr:class="form" attr:aria-label="Edit config">
+                    <input type="hidden" name="project" value=project.id.to_string()/>
+                    <label for="config-json">"Config (JSON)"</label>
+                    <textarea
+                        id="config-json"
+                        name="config"
+                        rows="12"
+                        spellcheck="false"
+                        aria-describedby="config-json-error"
+                        aria-invalid=invalid(error, "config")
+                    >{config.get_value()}</textarea>
+                    <FieldMessage error field="config" id="config-json-error"/>
+                    <div class="buttons">
+                        <button type="submit" disabled=move || save.pending().get()>"Save config"</button>
+                        <button type="button" class="secondary" on:click=move |_| editing.set(false)>
+                            "Cancel"
+                        </button>
+                    </div>
+                </ActionForm>
+            </Show>
+        })}
+    }
+}
+
+#[component]
+fn Secrets(project: ProjectView) -> impl IntoView {
+    let set = page_action::<SetProjectSecret>();
+    let delete = page_action::<DeleteProjectSecret>();
+    let error = error_of(set);
+    let delete_error = move || {
+        delete
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    let can_change = project.permissions.can_change_secrets;
+    let id = project.id;
+    let rows = project
+        .secrets
+        .into_iter()
+        .map(|s| {
+            let label = format!("Delete secret {}", s.name);
+            view! {
+                <tr>
+                    <td><code>{s.name.clone()}</code></td>
+                    <td>{format_time(s.updated_at)}</td>
+                    <td class="actions">
+                        {can_change.then(|| view! {
+                            <ActionForm action=delete attr:class="row-form">
+                                <input type="hidden" name="project" value=id.to_string()/>
+                                <input type="hidden" name="name" value=s.name.clone()/>
+                                <button type="submit" class="danger" aria-label=label>"Delete"</button>
+                            </ActionForm>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2>"Secrets"</h2>
+        <p class="muted">"Only names are shown: a secret's value is never sent to this page."</p>
+        <table class="admin-table" aria-label="Secrets">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Last changed"</th>
+                    <th scope="col"><span class="sr-only">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <p class="form-error" role="alert" hidden=move || delete_error().is_none()>{delete_error}</p>
+        {can_change.then(|| view! {
+            <ActionForm action=set attr:class="form inline-form" attr:aria-label="Set secret">
+                <input type="hidden" name="project" value=id.to_string()/>
+                <label for="secret-name">"Name"</label>
+                <input
+                    id="secret-name"
+                    name="name"
+                    required
+                    maxlength="100"
+                    aria-describedby="secret-name-error"
+                    aria-invalid=invalid(error, "name")
+                />
+                <FieldMessage error field="name" id="secret-name-error"/>
+                <label for="secret-value">"Value"</label>
+                <input
+                    id="secret-value"
+                    name="value"
+                    type="password"
+                    autocomplete="off"
+                    required
+                    aria-describedby="secret-value-error"
+                    aria-invalid=invalid(error, "value")
+                />
+                <FieldMessage error field="value" id="secret-value-error"/>
+                <button type="submit" disabled=move || set.pending().get()>"Set secret"</button>
+            </ActionForm>
+        })}
+    }
+}
+
+/// The Service Tokens tab: every service token on the project, whoever minted it.
+#[component]
+fn ServiceTokens(project: i64) -> impl IntoView {
+    let create = ServerAction::<CreateServiceToken>::new();
+    let revoke = ServerAction::<RevokeProjectServiceToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        move |_| project_service_tokens(project),
+    );
+    let form_open = RwSignal::new(false);
+    let shown = RwSignal::new(None);
+    let revoking = RwSignal::new(None::<TokenRef>);
+    let hide_expired = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(m)) = create.value().get() {
+            form_open.set(false);
+            shown.set(Some(m));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = revoke.value().get() {
+            revoking.set(None);
+        }
+    });
+    let open_form = move |_| {
+        create.value().set(None);
+        shown.set(None);
+        form_open.set(true);
+    };
+    view! {
+        <TokenCard
+            title_id="project-service-tokens-title"
+            title="Service Tokens"
+            new_label="New token"
+            storage_key=HIDE_EXPIRED_KEY
+            hide_expired
+            on_new=open_form
+            list=tokens
+            body=move |list: ProjectTokens| {
+                let now = list.now;
+                let form = StoredValue::new(list.form);
+                view! {
+                    <Show when=move || form_open.get()>
+                        <NewServiceTokenForm create form_open list=form.get_value()/>
+                    </Show>
+                    {move || shown.get().map(|minted: crate::types::MintedToken| view! {
+                        <ShownOnce
+                            id="project-service-token-value"
+                            heading=format!("New service token “{}”", minted.name)
+                            value=minted.token.expose().to_string()
+                            on_dismiss=move |_| shown.set(None)
+                        />
+                    })}
+                    <TokenTable
+                        label="service tokens"
+                        columns=&[
+                            "Name", "Principal", "Prefix", "Organization", "Project", "Permissions",
+                            "Expires", "Last used", "Created by",
+                        ]
+                        tokens=list.tokens
+                        now
+                        expires_at=|t: &ProjectTokenView| t.token.expires_at
+                        key=|t: &ProjectTokenView| t.token.id
+                        hide_expired
+                        row=move |t| view! { <TokenRow t now revoking revoke/> }
+                    />
+                    <RevokeDialog
+                        revoking
+                        pending=revoke.pending()
+                        error=Signal::derive(move || {
+                            revoke.value().get().and_then(Result::err).map(|e| e.to_string())
+                        })
+                        on_confirm=move |id| {
+                            revoke.dispatch(RevokeProjectServiceToken { project, id });
+                        }
+                    />
+                }
+            }
+        >
+            "Every service token that can touch this project, whoever minted it. Its creator, "
+            "anyone who holds every permission it carries here, and administrators can revoke it."
+        </TokenCard>
+    }
+}
+
+#[component]
+fn TokenRow(
+    t: ProjectTokenView,
+    now: chrono::DateTime<chrono::Utc>,
+    revoking: RwSignal<Option<TokenRef>>,
+    revoke: ServerAction<RevokeProjectServiceToken>,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let token = t.token;
+    let for_revoke = TokenRef {
+        id: token.id,
+        name: token.name.clone(),
+        display_prefix: token.display_prefix.clone(),
+    };
+    let revoke_button = t.can_revoke.then(|| {
+        view! {
+            <button
+                type="button"
+                class="danger"
+                disabled=move || !hydrated.get()
+                on:click=move |_| {
+                    revoke.value().set(None);
+                    revoking.set(Some(for_revoke.clone()));
+                }
+            >
+                "Revoke"
+            </button>
+        }
+    });
+    view! {
+        <tr class=expiry_class(token.expires_at, now)>
+            <td>{token.name.clone()}</td>
+            <td>{token.principal.clone()}</td>
+            <td><code>{token.display_prefix.clone()}"…"</code></td>
+            <td>{t.org.unwrap_or_else(|| "—".into())}</td>
+            <td>{t.project}</td>
+            <td>{token.permissions.join(", ")}</td>
+            <ExpiryCell expires_at=token.expires_at now/>
+            <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>
+            <td>{t.created_by}</td>
+            <td class="actions">{revoke_button}</td>
+        </tr>
+    }
+}

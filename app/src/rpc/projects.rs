@@ -1,0 +1,201 @@
+//! Server functions of `/projects` and `/projects/{id}`. A browser session acts as its user
+//! through the same services, and the same authorization decision, as a bearer API call:
+//! outside the person's grant a project is 404, without the flag an action needs it is 403.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::types::{ProjectSummary, ProjectTokens, ProjectView};
+
+#[cfg(feature = "ssr")]
+mod imp {
+    use keyward_backend::sessions::SessionUser;
+    use keyward_backend::{Actor, Credential, Principal};
+    use keyward_core::api::CredentialKind;
+
+    /// The signed-in person as the services' caller: a login session of theirs.
+    pub fn principal(s: SessionUser) -> Principal {
+        Principal {
+            credential: Credential {
+                kind: CredentialKind::LoginSession,
+                id: s.session.id,
+                display_prefix: String::new(),
+                expires_at: Some(s.session.expires_at),
+            },
+            actor: Actor::User(s.user),
+        }
+    }
+}
+
+/// The projects the signed-in person can read (managers and admins: all), by id.
+#[server(prefix = "/rpc", endpoint = "my_projects")]
+pub async fn my_projects() -> Result<Vec<ProjectSummary>, AppError> {
+    use crate::ssr::{backend, current_session, now};
+    use std::collections::HashMap;
+
+    let user = current_session().await?.user;
+    let backend = backend()?;
+    let counts: HashMap<i64, i64> = backend
+        .live_service_token_counts(now())
+        .await?
+        .into_iter()
+        .collect();
+    Ok(backend
+        .visible_projects(&user)
+        .await?
+        .into_iter()
+        .map(|v| ProjectSummary {
+            live_service_tokens: counts.get(&v.project.id).copied().unwrap_or(0),
+            id: v.project.id,
+            name: v.project.name,
+            org: v.project.org,
+            permissions: v.permissions,
+        })
+        .collect())
+}
+
+#[server(prefix = "/rpc", endpoint = "project")]
+pub async fn get_project(id: i64) -> Result<ProjectView, AppError> {
+    use crate::ssr::{backend, current_session};
+    use crate::types::{AdminGrant, SecretName};
+
+    let session = current_session().await?;
+    let backend = backend()?;
+    let grants = backend.project_grants(&session.user, id).await?;
+    let principal = imp::principal(session);
+    let visible = backend
+        .authorize_project(&principal, id, keyward_backend::projects::Action::Read)
+        .await?;
+    let secrets = backend.project_secrets(&principal, id).await?;
+    let config = serde_json::from_str::<serde_json::Value>(&visible.project.config)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or(visible.project.config);
+    Ok(ProjectView {
+        id,
+        name: visible.project.name,
+        org: visible.project.org,
+        permissions: visible.permissions,
+        grants: grants.map(|grants| {
+            grants
+                .into_iter()
+                .map(|g| AdminGrant {
+                    to_team: g.to_team,
+                    name: g.name,
+                    permissions: g.permissions,
+                })
+                .collect()
+        }),
+        config,
+        secrets: secrets
+            .into_iter()
+            .map(|s| SecretName {
+                name: s.name,
+                updated_at: s.updated_at,
+            })
+            .collect(),
+    })
+}
+
+/// Replaces the config with `config`, a JSON object; invalid JSON is refused with the
+/// parser's line and column.
+#[server(prefix = "/rpc", endpoint = "set_project_config")]
+pub async fn set_project_config(project: i64, config: String) -> Result<(), AppError> {
+    use crate::ssr::{backend, current_session};
+    use keyward_core::FieldError;
+
+    let principal = imp::principal(current_session().await?);
+    let backend = backend()?;
+    // Authorized before the JSON is read, so a crafted call learns nothing from the parser.
+    backend
+        .authorize_project(
+            &principal,
+            project,
+            keyward_backend::projects::Action::ChangeConfig,
+        )
+        .await?;
+    let value: serde_json::Value = serde_json::from_str(&config).map_err(|e| {
+        FieldError::new(
+            "config",
+            format!(
+                "Not valid JSON: {} (line {}, column {}).",
+                json_problem(&e),
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    backend
+        .set_project_config(&principal, project, &value)
+        .await?;
+    Ok(())
+}
+
+/// serde_json's message without its own " at line L column C" (the page says it in words).
+#[cfg(feature = "ssr")]
+fn json_problem(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+/// Creates or replaces a secret; the value is write-only.
+#[server(prefix = "/rpc", endpoint = "set_project_secret")]
+pub async fn set_project_secret(project: i64, name: String, value: String) -> Result<(), AppError> {
+    use crate::ssr::{backend, current_session, now};
+    let principal = imp::principal(current_session().await?);
+    backend()?
+        .put_secret(&principal, project, name.trim(), &value, now())
+        .await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_project_secret")]
+pub async fn delete_project_secret(project: i64, name: String) -> Result<(), AppError> {
+    use crate::ssr::{backend, current_session};
+    let principal = imp::principal(current_session().await?);
+    backend()?.delete_secret(&principal, project, &name).await?;
+    Ok(())
+}
+
+/// The Service Tokens tab: every service token on the project, and the New token form's
+/// choices with the project fixed.
+#[server(prefix = "/rpc", endpoint = "project_service_tokens")]
+pub async fn project_service_tokens(project: i64) -> Result<ProjectTokens, AppError> {
+    use crate::ssr::{backend, current_session};
+    use crate::types::ProjectTokenView;
+
+    let user = current_session().await?.user;
+    let backend = backend()?;
+    let tokens = backend.project_service_tokens(&user, project).await?;
+    let mut form = super::service_tokens::form_choices(&user, Vec::new()).await?;
+    form.projects.retain(|p| p.id == project);
+    form.oplogs.clear();
+    Ok(ProjectTokens {
+        now: form.now,
+        tokens: tokens
+            .into_iter()
+            .map(|t| ProjectTokenView {
+                org: t.token.target_org.clone(),
+                project: t.token.target_name.clone().unwrap_or_default(),
+                created_by: t.token.created_by_username.clone(),
+                can_revoke: t.can_revoke,
+                token: super::service_tokens::view(t.token),
+            })
+            .collect(),
+        form,
+    })
+}
+
+/// Revokes a service token of the project: its creator, anyone holding every permission it
+/// carries there, or an admin (otherwise 403).
+#[server(prefix = "/rpc", endpoint = "revoke_project_service_token")]
+pub async fn revoke_project_service_token(project: i64, id: i64) -> Result<(), AppError> {
+    use crate::ssr::{backend, current_session, now};
+    let user = current_session().await?.user;
+    backend()?
+        .revoke_project_service_token(&user, project, id, now())
+        .await?;
+    Ok(())
+}
