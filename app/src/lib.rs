@@ -12,7 +12,7 @@ pub mod types;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::pages::admin::{AdminPage, Section};
 use crate::pages::login::LoginPage;
@@ -55,7 +55,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/profile/avatar") view=|| view! { <ProfilePage avatar_dialog=true/> }/>
                 <Route path=path!("/users/:username") view=UserPage/>
                 <Route path=path!("/projects") view=ProjectsPage/>
-                <Route path=path!("/projects/:id") view=ProjectPage/>
+                // Async: the page is rendered whole before the response starts, so a project
+                // outside the grant can answer with the status 404, not only say so.
+                <Route path=path!("/projects/:id") view=ProjectPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/users"/> }/>
                 <Route path=path!("/admin/users") view=|| view! { <AdminPage section=Section::Users/> }/>
                 <Route

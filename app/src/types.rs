@@ -59,6 +59,8 @@ pub struct ServiceTokenView {
     pub display_prefix: String,
     /// The preset and its target in words, e.g. `Project “alpha”`.
     pub scope: String,
+    /// The project of a project-scoped token (its page is linked from the scope).
+    pub project_id: Option<i64>,
     pub permissions: Vec<String>,
     pub created_at: DateTime<Utc>,
     /// `None`: never expires.

@@ -16,6 +16,14 @@ const EXPECTED_ERRORS: Record<string, number[]> = {
   '/rpc/admin_grant': [422],
 };
 
+// The same, by pattern: the not-found page of a project outside the person's grant.
+const EXPECTED_PATTERNS: [RegExp, number[]][] = [[/^\/projects\/\d+$/, [404]]];
+
+function expected(pathname: string, status?: number): boolean {
+  const statuses = EXPECTED_ERRORS[pathname] ?? EXPECTED_PATTERNS.find(([p]) => p.test(pathname))?.[1];
+  return statuses !== undefined && (status === undefined || statuses.includes(status));
+}
+
 const SESSION_COOKIE = 'kw_session'; // app/src/ssr.rs
 
 /** Watches one browser context (all its pages): problems go to `problems`; the session
@@ -28,13 +36,13 @@ function watch(context: BrowserContext, problems: string[], pending: Promise<voi
     // Chromium logs every error answer as "Failed to load resource"; the ones expected are
     // known by their URL (and their status is checked on the response below).
     const url = m.location().url;
-    if (m.text().startsWith('Failed to load resource') && url && new URL(url).pathname in EXPECTED_ERRORS) return;
+    if (m.text().startsWith('Failed to load resource') && url && expected(new URL(url).pathname)) return;
     problems.push(`${m.type()}: ${m.text()} (${url})`);
   });
   context.on('response', (r) => {
     const { pathname } = new URL(r.url());
     const method = r.request().method();
-    if (r.status() >= 400 && !EXPECTED_ERRORS[pathname]?.includes(r.status())) {
+    if (r.status() >= 400 && !expected(pathname, r.status())) {
       problems.push(`${r.status()} for ${method} ${r.url()}`);
     }
     if (method === 'POST') record({ kind: 'request', method, path: pathname, status: r.status() });

@@ -168,6 +168,7 @@ pub fn ProjectPage() -> impl IntoView {
         move || (id.get(), changes.0.get()),
         |(id, _)| get_project(id),
     );
+    let tokens = TokensTab::load(id);
     signed_in_page(me, move |me| {
         view! {
             <div id="page">
@@ -176,7 +177,7 @@ pub fn ProjectPage() -> impl IntoView {
                     <Transition fallback=|| view! { <p>"Loading…"</p> }>
                         {move || Suspend::new(async move {
                             match project.await {
-                                Ok(p) => view! { <ProjectBody project=p tab/> }.into_any(),
+                                Ok(p) => view! { <ProjectBody project=p tab tokens/> }.into_any(),
                                 Err(AppError::NotFound) => not_found().into_any(),
                                 Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }
                                     .into_any(),
@@ -200,7 +201,7 @@ fn not_found() -> impl IntoView {
 }
 
 #[component]
-fn ProjectBody(project: ProjectView, tab: Memo<Tab>) -> impl IntoView {
+fn ProjectBody(project: ProjectView, tab: Memo<Tab>, tokens: TokensTab) -> impl IntoView {
     let navigate = use_navigate();
     let refs: Vec<(Tab, NodeRef<leptos::html::A>)> =
         Tab::ALL.into_iter().map(|t| (t, NodeRef::new())).collect();
@@ -253,7 +254,7 @@ fn ProjectBody(project: ProjectView, tab: Memo<Tab>) -> impl IntoView {
                 .collect_view()}
         </div>
         <section
-            class="card"
+            class="tab-panel"
             role="tabpanel"
             id="project-panel"
             aria-labelledby=move || format!("tab-{}", tab.get().slug())
@@ -264,7 +265,7 @@ fn ProjectBody(project: ProjectView, tab: Memo<Tab>) -> impl IntoView {
                     Tab::Overview => view! { <Overview project/> }.into_any(),
                     Tab::Config => view! { <Config project/> }.into_any(),
                     Tab::Secrets => view! { <Secrets project/> }.into_any(),
-                    Tab::ServiceTokens => view! { <ServiceTokens project=project.id/> }.into_any(),
+                    Tab::ServiceTokens => view! { <ServiceTokens tab=tokens/> }.into_any(),
                 }
             }}
         </section>
@@ -293,12 +294,14 @@ fn Overview(project: ProjectView) -> impl IntoView {
         }
     });
     view! {
+        <div class="card">
         <dl class="overview">
             <div><dt>"Name"</dt><dd>{project.name}</dd></div>
             <div><dt>"Organization"</dt><dd>{project.org.unwrap_or_else(|| "—".into())}</dd></div>
             <div><dt>"Your permissions"</dt><dd>{permission_text(project.permissions)}</dd></div>
         </dl>
         {grants}
+        </div>
     }
 }
 
@@ -333,6 +336,7 @@ fn Config(project: ProjectView) -> impl IntoView {
     let can_edit = project.permissions.can_change_configs;
     let config = StoredValue::new(project.config.clone());
     view! {
+        <div class="card">
         <h2>"Config"</h2>
         <pre class="config" aria-label="Config">{project.config}</pre>
         {can_edit.then(|| view! {
@@ -366,6 +370,7 @@ fn Config(project: ProjectView) -> impl IntoView {
                 </ActionForm>
             </Show>
         })}
+        </div>
     }
 }
 
@@ -406,6 +411,7 @@ fn Secrets(project: ProjectView) -> impl IntoView {
         })
         .collect_view();
     view! {
+        <div class="card">
         <h2>"Secrets"</h2>
         <p class="muted">"Only names are shown: a secret's value is never sent to this page."</p>
         <table class="admin-table" aria-label="Secrets">
@@ -446,18 +452,51 @@ fn Secrets(project: ProjectView) -> impl IntoView {
                 <button type="submit" disabled=move || set.pending().get()>"Set secret"</button>
             </ActionForm>
         })}
+        </div>
+    }
+}
+
+/// The Service Tokens tab's state. Made by the page outside its `<Suspense>`, as the
+/// profile's cards are: a resource made inside would not hydrate.
+#[derive(Clone, Copy)]
+struct TokensTab {
+    project: Memo<i64>,
+    list: Resource<Result<ProjectTokens, AppError>>,
+    create: ServerAction<CreateServiceToken>,
+    revoke: ServerAction<RevokeProjectServiceToken>,
+}
+
+impl TokensTab {
+    fn load(project: Memo<i64>) -> Self {
+        let create = ServerAction::<CreateServiceToken>::new();
+        let revoke = ServerAction::<RevokeProjectServiceToken>::new();
+        TokensTab {
+            project,
+            list: Resource::new(
+                move || {
+                    (
+                        project.get(),
+                        create.version().get(),
+                        revoke.version().get(),
+                    )
+                },
+                |(project, _, _)| project_service_tokens(project),
+            ),
+            create,
+            revoke,
+        }
     }
 }
 
 /// The Service Tokens tab: every service token on the project, whoever minted it.
 #[component]
-fn ServiceTokens(project: i64) -> impl IntoView {
-    let create = ServerAction::<CreateServiceToken>::new();
-    let revoke = ServerAction::<RevokeProjectServiceToken>::new();
-    let tokens = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        move |_| project_service_tokens(project),
-    );
+fn ServiceTokens(tab: TokensTab) -> impl IntoView {
+    let TokensTab {
+        project,
+        list: tokens,
+        create,
+        revoke,
+    } = tab;
     let form_open = RwSignal::new(false);
     let shown = RwSignal::new(None);
     let revoking = RwSignal::new(None::<TokenRef>);
@@ -522,7 +561,10 @@ fn ServiceTokens(project: i64) -> impl IntoView {
                             revoke.value().get().and_then(Result::err).map(|e| e.to_string())
                         })
                         on_confirm=move |id| {
-                            revoke.dispatch(RevokeProjectServiceToken { project, id });
+                            revoke.dispatch(RevokeProjectServiceToken {
+                                project: project.get_untracked(),
+                                id,
+                            });
                         }
                     />
                 }

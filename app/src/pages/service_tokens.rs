@@ -151,7 +151,13 @@ fn TokenRow(
             <td>{token.name.clone()}</td>
             <td>{token.principal.clone()}</td>
             <td><code>{token.display_prefix.clone()}"…"</code></td>
-            <td>{token.scope.clone()}</td>
+            <td>
+                {match token.project_id {
+                    Some(id) => view! { <a href=format!("/projects/{id}")>{token.scope.clone()}</a> }
+                        .into_any(),
+                    None => token.scope.clone().into_any(),
+                }}
+            </td>
             <td>{token.permissions.join(", ")}</td>
             <ExpiryCell expires_at=token.expires_at now/>
             <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>

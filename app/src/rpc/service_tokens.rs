@@ -171,6 +171,11 @@ mod imp {
     pub fn view(t: ServiceTokenRow) -> ServiceTokenView {
         ServiceTokenView {
             scope: scope_text(&t),
+            // Not for a deleted project, whose page is gone.
+            project_id: match (t.scope, &t.target_name) {
+                (Scope::Project { project_id, .. }, Some(_)) => Some(project_id),
+                _ => None,
+            },
             permissions: t.scope.permission_names(),
             id: t.id,
             name: t.name,
