@@ -263,6 +263,28 @@ pub struct ProjectView {
     pub config: String,
     /// Names and last-changed times only: values never reach the page.
     pub secrets: Vec<SecretName>,
+    /// The project's operation logs, each with its latest entries.
+    pub oplogs: Vec<OplogView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OplogView {
+    pub id: i64,
+    pub name: String,
+    /// The latest entries, newest first.
+    pub entries: Vec<EntryView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryView {
+    pub id: i64,
+    pub source_host: String,
+    pub dest_host: String,
+    pub tool: String,
+    pub command: String,
+    pub description: String,
+    pub operator: String,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

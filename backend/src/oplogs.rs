@@ -107,6 +107,33 @@ impl Backend {
         self.repo.oplogs(granted_to).await
     }
 
+    /// A project's operation logs (by id), each with its latest `per_log` entries, newest
+    /// first: two queries however many logs there are.
+    pub async fn project_oplogs(
+        &self,
+        principal: &Principal,
+        project_id: i64,
+        per_log: i64,
+    ) -> Result<Vec<(OplogRow, Vec<EntryRow>)>, Error> {
+        self.authorize_project(principal, project_id, crate::projects::Action::Read)
+            .await?;
+        let mut entries = self
+            .repo
+            .latest_entries_of_project(project_id, per_log)
+            .await?
+            .into_iter()
+            .peekable();
+        let mut logs = Vec::new();
+        for log in self.repo.oplogs_of_project(project_id).await? {
+            let mut latest = Vec::new();
+            while let Some(entry) = entries.next_if(|e| e.oplog_id == log.id) {
+                latest.push(entry);
+            }
+            logs.push((log, latest));
+        }
+        Ok(logs)
+    }
+
     pub async fn list_entries(
         &self,
         principal: &Principal,

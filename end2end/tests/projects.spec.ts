@@ -17,6 +17,7 @@ test.beforeAll(() => {
   admin('add-to-team', '--team', `herons-${run}`, '--username', 'quinn');
   admin('grant', '--project', heron, '--team', `herons-${run}`);
   admin('grant', '--project', heron, '--username', 'pia', '--can-change-secrets');
+  admin('create-oplog', '--project', heron, '--name', `ops-${run}`);
 });
 
 test('open the project, Service Tokens tab, New token, Create: the GetWebstack flow for a team member', async ({ page, request, browser }) => {
@@ -81,6 +82,21 @@ test('open the project, Service Tokens tab, New token, Create: the GetWebstack f
   await page.reload();
   await expect(page.getByRole('table', { name: 'Secrets' })).toContainText('API_KEY');
   expect(await page.content()).not.toContain('hunter2-do-not-show');
+
+  // An operation-log entry, from the Operation logs tab.
+  await tabs.getByRole('tab', { name: 'Operation logs' }).click();
+  await expect(page).toHaveURL(/\?tab=oplogs$/);
+  const log = page.getByRole('region', { name: `ops-${run}` });
+  await log.getByRole('button', { name: 'New entry' }).click();
+  const entry = log.getByRole('form', { name: 'New entry' });
+  await entry.getByRole('button', { name: 'Add entry' }).click();
+  await expect(entry.getByText('Say what was done')).toBeVisible();
+  await entry.getByLabel('Command').fill('kubectl rollout restart deploy/api');
+  await entry.getByLabel('Source host').fill('bastion-1');
+  await entry.getByRole('button', { name: 'Add entry' }).click();
+  const entries = log.getByRole('table', { name: `Latest entries of ops-${run}` });
+  await expect(entries).toContainText('kubectl rollout restart deploy/api');
+  await expect(entries).toContainText('bastion-1');
 
   // quinn, in the same team without the flag, sees the token but cannot revoke it.
   const quinnContext = await browser.newContext();

@@ -5,6 +5,7 @@ pub mod field;
 mod flags;
 mod hydrated;
 mod persisted;
+pub mod reload;
 mod sessions;
 mod shown_once;
 pub mod tokens;

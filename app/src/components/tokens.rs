@@ -125,9 +125,9 @@ where
     };
     let empty = move || {
         if tokens.with_value(Vec::is_empty) {
-            format!("You have no {label}.")
+            format!("No {label} yet.")
         } else {
-            format!("All your {label} are expired (hidden).")
+            format!("All the {label} here are expired (hidden).")
         }
     };
     view! {

@@ -7,6 +7,7 @@ use keyward_core::{Permissions, Role};
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
+use crate::components::reload::{Changes, action_error, reloading_action};
 use crate::components::{FieldMessage, FlagBoxes, SessionTable, TextField, use_hydrated};
 use crate::error::AppError;
 use crate::pages::profile::Header;
@@ -66,37 +67,10 @@ impl Section {
     }
 }
 
-/// Bumped by every admin action, so the page reloads its data after each one.
-#[derive(Clone, Copy)]
-struct Changes(RwSignal<u32>);
-
-/// A server action whose completion reloads the page's data.
-fn admin_action<A>() -> ServerAction<A>
-where
-    A: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
-{
-    let action = ServerAction::<A>::new();
-    let Changes(changes) = expect_context::<Changes>();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            changes.update(|n| *n += 1);
-        }
-    });
-    action
-}
-
-fn action_error<A>(action: ServerAction<A>) -> Signal<Option<AppError>>
-where
-    A: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
-{
-    Signal::derive(move || action.value().get().and_then(Result::err))
-}
-
 #[component]
 pub fn AdminPage(section: Section) -> impl IntoView {
     let me = Resource::new(|| (), |_| get_me());
-    let changes = RwSignal::new(0);
-    provide_context(Changes(changes));
+    let changes = Changes::provide();
     let data = Resource::new(move || changes.get(), move |_| load(section));
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -210,7 +184,7 @@ fn Submit(label: &'static str, error: Signal<Option<AppError>>) -> impl IntoView
 
 #[component]
 fn Users(users: Vec<AdminUser>) -> impl IntoView {
-    let create = admin_action::<AdminCreateUser>();
+    let create = reloading_action::<AdminCreateUser>();
     let error = action_error(create);
     view! {
         <section class="card" aria-labelledby="new-user-title">
@@ -256,8 +230,8 @@ fn RoleSelect(id: &'static str, current: Role) -> impl IntoView {
 
 #[component]
 fn UserRow(user: AdminUser) -> impl IntoView {
-    let set_role = admin_action::<AdminSetRole>();
-    let set_active = admin_action::<AdminSetActive>();
+    let set_role = reloading_action::<AdminSetRole>();
+    let set_active = reloading_action::<AdminSetActive>();
     let role_error = action_error(set_role);
     let active_error = action_error(set_active);
     let errors = move || {
@@ -308,7 +282,7 @@ fn UserRow(user: AdminUser) -> impl IntoView {
 
 #[component]
 fn Organizations(orgs: Vec<(i64, String)>) -> impl IntoView {
-    let create = admin_action::<AdminCreateOrg>();
+    let create = reloading_action::<AdminCreateOrg>();
     let error = action_error(create);
     view! {
         <ActionForm action=create attr:class="card form" attr:aria-label="New organization">
@@ -323,7 +297,7 @@ fn Organizations(orgs: Vec<(i64, String)>) -> impl IntoView {
 
 #[component]
 fn Teams(teams: Vec<AdminTeam>, orgs: Vec<(i64, String)>) -> impl IntoView {
-    let create = admin_action::<AdminCreateTeam>();
+    let create = reloading_action::<AdminCreateTeam>();
     let error = action_error(create);
     view! {
         <ActionForm action=create attr:class="card form" attr:aria-label="New team">
@@ -337,8 +311,8 @@ fn Teams(teams: Vec<AdminTeam>, orgs: Vec<(i64, String)>) -> impl IntoView {
 
 #[component]
 fn TeamCard(team: AdminTeam) -> impl IntoView {
-    let add = admin_action::<AdminAddMember>();
-    let remove = admin_action::<AdminRemoveMember>();
+    let add = reloading_action::<AdminAddMember>();
+    let remove = reloading_action::<AdminRemoveMember>();
     let error = action_error(add);
     let title_id = format!("team-{}", team.name.replace(char::is_whitespace, "-"));
     let labelled_by = title_id.clone();
@@ -388,7 +362,7 @@ fn TeamCard(team: AdminTeam) -> impl IntoView {
 
 #[component]
 fn Projects(projects: Vec<AdminProject>, orgs: Vec<(i64, String)>) -> impl IntoView {
-    let create = admin_action::<AdminCreateProject>();
+    let create = reloading_action::<AdminCreateProject>();
     let error = action_error(create);
     view! {
         <ActionForm action=create attr:class="card form" attr:aria-label="New project">
@@ -402,8 +376,8 @@ fn Projects(projects: Vec<AdminProject>, orgs: Vec<(i64, String)>) -> impl IntoV
 
 #[component]
 fn ProjectCard(project: AdminProject) -> impl IntoView {
-    let grant = admin_action::<AdminGrant>();
-    let revoke = admin_action::<AdminRevokeGrant>();
+    let grant = reloading_action::<AdminGrant>();
+    let revoke = reloading_action::<AdminRevokeGrant>();
     let error = action_error(grant);
     let id = project.id;
     let prefix = format!("project-{id}");
@@ -489,7 +463,7 @@ fn ProjectCard(project: AdminProject) -> impl IntoView {
 
 #[component]
 fn Oplogs(oplogs: OplogsPage) -> impl IntoView {
-    let create = admin_action::<AdminCreateOplog>();
+    let create = reloading_action::<AdminCreateOplog>();
     let error = action_error(create);
     let OplogsPage { projects, oplogs } = oplogs;
     view! {
@@ -539,8 +513,8 @@ fn Suspended(tokens: Vec<SuspendedToken>) -> impl IntoView {
 
 #[component]
 fn SuspendedCard(token: SuspendedToken) -> impl IntoView {
-    let revoke = admin_action::<AdminRevokeServiceToken>();
-    let transfer = admin_action::<AdminTransferServiceToken>();
+    let revoke = reloading_action::<AdminRevokeServiceToken>();
+    let transfer = reloading_action::<AdminTransferServiceToken>();
     let error = Signal::derive(move || {
         transfer
             .value()
@@ -596,9 +570,9 @@ fn SuspendedCard(token: SuspendedToken) -> impl IntoView {
 /// clean up the dead ones.
 #[component]
 fn Sessions(sessions: Vec<SessionView>) -> impl IntoView {
-    let end = admin_action::<AdminEndSession>();
-    let end_all = admin_action::<AdminEndUserSessions>();
-    let cleanup = admin_action::<AdminCleanupSessions>();
+    let end = reloading_action::<AdminEndSession>();
+    let end_all = reloading_action::<AdminEndUserSessions>();
+    let cleanup = reloading_action::<AdminCleanupSessions>();
     let error = action_error(end_all);
     let filter = RwSignal::new(String::new());
     let sessions = StoredValue::new(sessions);

@@ -8,9 +8,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::components::field::invalid;
+use crate::components::reload::{Changes, action_error, reloading_action};
 use crate::components::tokens::{TokenCard, TokenTable, expiry_class};
 use crate::components::{
-    ExpiryCell, FieldMessage, RevokeDialog, ShownOnce, TokenRef, use_hydrated,
+    ExpiryCell, FieldMessage, FormFooter, RevokeDialog, ShownOnce, TokenRef, use_hydrated,
 };
 use crate::error::AppError;
 use crate::pages::profile::{Header, signed_in_page};
@@ -18,7 +19,9 @@ use crate::pages::service_tokens::NewServiceTokenForm;
 use crate::rpc::CreateServiceToken;
 use crate::rpc::get_me;
 use crate::rpc::projects::*;
-use crate::types::{ProjectSummary, ProjectTokenView, ProjectTokens, ProjectView, format_time};
+use crate::types::{
+    OplogView, ProjectSummary, ProjectTokenView, ProjectTokens, ProjectView, format_time,
+};
 
 const HIDE_EXPIRED_KEY: &str = "keyward.project_service_tokens.hide_expired";
 
@@ -93,17 +96,25 @@ enum Tab {
     Overview,
     Config,
     Secrets,
+    Oplogs,
     ServiceTokens,
 }
 
 impl Tab {
-    const ALL: [Tab; 4] = [Tab::Overview, Tab::Config, Tab::Secrets, Tab::ServiceTokens];
+    const ALL: [Tab; 5] = [
+        Tab::Overview,
+        Tab::Config,
+        Tab::Secrets,
+        Tab::Oplogs,
+        Tab::ServiceTokens,
+    ];
 
     fn slug(self) -> &'static str {
         match self {
             Tab::Overview => "overview",
             Tab::Config => "config",
             Tab::Secrets => "secrets",
+            Tab::Oplogs => "oplogs",
             Tab::ServiceTokens => "service-tokens",
         }
     }
@@ -113,6 +124,7 @@ impl Tab {
             Tab::Overview => "Overview",
             Tab::Config => "Config",
             Tab::Secrets => "Secrets",
+            Tab::Oplogs => "Operation logs",
             Tab::ServiceTokens => "Service Tokens",
         }
     }
@@ -138,16 +150,6 @@ impl Tab {
     }
 }
 
-/// Bumped after every change made on the page, so its data reloads.
-#[derive(Clone, Copy)]
-struct Changes(RwSignal<u32>);
-
-impl Changes {
-    fn bump(self) {
-        self.0.update(|n| *n += 1);
-    }
-}
-
 /// `/projects/{id}`.
 #[component]
 pub fn ProjectPage() -> impl IntoView {
@@ -162,12 +164,8 @@ pub fn ProjectPage() -> impl IntoView {
             .unwrap_or(0)
     });
     let tab = Memo::new(move |_| Tab::from_slug(query.with(|q| q.get("tab"))));
-    let changes = Changes(RwSignal::new(0));
-    provide_context(changes);
-    let project = Resource::new(
-        move || (id.get(), changes.0.get()),
-        |(id, _)| get_project(id),
-    );
+    let changes = Changes::provide();
+    let project = Resource::new(move || (id.get(), changes.get()), |(id, _)| get_project(id));
     let tokens = TokensTab::load(id);
     signed_in_page(me, move |me| {
         view! {
@@ -265,6 +263,7 @@ fn ProjectBody(project: ProjectView, tab: Memo<Tab>, tokens: TokensTab) -> impl 
                     Tab::Overview => view! { <Overview project/> }.into_any(),
                     Tab::Config => view! { <Config project/> }.into_any(),
                     Tab::Secrets => view! { <Secrets project/> }.into_any(),
+                    Tab::Oplogs => view! { <Oplogs project/> }.into_any(),
                     Tab::ServiceTokens => view! { <ServiceTokens tab=tokens/> }.into_any(),
                 }
             }}
@@ -305,32 +304,10 @@ fn Overview(project: ProjectView) -> impl IntoView {
     }
 }
 
-/// A server action whose success reloads the page's data.
-fn page_action<A>() -> ServerAction<A>
-where
-    A: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
-{
-    let action = ServerAction::<A>::new();
-    let changes = expect_context::<Changes>();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            changes.bump();
-        }
-    });
-    action
-}
-
-fn error_of<A>(action: ServerAction<A>) -> Signal<Option<AppError>>
-where
-    A: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
-{
-    Signal::derive(move || action.value().get().and_then(Result::err))
-}
-
 #[component]
 fn Config(project: ProjectView) -> impl IntoView {
-    let save = page_action::<SetProjectConfig>();
-    let error = error_of(save);
+    let save = reloading_action::<SetProjectConfig>();
+    let error = action_error(save);
     let editing = RwSignal::new(false);
     let hydrated = use_hydrated();
     let can_edit = project.permissions.can_change_configs;
@@ -376,9 +353,9 @@ fn Config(project: ProjectView) -> impl IntoView {
 
 #[component]
 fn Secrets(project: ProjectView) -> impl IntoView {
-    let set = page_action::<SetProjectSecret>();
-    let delete = page_action::<DeleteProjectSecret>();
-    let error = error_of(set);
+    let set = reloading_action::<SetProjectSecret>();
+    let delete = reloading_action::<DeleteProjectSecret>();
+    let error = action_error(set);
     let delete_error = move || {
         delete
             .value()
@@ -453,6 +430,119 @@ fn Secrets(project: ProjectView) -> impl IntoView {
             </ActionForm>
         })}
         </div>
+    }
+}
+
+/// The Operation logs tab: each log with its latest entries, and New entry (anyone who can
+/// read the project may write its logs).
+#[component]
+fn Oplogs(project: ProjectView) -> impl IntoView {
+    if project.oplogs.is_empty() {
+        return view! {
+            <div class="card">
+                <h2>"Operation logs"</h2>
+                <p class="empty">"This project has no operation logs yet (an administrator creates them)."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let id = project.id;
+    project
+        .oplogs
+        .into_iter()
+        .map(|log| view! { <OplogCard project=id log/> })
+        .collect_view()
+        .into_any()
+}
+
+#[component]
+fn OplogCard(project: i64, log: OplogView) -> impl IntoView {
+    let add = reloading_action::<AddOplogEntry>();
+    let error = action_error(add);
+    let open = RwSignal::new(false);
+    let hydrated = use_hydrated();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = add.value().get() {
+            open.set(false);
+        }
+    });
+    let title_id = format!("oplog-{}", log.id);
+    let labelled_by = title_id.clone();
+    let field = move |name: &str| format!("oplog-{}-{name}", log.id);
+    let rows = log
+        .entries
+        .into_iter()
+        .map(|e| {
+            view! {
+                <tr>
+                    <td>{format_time(e.created_at)}</td>
+                    <td>{e.source_host}</td>
+                    <td>{e.dest_host}</td>
+                    <td>{e.tool}</td>
+                    <td><code>{e.command}</code></td>
+                    <td>{e.description}</td>
+                    <td>{e.operator}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let inputs = move || {
+        [
+            ("command", "Command"),
+            ("description", "Description"),
+            ("source_host", "Source host"),
+            ("dest_host", "Destination host"),
+            ("tool", "Tool"),
+        ]
+        .into_iter()
+        .map(|(name, label)| {
+            let (id, error_id) = (field(name), field(&format!("{name}-error")));
+            view! {
+                <label for=id.clone()>{label}</label>
+                <input id=id name=name aria-describedby=error_id.clone() aria-invalid=invalid(error, name)/>
+                <FieldMessage error field=name id=error_id/>
+            }
+        })
+        .collect_view()
+    };
+    let entries_label = format!("Latest entries of {}", log.name);
+    view! {
+        <section class="card" aria-labelledby=labelled_by>
+            <div class="card-head">
+                <h2 id=title_id>{log.name.clone()}</h2>
+                <button type="button" disabled=move || !hydrated.get() on:click=move |_| {
+                    add.value().set(None);
+                    open.set(true);
+                }>"New entry"</button>
+            </div>
+            <Show when=move || open.get()>
+                <ActionForm action=add attr:class="form inline-form" attr:aria-label="New entry">
+                    <input type="hidden" name="project" value=project.to_string()/>
+                    <input type="hidden" name="oplog" value=log.id.to_string()/>
+                    {inputs()}
+                    <FormFooter
+                        error
+                        submit="Add entry"
+                        pending=add.pending()
+                        on_cancel=move |_| open.set(false)
+                    />
+                </ActionForm>
+            </Show>
+            <table class="admin-table" aria-label=entries_label>
+                <thead>
+                    <tr>
+                        <th scope="col">"Added"</th>
+                        <th scope="col">"Source"</th>
+                        <th scope="col">"Destination"</th>
+                        <th scope="col">"Tool"</th>
+                        <th scope="col">"Command"</th>
+                        <th scope="col">"Description"</th>
+                        <th scope="col">"Operator"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
     }
 }
 

@@ -57,7 +57,7 @@ pub async fn my_projects() -> Result<Vec<ProjectSummary>, AppError> {
 #[server(prefix = "/rpc", endpoint = "project")]
 pub async fn get_project(id: i64) -> Result<ProjectView, AppError> {
     use crate::ssr::{backend, current_session};
-    use crate::types::{AdminGrant, SecretName};
+    use crate::types::{AdminGrant, EntryView, OplogView, SecretName};
 
     let session = current_session().await?;
     let backend = backend()?;
@@ -67,6 +67,9 @@ pub async fn get_project(id: i64) -> Result<ProjectView, AppError> {
         .authorize_project(&principal, id, keyward_backend::projects::Action::Read)
         .await?;
     let secrets = backend.project_secrets(&principal, id).await?;
+    let oplogs = backend
+        .project_oplogs(&principal, id, LATEST_ENTRIES)
+        .await?;
     let config = serde_json::from_str::<serde_json::Value>(&visible.project.config)
         .and_then(|v| serde_json::to_string_pretty(&v))
         .unwrap_or(visible.project.config);
@@ -93,7 +96,77 @@ pub async fn get_project(id: i64) -> Result<ProjectView, AppError> {
                 updated_at: s.updated_at,
             })
             .collect(),
+        oplogs: oplogs
+            .into_iter()
+            .map(|(log, entries)| OplogView {
+                id: log.id,
+                name: log.name,
+                entries: entries
+                    .into_iter()
+                    .map(|e| EntryView {
+                        id: e.id,
+                        source_host: e.fields.source_host,
+                        dest_host: e.fields.dest_host,
+                        tool: e.fields.tool,
+                        command: e.fields.command,
+                        description: e.fields.description,
+                        operator: e.fields.operator,
+                        created_at: e.created_at,
+                    })
+                    .collect(),
+            })
+            .collect(),
     })
+}
+
+/// How many entries of each operation log the project page shows.
+#[cfg(feature = "ssr")]
+const LATEST_ENTRIES: i64 = 10;
+
+/// Adds an entry to one of the project's operation logs (anyone who can read the project
+/// may write its logs). A log of another project is as if missing.
+#[server(prefix = "/rpc", endpoint = "add_oplog_entry")]
+pub async fn add_oplog_entry(
+    project: i64,
+    oplog: i64,
+    command: String,
+    description: String,
+    source_host: String,
+    dest_host: String,
+    tool: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{backend, current_session, now};
+    use keyward_backend::oplogs::OplogAction;
+    use keyward_core::api::EntryInput;
+
+    let principal = imp::principal(current_session().await?);
+    let backend = backend()?;
+    let log = backend
+        .authorize_oplog(&principal, oplog, OplogAction::Write)
+        .await?;
+    if log.project_id != project {
+        return Err(AppError::NotFound);
+    }
+    let text = |s: String| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    if text(command.clone()).is_none() && text(description.clone()).is_none() {
+        return Err(keyward_core::FieldError::new(
+            "description",
+            "Say what was done: a command, a description, or both.",
+        )
+        .into());
+    }
+    let input = EntryInput {
+        command: text(command),
+        description: text(description),
+        source_host: text(source_host),
+        dest_host: text(dest_host),
+        tool: text(tool),
+        ..EntryInput::default()
+    };
+    backend
+        .create_entry(&principal, oplog, input, now())
+        .await?;
+    Ok(())
 }
 
 /// Replaces the config with `config`, a JSON object; invalid JSON is refused with the

@@ -17,6 +17,13 @@ pub trait OplogRepo {
     async fn oplogs_of_project(&self, project_id: i64) -> Result<Vec<OplogRow>>;
     async fn oplog(&self, oplog_id: i64) -> Result<Option<OplogRow>>;
     async fn entries(&self, oplog_id: i64) -> Result<Vec<EntryRow>>;
+    /// The latest `per_log` entries of each log of a project (newest first within a log),
+    /// in one query.
+    async fn latest_entries_of_project(
+        &self,
+        project_id: i64,
+        per_log: i64,
+    ) -> Result<Vec<EntryRow>>;
     async fn entry(&self, oplog_id: i64, entry_id: i64) -> Result<Option<EntryRow>>;
     async fn insert_entry(
         &self,
@@ -109,6 +116,22 @@ impl OplogRepo for SqlRepository {
         let sql =
             format!("SELECT {ENTRY_COLUMNS} FROM oplog_entries WHERE oplog_id = $1 ORDER BY id");
         Ok(fetch!(&self.db, fetch_all, &sql, oplog_id)?)
+    }
+
+    async fn latest_entries_of_project(
+        &self,
+        project_id: i64,
+        per_log: i64,
+    ) -> Result<Vec<EntryRow>> {
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM (
+                SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.oplog_id ORDER BY e.id DESC) AS n
+                FROM oplog_entries e JOIN oplogs l ON l.id = e.oplog_id
+                WHERE l.project_id = $1
+            ) latest
+            WHERE n <= $2 ORDER BY oplog_id, id DESC"
+        );
+        Ok(fetch!(&self.db, fetch_all, &sql, project_id, per_log)?)
     }
 
     async fn entry(&self, oplog_id: i64, entry_id: i64) -> Result<Option<EntryRow>> {

@@ -19,6 +19,7 @@ on_both_databases!(
     a_refused_revocation_changes_nothing,
     live_token_counts_leave_out_revoked_expired_and_suspended,
     only_managers_and_admins_see_who_holds_grants,
+    a_projects_logs_come_with_their_latest_entries,
 );
 
 /// Mints a token on `project` for `creator` (a new principal named after the token).
@@ -252,6 +253,65 @@ async fn only_managers_and_admins_see_who_holds_grants(b: &Backend) {
     let outsider = b.user_named("outsider").await.unwrap();
     assert!(matches!(
         b.project_grants(&outsider, falcon).await,
+        Err(Error::NotFound)
+    ));
+}
+
+/// A signed-in person as the services' caller.
+fn as_person(user: crate::db::UserRow) -> crate::Principal {
+    crate::Principal {
+        credential: crate::Credential {
+            kind: keyward_core::api::CredentialKind::LoginSession,
+            id: 0,
+            display_prefix: String::new(),
+            expires_at: None,
+        },
+        actor: crate::Actor::User(user),
+    }
+}
+
+async fn a_projects_logs_come_with_their_latest_entries(b: &Backend) {
+    let (falcon, osprey) = world(b).await;
+    let ops = b.create_oplog(falcon, "ops", t0()).await.unwrap();
+    b.create_oplog(falcon, "quiet", t0()).await.unwrap();
+    let deploys = b.create_oplog(falcon, "deploys", t0()).await.unwrap();
+    let elsewhere = b.create_oplog(osprey, "ops", t0()).await.unwrap();
+    let reader = as_person(b.user_named("reader").await.unwrap());
+    let sam = as_person(b.user_named("sam").await.unwrap());
+    for (log, command) in [
+        (ops, "a"),
+        (deploys, "b"),
+        (ops, "c"),
+        (ops, "d"),
+        (elsewhere, "e"),
+    ] {
+        let input = keyward_core::api::EntryInput {
+            command: Some(command.into()),
+            ..Default::default()
+        };
+        b.create_entry(&sam, log, input, t0()).await.unwrap();
+    }
+
+    let logs = b.project_oplogs(&reader, falcon, 2).await.unwrap();
+    let seen: Vec<_> = logs
+        .iter()
+        .map(|(log, entries)| {
+            let commands: Vec<_> = entries.iter().map(|e| e.fields.command.as_str()).collect();
+            (log.name.as_str(), commands)
+        })
+        .collect();
+    // By log id; the 2 newest entries of each, newest first; nothing of osprey's log.
+    assert_eq!(
+        seen,
+        [
+            ("ops", vec!["d", "c"]),
+            ("quiet", vec![]),
+            ("deploys", vec!["b"])
+        ]
+    );
+    let outsider = as_person(b.user_named("outsider").await.unwrap());
+    assert!(matches!(
+        b.project_oplogs(&outsider, falcon, 2).await,
         Err(Error::NotFound)
     ));
 }

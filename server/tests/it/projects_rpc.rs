@@ -17,13 +17,31 @@ const SECRETS: Permissions = Permissions {
 };
 
 /// The callers: no session, an admin, a manager, "direct" (can_change_secrets on falcon),
-/// "team" (read on falcon through a team) and "none" (no grant).
-const CALLERS: [&str; 6] = ["anonymous", "adm", "mgr", "direct", "teamed", "nobody"];
+/// "configs" (can_change_configs and can_delete_project on falcon), "teamed" (read on
+/// falcon through a team) and "nobody" (no grant).
+const CALLERS: [&str; 7] = [
+    "anonymous",
+    "adm",
+    "mgr",
+    "direct",
+    "configs",
+    "teamed",
+    "nobody",
+];
+
+const CONFIGS: Permissions = Permissions {
+    can_change_configs: true,
+    can_delete_project: true,
+    ..Permissions::READ
+};
 
 /// falcon (the callers' grants), osprey (nobody's grant), and a project that does not exist.
 struct World {
     falcon: i64,
     osprey: i64,
+    /// An operation log of each.
+    falcon_log: i64,
+    osprey_log: i64,
 }
 
 async fn world(s: &TestServer) -> World {
@@ -32,6 +50,7 @@ async fn world(s: &TestServer) -> World {
         ("adm", Role::Admin),
         ("mgr", Role::Manager),
         ("direct", Role::User),
+        ("configs", Role::User),
         ("teamed", Role::User),
         ("nobody", Role::User),
     ] {
@@ -47,10 +66,21 @@ async fn world(s: &TestServer) -> World {
     b.grant(falcon, &GrantTo::Team("crew".into()), Permissions::READ)
         .await
         .unwrap();
-    World { falcon, osprey }
+    b.grant(falcon, &GrantTo::User("configs".into()), CONFIGS)
+        .await
+        .unwrap();
+    let falcon_log = b.create_oplog(falcon, "ops", Utc::now()).await.unwrap();
+    let osprey_log = b.create_oplog(osprey, "ops", Utc::now()).await.unwrap();
+    World {
+        falcon,
+        osprey,
+        falcon_log,
+        osprey_log,
+    }
 }
 
-/// Seeds what the writes act on: the secret "existing" and a can_change_secrets token minted
+/// Seeds what the writes act on: an empty config, the secret "existing" and a
+/// can_change_secrets token minted
 /// by the admin, on both projects. Returns the tokens' ids, falcon's first.
 async fn seed(s: &TestServer, w: &World) -> (i64, i64) {
     let admin = s.backend.user_named("adm").await.unwrap();
@@ -59,6 +89,10 @@ async fn seed(s: &TestServer, w: &World) -> (i64, i64) {
         let principal = admin_principal(s).await;
         s.backend
             .put_secret(&principal, project, "existing", "s3cret value", Utc::now())
+            .await
+            .unwrap();
+        s.backend
+            .set_project_config(&principal, project, &serde_json::json!({}))
             .await
             .unwrap();
         let request = ServiceTokenRequest {
@@ -124,6 +158,13 @@ async fn state(s: &TestServer, w: &World) -> String {
             .project_service_tokens(&admin, project)
             .await
             .unwrap();
+        let log = if project == w.falcon {
+            w.falcon_log
+        } else {
+            w.osprey_log
+        };
+        let entries = s.backend.list_entries(&principal, log).await.unwrap();
+        out += &format!("{project}: {} entries; ", entries.len());
         out += &format!(
             "{project}: {} {:?} {:?}\n",
             p.project.config,
@@ -143,12 +184,14 @@ fn held(caller: &str, project: &str) -> Option<Permissions> {
     match (caller, project) {
         ("adm" | "mgr", "falcon" | "osprey") => Some(Permissions::ALL),
         ("direct", "falcon") => Some(SECRETS),
+        ("configs", "falcon") => Some(CONFIGS),
         ("teamed", "falcon") => Some(Permissions::READ),
         _ => None,
     }
 }
 
-/// The status `caller` gets from `function` on `project`.
+/// The status `caller` gets from `function` on `project` (a log of that project, for
+/// add_oplog_entry: anyone who can read a project may write its logs).
 fn expected(caller: &str, function: &str, project: &str) -> u16 {
     if caller == "anonymous" {
         return 401;
@@ -166,8 +209,9 @@ fn expected(caller: &str, function: &str, project: &str) -> u16 {
     if allowed { 200 } else { 403 }
 }
 
-const FUNCTIONS: [&str; 6] = [
+const FUNCTIONS: [&str; 7] = [
     "project",
+    "add_oplog_entry",
     "set_project_config",
     "set_project_secret",
     "delete_project_secret",
@@ -175,9 +219,18 @@ const FUNCTIONS: [&str; 6] = [
     "revoke_project_service_token",
 ];
 
-fn form(function: &str, project: i64, token: i64) -> Vec<(&'static str, String)> {
+fn form(function: &str, project: i64, token: i64, log: i64) -> Vec<(&'static str, String)> {
     let project = ("project", project.to_string());
     match function {
+        "add_oplog_entry" => vec![
+            project,
+            ("oplog", log.to_string()),
+            ("command", "ls -la".into()),
+            ("description", String::new()),
+            ("source_host", String::new()),
+            ("dest_host", String::new()),
+            ("tool", String::new()),
+        ],
         "project" => vec![("id", project.1)],
         "set_project_config" => vec![project, ("config", r#"{"changed": true}"#.into())],
         "set_project_secret" => vec![
@@ -221,14 +274,14 @@ async fn project_functions_follow_the_authorization_matrix_and_refusals_change_n
                 ("osprey", w.osprey),
                 ("missing", 9999),
             ] {
-                let token = if project == w.osprey {
-                    osprey_token
+                let (token, log) = if project == w.osprey {
+                    (osprey_token, w.osprey_log)
                 } else {
-                    falcon_token
+                    (falcon_token, w.falcon_log)
                 };
                 let before = state(&s, &w).await;
                 let (status, _, body) = s
-                    .rpc(&client, function, &form(function, project, token))
+                    .rpc(&client, function, &form(function, project, token, log))
                     .await;
                 let want = expected(caller, function, name);
                 assert_eq!(status, want, "{caller} {function} {name}: {body}");
@@ -243,11 +296,10 @@ async fn project_functions_follow_the_authorization_matrix_and_refusals_change_n
                         !body.to_string().contains("s3cret"),
                         "no value in a refusal"
                     );
-                } else if function.starts_with("set_")
-                    || function.starts_with("delete_")
-                    || function.starts_with("revoke_")
-                {
-                    // Put back what the write changed, for the next caller.
+                } else if function != "project" && function != "project_service_tokens" {
+                    // A write: it changed something; put back what it changed, for the next
+                    // caller.
+                    assert_ne!(state(&s, &w).await, before, "{caller} {function} {name}");
                     let (f, o) = seed(&s, &w).await;
                     (falcon_token, osprey_token) = (f, o);
                 }
@@ -299,7 +351,7 @@ async fn the_project_list_the_page_and_the_tokens_tab_show_what_each_person_may_
     assert_eq!(page["permissions"]["can_change_secrets"], true);
     let manager = s.signed_in("mgr").await;
     let (_, _, page) = s.rpc(&manager, "project", &[("id", id.as_str())]).await;
-    assert_eq!(page["grants"].as_array().unwrap().len(), 2, "{page}");
+    assert_eq!(page["grants"].as_array().unwrap().len(), 3, "{page}");
 
     // Invalid JSON is refused with the parser's line and column, and nothing changes.
     let before = state(&s, &w).await;
