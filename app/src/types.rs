@@ -310,4 +310,6 @@ pub struct ProjectTokenView {
     pub created_by: String,
     /// Whether the person viewing may revoke it (the server decides again on revoke).
     pub can_revoke: bool,
+    /// Its answerable user is deactivated: it answers 401 `token_suspended`.
+    pub suspended: bool,
 }

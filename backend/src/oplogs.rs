@@ -117,21 +117,24 @@ impl Backend {
     ) -> Result<Vec<(OplogRow, Vec<EntryRow>)>, Error> {
         self.authorize_project(principal, project_id, crate::projects::Action::Read)
             .await?;
-        let mut entries = self
+        let mut entries: std::collections::HashMap<i64, Vec<EntryRow>> = Default::default();
+        for entry in self
             .repo
             .latest_entries_of_project(project_id, per_log)
             .await?
-            .into_iter()
-            .peekable();
-        let mut logs = Vec::new();
-        for log in self.repo.oplogs_of_project(project_id).await? {
-            let mut latest = Vec::new();
-            while let Some(entry) = entries.next_if(|e| e.oplog_id == log.id) {
-                latest.push(entry);
-            }
-            logs.push((log, latest));
+        {
+            entries.entry(entry.oplog_id).or_default().push(entry);
         }
-        Ok(logs)
+        Ok(self
+            .repo
+            .oplogs_of_project(project_id)
+            .await?
+            .into_iter()
+            .map(|log| {
+                let latest = entries.remove(&log.id).unwrap_or_default();
+                (log, latest)
+            })
+            .collect())
     }
 
     pub async fn list_entries(

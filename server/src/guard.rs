@@ -53,6 +53,8 @@ pub async fn pages(State(backend): State<Backend>, req: Request, next: Next) -> 
     let protected = path == "/profile"
         || path.starts_with("/profile/")
         || path.starts_with("/users/")
+        || path == "/projects"
+        || path.starts_with("/projects/")
         || path.starts_with("/admin");
     let login = path == "/login";
     if req.method() == Method::GET && (protected || login) {

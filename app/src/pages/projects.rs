@@ -209,7 +209,13 @@ fn ProjectBody(project: ProjectView, tab: Memo<Tab>, tokens: TokensTab) -> impl 
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if let Some(next) = tab.get_untracked().after_key(&ev.key()) {
             ev.prevent_default();
-            navigate(&format!("?tab={}", next.slug()), Default::default());
+            // Replace, not push: each arrow press is not a page to go back to.
+            let options = leptos_router::NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            };
+            navigate(&format!("?tab={}", next.slug()), options);
             refs.with_value(|refs| {
                 if let Some(el) = refs
                     .iter()
@@ -242,7 +248,7 @@ fn ProjectBody(project: ProjectView, tab: Memo<Tab>, tokens: TokensTab) -> impl 
                             id=format!("tab-{}", t.slug())
                             href=format!("?tab={}", t.slug())
                             aria-selected=move || selected().to_string()
-                            aria-controls="project-panel"
+                            aria-controls=move || selected().then_some("project-panel")
                             tabindex=move || if selected() { "0" } else { "-1" }
                         >
                             {t.title()}
@@ -255,6 +261,7 @@ fn ProjectBody(project: ProjectView, tab: Memo<Tab>, tokens: TokensTab) -> impl 
             class="tab-panel"
             role="tabpanel"
             id="project-panel"
+            tabindex="0"
             aria-labelledby=move || format!("tab-{}", tab.get().slug())
         >
             {move || {
@@ -409,6 +416,7 @@ fn Secrets(project: ProjectView) -> impl IntoView {
                 <input
                     id="secret-name"
                     name="name"
+                    autocomplete="off"
                     required
                     maxlength="100"
                     aria-describedby="secret-name-error"
@@ -420,7 +428,7 @@ fn Secrets(project: ProjectView) -> impl IntoView {
                     id="secret-value"
                     name="value"
                     type="password"
-                    autocomplete="off"
+                    autocomplete="new-password"
                     required
                     aria-describedby="secret-value-error"
                     aria-invalid=invalid(error, "value")
@@ -660,7 +668,7 @@ fn ServiceTokens(tab: TokensTab) -> impl IntoView {
                 }
             }
         >
-            "Every service token that can touch this project, whoever minted it. Its creator, "
+            "Every service token scoped to this project, whoever minted it. Its creator, "
             "anyone who holds every permission it carries here, and administrators can revoke it."
         </TokenCard>
     }
@@ -697,7 +705,10 @@ fn TokenRow(
     });
     view! {
         <tr class=expiry_class(token.expires_at, now)>
-            <td>{token.name.clone()}</td>
+            <td>
+                {token.name.clone()}
+                {t.suspended.then(|| view! { " " <span class="badge">"Suspended"</span> })}
+            </td>
             <td>{token.principal.clone()}</td>
             <td><code>{token.display_prefix.clone()}"…"</code></td>
             <td>{t.org.unwrap_or_else(|| "—".into())}</td>

@@ -139,7 +139,9 @@ pub async fn add_oplog_entry(
     use keyward_backend::oplogs::OplogAction;
     use keyward_core::api::EntryInput;
 
-    let principal = imp::principal(current_session().await?);
+    let session = current_session().await?;
+    let operator = session.user.username.clone();
+    let principal = imp::principal(session);
     let backend = backend()?;
     let log = backend
         .authorize_oplog(&principal, oplog, OplogAction::Write)
@@ -161,6 +163,7 @@ pub async fn add_oplog_entry(
         source_host: text(source_host),
         dest_host: text(dest_host),
         tool: text(tool),
+        operator: Some(operator),
         ..EntryInput::default()
     };
     backend
@@ -254,6 +257,7 @@ pub async fn project_service_tokens(project: i64) -> Result<ProjectTokens, AppEr
                 project: t.token.target_name.clone().unwrap_or_default(),
                 created_by: t.token.created_by_username.clone(),
                 can_revoke: t.can_revoke,
+                suspended: !t.token.owner_active,
                 token: super::service_tokens::view(t.token),
             })
             .collect(),

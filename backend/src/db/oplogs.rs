@@ -123,13 +123,18 @@ impl OplogRepo for SqlRepository {
         project_id: i64,
         per_log: i64,
     ) -> Result<Vec<EntryRow>> {
+        // Ranks ids only, then reads the kept rows: entries can hold 1 MiB of output each.
         let sql = format!(
-            "SELECT {ENTRY_COLUMNS} FROM (
-                SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.oplog_id ORDER BY e.id DESC) AS n
-                FROM oplog_entries e JOIN oplogs l ON l.id = e.oplog_id
-                WHERE l.project_id = $1
-            ) latest
-            WHERE n <= $2 ORDER BY oplog_id, id DESC"
+            "SELECT {ENTRY_COLUMNS} FROM oplog_entries WHERE id IN (
+                SELECT id FROM (
+                    SELECT e.id,
+                        ROW_NUMBER() OVER (PARTITION BY e.oplog_id ORDER BY e.id DESC) AS n
+                    FROM oplog_entries e JOIN oplogs l ON l.id = e.oplog_id
+                    WHERE l.project_id = $1
+                ) ranked
+                WHERE n <= $2
+            )
+            ORDER BY oplog_id, id DESC"
         );
         Ok(fetch!(&self.db, fetch_all, &sql, project_id, per_log)?)
     }

@@ -16,9 +16,17 @@ async fn profile_needs_a_session_and_login_skips_when_signed_in() {
     s.user("alice", Role::User).await;
     let res = no_redirects().get(s.url("/")).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/profile");
-    let res = no_redirects().get(s.url("/profile")).send().await.unwrap();
-    assert_eq!(res.status(), 303);
-    assert_eq!(res.headers()["location"], "/login");
+    for page in [
+        "/profile",
+        "/projects",
+        "/projects/1",
+        "/admin/users",
+        "/users/alice",
+    ] {
+        let res = no_redirects().get(s.url(page)).send().await.unwrap();
+        assert_eq!(res.status(), 303, "{page}");
+        assert_eq!(res.headers()["location"], "/login", "{page}");
+    }
     let res = no_redirects()
         .get(s.url("/profile"))
         .header("cookie", "kw_session=forged")

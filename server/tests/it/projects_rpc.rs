@@ -375,6 +375,77 @@ async fn the_project_list_the_page_and_the_tokens_tab_show_what_each_person_may_
     assert_eq!(status, 422, "{body}");
     assert_eq!(state(&s, &w).await, before);
 
+    // Ids of another project's token or log, through a project the caller can see: as if
+    // missing, and nothing changes. Bad input is a 400 or 422, never a 500.
+    let admin = s.signed_in("adm").await;
+    let before = state(&s, &w).await;
+    let osprey_log = w.osprey_log.to_string();
+    let falcon_log = w.falcon_log.to_string();
+    let (_, osprey_token) = {
+        let tab = s
+            .rpc(
+                &admin,
+                "project_service_tokens",
+                &[("project", w.osprey.to_string().as_str())],
+            )
+            .await
+            .2;
+        ((), tab["tokens"][0]["token"]["id"].to_string())
+    };
+    let cases: [(&str, Vec<(&str, &str)>, u16); 6] = [
+        (
+            "add_oplog_entry",
+            vec![
+                ("project", id.as_str()),
+                ("oplog", osprey_log.as_str()),
+                ("command", "ls"),
+                ("description", ""),
+                ("source_host", ""),
+                ("dest_host", ""),
+                ("tool", ""),
+            ],
+            404,
+        ),
+        (
+            "revoke_project_service_token",
+            vec![("project", id.as_str()), ("id", osprey_token.as_str())],
+            404,
+        ),
+        ("project", vec![("id", "not-a-number")], 400),
+        (
+            "set_project_secret",
+            vec![
+                ("project", id.as_str()),
+                ("name", "no spaces!"),
+                ("value", "x"),
+            ],
+            422,
+        ),
+        (
+            "add_oplog_entry",
+            vec![
+                ("project", id.as_str()),
+                ("oplog", falcon_log.as_str()),
+                ("command", " "),
+                ("description", ""),
+                ("source_host", ""),
+                ("dest_host", ""),
+                ("tool", ""),
+            ],
+            422,
+        ),
+        (
+            "set_project_config",
+            vec![("project", "99999999999999999999999"), ("config", "{}")],
+            400,
+        ),
+    ];
+    for (function, form, want) in cases {
+        let (status, _, body) = s.rpc(&admin, function, &form).await;
+        assert_eq!(status, want, "{function} {form:?}: {body}");
+    }
+    assert_eq!(state(&s, &w).await, before, "a refusal changed something");
+
     // The tokens tab: the admin's token, with its creator, and who may revoke it.
     for (caller, can_revoke) in [("direct", true), ("teamed", false), ("mgr", true)] {
         let client = s.signed_in(caller).await;
