@@ -392,7 +392,7 @@ async fn the_project_list_the_page_and_the_tokens_tab_show_what_each_person_may_
             .2;
         ((), tab["tokens"][0]["token"]["id"].to_string())
     };
-    let cases: [(&str, Vec<(&str, &str)>, u16); 6] = [
+    let cases = [
         (
             "add_oplog_entry",
             vec![
