@@ -12,9 +12,9 @@ keyward="$root/target/release/keyward"
 # password, MFA, a session ended) cannot make another file pass or fail, whatever the order:
 #   auth: alice · tokens: bob · expiry: carol · service-tokens: sam, dave, root (admin)
 #   sessions: erin, frank, sysop (admin) · account: gina, hank, ivy · admin: warden (admin)
-#   projects: pia, quinn, rex
+#   projects: pia, quinn, rex, sol
 admins="root sysop warden"
-for user in alice bob carol sam dave root erin frank sysop gina hank ivy warden pia quinn rex; do
+for user in alice bob carol sam dave root erin frank sysop gina hank ivy warden pia quinn rex sol; do
   case " $admins " in *" $user "*) role=admin ;; *) role=user ;; esac
   echo "correct horse battery" | "$keyward" admin create-user --username "$user" --role "$role" \
     --display-name "${user^} Example" --email "$user@example.com" --password-stdin >/dev/null

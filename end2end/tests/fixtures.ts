@@ -15,6 +15,7 @@ const EXPECTED_ERRORS: Record<string, number[]> = {
   '/rpc/create_service_token': [422],
   '/rpc/admin_grant': [422],
   '/rpc/add_oplog_entry': [422],
+  '/rpc/set_project_config': [422],
 };
 
 // The same, by pattern: the not-found page of a project outside the person's grant.

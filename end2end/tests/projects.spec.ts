@@ -2,7 +2,8 @@ import { test, expect } from './fixtures';
 import { admin, signIn, tokenRow, whoami } from './helpers';
 
 // Users: pia and quinn (team "herons" on project "heron"; pia also holds can_change_secrets),
-// and rex, who holds nothing (each spec file has its own: see serve.sh).
+// sol (can_change_configs), and rex, who holds nothing (each spec file has its own: see
+// serve.sh).
 
 let heron = '';
 // Names of their own per run: after a failure Playwright starts a new worker, which runs
@@ -18,6 +19,7 @@ test.beforeAll(() => {
   admin('grant', '--project', heron, '--team', `herons-${run}`);
   admin('grant', '--project', heron, '--username', 'pia', '--can-change-secrets');
   admin('create-oplog', '--project', heron, '--name', `ops-${run}`);
+  admin('grant', '--project', heron, '--username', 'sol', '--can-change-configs');
 });
 
 test('open the project, Service Tokens tab, New token, Create: the GetWebstack flow for a team member', async ({ page, request, browser }) => {
@@ -126,4 +128,22 @@ test('an outsider gets the not-found page for the project, as for one that does 
   }
   await page.goto('/projects');
   await expect(page.getByText('You hold no grant on any project yet.')).toBeVisible();
+});
+
+test('edit the config: invalid JSON is refused with its line and column, valid JSON is saved formatted', async ({ page }) => {
+  await signIn(page, 'sol');
+  await page.goto(`/projects/${heron}?tab=config`);
+  await page.getByRole('button', { name: 'Edit config' }).click();
+  const form = page.getByRole('form', { name: 'Edit config' });
+  await form.getByLabel('Config (JSON)').fill('{\n  "stage": "prod",\n}');
+  await form.getByRole('button', { name: 'Save config' }).click();
+  await expect(form.getByText('line 3, column 1')).toBeVisible();
+  await expect(form.getByLabel('Config (JSON)')).toHaveAttribute('aria-invalid', 'true');
+  await form.getByLabel('Config (JSON)').fill('{"stage": "prod", "replicas": 3}');
+  await form.getByRole('button', { name: 'Save config' }).click();
+  const shown = page.getByRole('tabpanel', { name: 'Config' }).locator('pre');
+  await expect(shown).toContainText('"replicas": 3');
+  await expect(shown).toContainText('"stage": "prod"');
+  // Shown formatted, one key a line.
+  expect((await shown.textContent())?.split('\n').length).toBeGreaterThan(2);
 });
