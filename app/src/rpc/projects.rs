@@ -245,9 +245,7 @@ pub async fn project_service_tokens(project: i64) -> Result<ProjectTokens, AppEr
     let user = current_session().await?.user;
     let backend = backend()?;
     let tokens = backend.project_service_tokens(&user, project).await?;
-    let mut form = super::service_tokens::form_choices(&user, Vec::new()).await?;
-    form.projects.retain(|p| p.id == project);
-    form.oplogs.clear();
+    let form = super::service_tokens::form_choices(&user, Vec::new(), Some(project)).await?;
     Ok(ProjectTokens {
         now: form.now,
         tokens: tokens

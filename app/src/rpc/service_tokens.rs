@@ -121,18 +121,27 @@ mod imp {
     }
 
     /// `tokens` with what the New service token form may offer `user`: only the projects
-    /// (and flags) and operation logs they hold now.
+    /// (and flags) and operation logs they hold now. With `only_project` (a project page's
+    /// form), that one project and no operation logs.
     pub async fn form_choices(
         user: &UserRow,
         tokens: Vec<ServiceTokenView>,
+        only_project: Option<i64>,
     ) -> Result<ServiceTokenList, AppError> {
         use crate::ssr::{backend, now};
         use crate::types::{OplogChoice, ProjectChoice};
 
         let backend = backend()?;
-        let projects = backend.visible_projects(user).await?;
+        let mut projects = backend.visible_projects(user).await?;
+        let readable_oplogs = match only_project {
+            Some(id) => {
+                projects.retain(|p| p.project.id == id);
+                Vec::new()
+            }
+            None => backend.readable_oplogs(user).await?,
+        };
         let mut oplogs = Vec::new();
-        for o in backend.readable_oplogs(user).await? {
+        for o in readable_oplogs {
             let project = projects
                 .iter()
                 .find(|p| p.project.id == o.project_id)
@@ -199,7 +208,7 @@ pub async fn list_service_tokens() -> Result<ServiceTokenList, AppError> {
         .into_iter()
         .map(imp::view)
         .collect();
-    imp::form_choices(&user, tokens).await
+    imp::form_choices(&user, tokens, None).await
 }
 
 /// Mints a service token; the value is in this response only.

@@ -153,8 +153,15 @@ async fn two_instances_on_one_postgres_database_behave_as_one() {
     assert_eq!(get(&b, &falcon, &carol).await, 200);
 }
 
-#[tokio::test]
-async fn a_database_outage_is_503_everywhere_and_heals_by_itself() {
+/// One server on a fresh PostgreSQL database, and alice with an API token and a browser
+/// session, both seen to work.
+async fn alice_on_postgres() -> (
+    TestDatabase,
+    tempfile::TempDir,
+    ServeProcess,
+    String,
+    reqwest::Client,
+) {
     let db = TestDatabase::postgres().await;
     let dir = tempfile::tempdir().unwrap();
     let server = ServeProcess::start(&db.url, dir.path()).await;
@@ -162,6 +169,12 @@ async fn a_database_outage_is_503_everywhere_and_heals_by_itself() {
     let token = user_with_token(&backend, "alice", Role::User).await;
     let browser = server.signed_in("alice").await;
     assert_eq!(server.whoami(&token).await.0, 200);
+    (db, dir, server, token, browser)
+}
+
+#[tokio::test]
+async fn a_database_outage_is_503_everywhere_and_heals_by_itself() {
+    let (db, _dir, server, token, browser) = alice_on_postgres().await;
     assert_eq!(get(&server, "/readyz", "").await, 200);
 
     db.set_reachable(false).await;
@@ -213,13 +226,7 @@ async fn a_database_outage_is_503_everywhere_and_heals_by_itself() {
 
 #[tokio::test]
 async fn connections_the_database_ended_are_replaced_unseen() {
-    let db = TestDatabase::postgres().await;
-    let dir = tempfile::tempdir().unwrap();
-    let server = ServeProcess::start(&db.url, dir.path()).await;
-    let backend = Backend::connect(&db.url, Config::default()).await.unwrap();
-    let token = user_with_token(&backend, "alice", Role::User).await;
-    let browser = server.signed_in("alice").await;
-    assert_eq!(server.whoami(&token).await.0, 200);
+    let (db, _dir, server, token, browser) = alice_on_postgres().await;
     let no_args: &[(&str, &str)] = &[];
     assert_eq!(server.rpc(&browser, "api_tokens", no_args).await.0, 200);
 
