@@ -7,14 +7,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 tmp="$root/end2end/.tmp"
 rm -rf "$tmp" && mkdir -p "$tmp"
 export KEYWARD_DATABASE_URL="sqlite://$tmp/e2e.db" KEYWARD_ADDR="127.0.0.1:$port"
+export KEYWARD_SECRET_KEY_FILE="$tmp/keyward.key"
 keyward="$root/target/release/keyward"
 # Each spec file has users of its own, so that what one file does to a user (a grant, a new
 # password, MFA, a session ended) cannot make another file pass or fail, whatever the order:
 #   auth: alice · tokens: bob · expiry: carol · service-tokens: sam, dave, root (admin)
 #   sessions: erin, frank, sysop (admin) · account: gina, hank, ivy · admin: warden (admin)
-#   projects: pia, quinn, rex, sol
+#   projects: pia, quinn, rex, sol · security: tess, uma
 admins="root sysop warden"
-for user in alice bob carol sam dave root erin frank sysop gina hank ivy warden pia quinn rex sol; do
+for user in alice bob carol sam dave root erin frank sysop gina hank ivy warden pia quinn rex sol tess uma; do
   case " $admins " in *" $user "*) role=admin ;; *) role=user ;; esac
   echo "correct horse battery" | "$keyward" admin create-user --username "$user" --role "$role" \
     --display-name "${user^} Example" --email "$user@example.com" --password-stdin >/dev/null

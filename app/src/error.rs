@@ -27,6 +27,16 @@ pub enum AppError {
     /// The server cannot reach its database; nothing was done, and a retry may work.
     #[error("keyward cannot reach its database right now. Please try again in a moment.")]
     Unavailable,
+    /// A sensitive change needs the password again (sudo mode): the page opens the Confirm
+    /// access dialog and then sends the change again.
+    #[error("Confirm access: enter your password again to make this change.")]
+    ReauthRequired,
+    /// Too many failed attempts (sign-in, setup link): the message says how long to wait.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
+    /// Too many password checks or image decodes at once; nothing was done.
+    #[error("keyward is busy right now. Please try again in a moment.")]
+    Busy,
     /// Transport-level failure (network, bad request encoding).
     #[error("The request failed: {0}")]
     ServerFn(ServerFnErrorErr),
@@ -44,7 +54,8 @@ impl AppError {
     /// The message for the form as a whole (errors not tied to one field).
     pub fn form_message(&self) -> Option<String> {
         match self {
-            AppError::Field { .. } => None,
+            // The Confirm access dialog says it, over the form.
+            AppError::Field { .. } | AppError::ReauthRequired => None,
             other => Some(other.to_string()),
         }
     }
@@ -59,9 +70,10 @@ impl AppError {
             AppError::Message(_) => 400,
             AppError::NotSignedIn => 401,
             AppError::NotFound => 404,
-            AppError::Forbidden(_) => 403,
+            AppError::Forbidden(_) | AppError::ReauthRequired => 403,
             AppError::Internal => 500,
-            AppError::Unavailable => 503,
+            AppError::Unavailable | AppError::Busy => 503,
+            AppError::RateLimited { .. } => 429,
             AppError::ServerFn(e) => match e {
                 ServerFnErrorErr::Args(_)
                 | ServerFnErrorErr::MissingArg(_)
@@ -102,6 +114,12 @@ impl From<keyward_backend::Error> for AppError {
             E::Forbidden => AppError::Forbidden(e.to_string()),
             E::NotSignedIn | E::Auth(_) => AppError::NotSignedIn,
             E::BadCredentials | E::Refused(_) => AppError::Message(e.to_string()),
+            E::RateLimited(wait) => AppError::RateLimited {
+                message: e.to_string(),
+                retry_after: wait.seconds(),
+            },
+            E::Busy => AppError::Busy,
+            E::ReauthRequired => AppError::ReauthRequired,
             E::Unavailable(_) => {
                 tracing::warn!(error = %e, "server function failed: database unavailable");
                 AppError::Unavailable

@@ -22,13 +22,15 @@ use crate::pages::setup::SetupPage;
 
 /// The HTML document around the app (server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="referrer" content="same-origin"/>
+                <meta name="referrer" content="no-referrer"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -43,9 +45,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    components::provide_sudo();
     view! {
         <Stylesheet id="keyward" href="/pkg/keyward.css"/>
         <Title text="keyward"/>
+        <components::ConfirmAccessDialog/>
         <Router>
             <Routes fallback=|| view! { <main id="page"><h1>"Page not found"</h1></main> }>
                 <Route path=path!("/") view=|| view! { <Redirect path="/profile"/> }/>

@@ -5,11 +5,8 @@ use chrono::{DateTime, Utc};
 use keyward_core::{FieldError, Role, profile, validate};
 
 use crate::db::{EmailRow, UserRow};
-use crate::sessions::blocking;
+use crate::quota::Quota;
 use crate::{Backend, Error, avatar};
-
-/// At most this many addresses per account (the list stays a list).
-pub const MAX_EMAILS: usize = 10;
 
 /// A profile as one viewer may see it: email and phone only for the person themselves,
 /// managers and admins.
@@ -41,19 +38,18 @@ impl Backend {
     }
 
     /// Adds an address; the first one becomes the primary. Unique across all accounts.
-    pub async fn add_email(&self, user_id: i64, email: &str) -> Result<i64, Error> {
+    pub async fn add_email(
+        &self,
+        user_id: i64,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, Error> {
         let email = validate::email(email)?;
         let mine = self.repo.emails_of(user_id).await?;
         if mine.iter().any(|e| e.email.eq_ignore_ascii_case(email)) {
             return Err(FieldError::new("email", "You already have this address.").into());
         }
-        if mine.len() >= MAX_EMAILS {
-            return Err(FieldError::new(
-                "email",
-                format!("You can have at most {MAX_EMAILS} addresses: remove one first."),
-            )
-            .into());
-        }
+        self.within_quota(user_id, Quota::Emails, now).await?;
         self.repo.add_email(user_id, email).await
     }
 
@@ -95,7 +91,10 @@ impl Backend {
         upload: Vec<u8>,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        let png = blocking(move || avatar::process(&upload)).await??;
+        let png = self
+            .decoding
+            .run(move || avatar::process(&upload))
+            .await??;
         self.repo.set_avatar(user_id, &png, now).await
     }
 

@@ -7,7 +7,7 @@ use keyward_core::api::CredentialKind;
 use keyward_core::{TokenKind, token};
 
 use crate::db::{ServiceTokenRow, TokenHash, UserRow};
-use crate::{AuthError, Backend, Error};
+use crate::{AuthError, Backend, Error, throttle};
 
 /// The credential a request authenticated with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,8 +68,27 @@ fn live(
 }
 
 impl Backend {
-    /// Authenticates the value of an `Authorization` header (`None` when there is none).
+    /// Authenticates the value of an `Authorization` header (`None` when there is none),
+    /// from a client address (`ip`) that has not failed too often: every refused
+    /// credential counts against it.
     pub async fn authenticate_bearer(
+        &self,
+        authorization: Option<&str>,
+        ip: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Principal, Error> {
+        let keys = throttle::bearer_keys(ip);
+        self.throttle
+            .check(&keys, now)
+            .map_err(Error::RateLimited)?;
+        let checked = self.authenticate_bearer_value(authorization, now).await;
+        if matches!(checked, Err(Error::Auth(_))) {
+            self.throttle.fail(&keys, now);
+        }
+        checked
+    }
+
+    async fn authenticate_bearer_value(
         &self,
         authorization: Option<&str>,
         now: DateTime<Utc>,

@@ -10,8 +10,12 @@ use keyward_core::profile::AvatarRefusal;
 
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
 pub const SIZE: u32 = 256;
-/// Larger pictures are refused before decoding: a small file can claim huge dimensions.
-const MAX_SIDE: u32 = 10_000;
+/// Larger pictures are refused before decoding, from their header: a 400 KB file can claim
+/// 10000×10000 pixels (400 MB decoded).
+pub const MAX_SIDE: u32 = 4096;
+pub const MAX_PIXELS: u64 = 16_000_000;
+/// What the decoder may allocate for one image, whatever its header claims.
+const MAX_ALLOC: u64 = 64 * 1024 * 1024;
 
 /// The stored PNG for an uploaded file, or why it is refused.
 pub fn process(bytes: &[u8]) -> Result<Vec<u8>, AvatarRefusal> {
@@ -28,10 +32,20 @@ pub fn process(bytes: &[u8]) -> Result<Vec<u8>, AvatarRefusal> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(limits);
-    let img = reader.decode().map_err(|_| AvatarRefusal::Unreadable)?;
+    limits.max_alloc = Some(MAX_ALLOC);
+    let reader = || {
+        let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+        reader.limits(limits.clone());
+        reader
+    };
+    // The header alone first: the dimensions decide before any pixel is decoded.
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|_| AvatarRefusal::Unreadable)?;
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(AvatarRefusal::TooManyPixels);
+    }
+    let img = reader().decode().map_err(|_| AvatarRefusal::Unreadable)?;
     let side = img.width().min(img.height());
     let square = img.crop_imm(
         (img.width() - side) / 2,
@@ -93,6 +107,43 @@ mod tests {
         assert_eq!(
             err(&vec![0u8; MAX_UPLOAD_BYTES + 1]),
             AvatarRefusal::TooLarge
+        );
+    }
+
+    /// A real PNG whose header is rewritten to claim other dimensions (with its checksum
+    /// fixed, so only the size can be the reason for a refusal).
+    fn claiming(w: u32, h: u32) -> Vec<u8> {
+        let mut png = encoded(16, 16, ImageFormat::Png);
+        // Signature (8), chunk length (4), "IHDR" (4), then width and height.
+        png[16..20].copy_from_slice(&w.to_be_bytes());
+        png[20..24].copy_from_slice(&h.to_be_bytes());
+        let crc = crc32fast::hash(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        png
+    }
+
+    #[test]
+    fn refuses_claimed_dimensions_before_decoding() {
+        let bomb = claiming(10_000, 10_000);
+        assert!(bomb.len() < 400_000);
+        assert_eq!(process(&bomb), Err(AvatarRefusal::TooManyPixels));
+        assert_eq!(
+            process(&claiming(4097, 8)),
+            Err(AvatarRefusal::TooManyPixels)
+        );
+        assert_eq!(
+            process(&claiming(8, 4097)),
+            Err(AvatarRefusal::TooManyPixels)
+        );
+        // Within each side, but over 16 megapixels.
+        assert_eq!(
+            process(&claiming(4096, 4000)),
+            Err(AvatarRefusal::TooManyPixels)
+        );
+        // Within every limit, the same forged header is read and found short of pixels.
+        assert_eq!(
+            process(&claiming(4000, 4000)),
+            Err(AvatarRefusal::Unreadable)
         );
     }
 }

@@ -93,6 +93,15 @@ pub enum Error {
     /// The password was right, but the account's second factor was missing or wrong.
     #[error("{0}")]
     Mfa(#[from] MfaError),
+    /// A sensitive change, and the session's password entry is older than the sudo window.
+    #[error("Confirm access: enter your password again to make this change.")]
+    ReauthRequired,
+    /// Too many failed attempts from this client or on this account: wait this long.
+    #[error("Too many failed attempts. Try again in {}.", crate::error::in_words(*.0))]
+    RateLimited(crate::throttle::Wait),
+    /// Too many password hashes or image decodes are running: try again in a moment.
+    #[error("keyward is busy right now. Try again in a moment.")]
+    Busy,
     /// Bad configuration (database URL, unwritable directory): reported at start-up.
     #[error("{0}")]
     Config(String),
@@ -107,6 +116,17 @@ pub enum Error {
     /// The cause is kept for the log; callers see a generic error, as for `Internal`.
     #[error("internal error: database: {0}")]
     Database(#[source] sqlx::Error),
+}
+
+/// A wait as a person says it: "12 seconds", "1 minute", "3 minutes" (rounded up).
+pub fn in_words(wait: crate::throttle::Wait) -> String {
+    let secs = wait.seconds();
+    let (n, unit) = if secs < 60 {
+        (secs, "second")
+    } else {
+        (secs.div_ceil(60), "minute")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The unique rules a person can run into, each with the field and the words the edges show.

@@ -15,15 +15,21 @@ pub mod mfa;
 pub mod oplogs;
 pub mod password;
 pub mod projects;
+pub mod quota;
 pub mod resources;
+pub mod sealing;
 pub mod service_tokens;
 pub mod sessions;
 pub mod setup;
+pub mod sudo;
+pub mod throttle;
 pub mod tokens;
 pub mod totp;
 pub mod users;
+pub mod work;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::TimeDelta;
 
@@ -45,6 +51,20 @@ pub struct Config {
     pub touch_interval: TimeDelta,
     /// Lifetime of a login JWT from `POST /api/v1/login` (and of its session).
     pub login_jwt: TimeDelta,
+    /// Rate limits on failed sign-ins, setup-link tries and bearer authentications.
+    pub limits: throttle::Limits,
+    /// Password hashes (Argon2id, 19 MiB each) run at once; more wait.
+    pub hashes_at_once: usize,
+    /// Avatar decodes (up to 64 MiB each) run at once; more wait.
+    pub decodes_at_once: usize,
+    /// How long a hash or decode waits for its turn before the request is refused as busy.
+    pub heavy_wait: Duration,
+    /// Per-user quotas on tokens, addresses and principals.
+    pub quotas: quota::Quotas,
+    /// The key that seals TOTP seeds and project secrets and signs login JWTs (never in
+    /// the database). The default is a key of its own per process, for tests: `keyward
+    /// serve` loads its key from the environment or the key file.
+    pub sealer: Arc<sealing::Sealer>,
 }
 
 impl Default for Config {
@@ -54,6 +74,12 @@ impl Default for Config {
             session_absolute: TimeDelta::days(7),
             touch_interval: TimeDelta::minutes(1),
             login_jwt: TimeDelta::minutes(15),
+            limits: throttle::Limits::default(),
+            hashes_at_once: work::cores(),
+            decodes_at_once: 2,
+            heavy_wait: Duration::from_secs(3),
+            quotas: quota::Quotas::default(),
+            sealer: Arc::new(sealing::Sealer::ephemeral()),
         }
     }
 }
@@ -63,12 +89,21 @@ impl Default for Config {
 pub struct Backend {
     repo: Arc<dyn Repository>,
     config: Arc<Config>,
+    throttle: Arc<throttle::Throttle>,
+    hashing: Arc<work::Bounded>,
+    decoding: Arc<work::Bounded>,
 }
 
 impl Backend {
     pub fn new(repo: Arc<dyn Repository>, config: Config) -> Self {
         Backend {
             repo,
+            throttle: Arc::new(throttle::Throttle::new(config.limits.clone())),
+            hashing: Arc::new(work::Bounded::new(config.hashes_at_once, config.heavy_wait)),
+            decoding: Arc::new(work::Bounded::new(
+                config.decodes_at_once,
+                config.heavy_wait,
+            )),
             config: Arc::new(config),
         }
     }

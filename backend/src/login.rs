@@ -13,19 +13,12 @@ use crate::jwt::{self, Claims, JwtError};
 use crate::sessions::{ClientInfo, Credentials};
 use crate::{AuthError, Backend, Error, Principal};
 
-/// Settings key of the installation's JWT signing key (hex; made on first use).
-const JWT_KEY: &str = "login_jwt_key";
-
 /// A login JWT: the only place its value exists.
 #[derive(Debug)]
 pub struct ApiLogin {
     pub token: Secret,
     pub session_id: i64,
     pub expires_at: DateTime<Utc>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Backend {
@@ -36,21 +29,13 @@ impl Backend {
         now: DateTime<Utc>,
         rng: &mut (impl RngCore + CryptoRng + Send),
     ) -> Result<ApiLogin, Error> {
-        let user = self.check_credentials(credentials, now).await?;
+        let user = self
+            .check_credentials(credentials, client.ip.as_deref(), now)
+            .await?;
         let expires_at = now + self.config.login_jwt;
         let (_, session_id) = self
             .open_session(user.id, SessionKind::Api, expires_at, client, now, rng)
             .await?;
-        let key = match self.repo.setting(JWT_KEY).await? {
-            Some(key) => key,
-            // The first login of the installation makes the key (racing instances agree on
-            // the first one stored).
-            None => {
-                let mut fresh = [0u8; 32];
-                rng.fill_bytes(&mut fresh);
-                self.repo.setting_or_init(JWT_KEY, &hex(&fresh)).await?
-            }
-        };
         let claims = Claims {
             sub: user.id,
             sid: session_id,
@@ -58,7 +43,8 @@ impl Backend {
             exp: expires_at.timestamp(),
         };
         Ok(ApiLogin {
-            token: Secret::new(jwt::sign(&claims, key.as_bytes())),
+            // Signed with a key derived from the sealing key: never in the database.
+            token: Secret::new(jwt::sign(&claims, self.config.sealer.jwt_key())),
             session_id,
             expires_at,
         })
@@ -70,13 +56,15 @@ impl Backend {
         raw: &str,
         now: DateTime<Utc>,
     ) -> Result<Principal, Error> {
-        // No key yet means no JWT was ever issued here.
-        let key = self
-            .repo
-            .setting(JWT_KEY)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
-        let claims = jwt::verify(raw, key.as_bytes(), now).map_err(|e| match e {
+        // The current key, or a previous one while keys are being rotated.
+        let mut verified = Err(JwtError::Invalid);
+        for key in self.config.sealer.jwt_keys() {
+            verified = jwt::verify(raw, key, now);
+            if !matches!(verified, Err(JwtError::Invalid)) {
+                break;
+            }
+        }
+        let claims = verified.map_err(|e| match e {
             JwtError::Invalid => AuthError::InvalidToken,
             JwtError::Expired => AuthError::TokenExpired,
         })?;

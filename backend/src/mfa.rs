@@ -8,12 +8,14 @@ use keyward_core::FieldError;
 use rand_core::{CryptoRng, RngCore};
 
 use crate::db::{TokenHash, UserRow};
+use crate::sealing::totp_purpose;
 use crate::{Backend, Error, MfaError, totp};
 
 /// Shown in the authenticator app next to the account name.
 pub const ISSUER: &str = "keyward";
 pub const RECOVERY_CODES: usize = 10;
-/// After this many wrong codes in a row, codes are refused for [`LOCKOUT_MINUTES`].
+/// After this many wrong codes within [`LOCKOUT_MINUTES`] of each other, codes are refused
+/// until that long after the last one.
 const MAX_FAILURES: i64 = 10;
 const LOCKOUT_MINUTES: i64 = 15;
 
@@ -39,12 +41,13 @@ fn normalise_recovery(code: &str) -> String {
         .collect()
 }
 
-/// Ten random base32 characters, shown as `xxxxx-xxxxx` (50 bits each).
+/// Sixteen random base32 characters (80 bits), shown as `xxxx-xxxx-xxxx-xxxx`.
 fn recovery_code(rng: &mut impl RngCore) -> String {
-    let mut bytes = [0u8; 7];
+    let mut bytes = [0u8; 10];
     rng.fill_bytes(&mut bytes);
     let text = totp::base32_encode(&bytes).to_lowercase();
-    format!("{}-{}", &text[..5], &text[5..10])
+    let groups: Vec<&str> = (0..4).map(|i| &text[4 * i..4 * i + 4]).collect();
+    groups.join("-")
 }
 
 fn qr_data_uri(uri: &str) -> Result<String, Error> {
@@ -75,7 +78,8 @@ impl Backend {
         let mut key = [0u8; 20];
         rng.fill_bytes(&mut key);
         let secret = totp::base32_encode(&key);
-        self.repo.set_totp_pending(user.id, &secret).await?;
+        let sealed = self.config.sealer.seal(&totp_purpose(user.id), &secret);
+        self.repo.set_totp_pending(user.id, &sealed).await?;
         let otpauth_uri = totp::otpauth_uri(ISSUER, &user.username, &secret);
         Ok(Enrolment {
             qr_data_uri: qr_data_uri(&otpauth_uri)?,
@@ -100,7 +104,8 @@ impl Backend {
         let pending = state
             .pending
             .ok_or_else(|| code_error("Start the set-up again: there is no secret to confirm."))?;
-        let step = totp::verify(&pending, code, now, state.last_step).ok_or_else(|| {
+        let seed = self.config.sealer.open(&totp_purpose(user_id), &pending)?;
+        let step = totp::verify(&seed, code, now, state.last_step).ok_or_else(|| {
             code_error("That code does not match. Enter the code your app shows now.")
         })?;
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code(rng)).collect();
@@ -166,25 +171,27 @@ impl Backend {
             .filter(|c| !c.is_empty())
             .ok_or(MfaError::Required)?;
         let state = self.repo.totp_state(user.id).await?;
-        let locked = state.failures >= MAX_FAILURES
-            && state
-                .failed_at
-                .is_some_and(|at| now - at < TimeDelta::minutes(LOCKOUT_MINUTES));
-        if locked {
+        let window_start = now - TimeDelta::minutes(LOCKOUT_MINUTES);
+        if !self
+            .repo
+            .reserve_mfa_attempt(user.id, MAX_FAILURES, window_start, now)
+            .await?
+        {
             return Err(MfaError::Locked.into());
         }
-        let secret = state.secret.unwrap_or_default();
-        let ok = match totp::verify(&secret, code, now, state.last_step) {
+        let sealed = state.secret.unwrap_or_default();
+        let seed = self.config.sealer.open(&totp_purpose(user.id), &sealed)?;
+        let ok = match totp::verify(&seed, code, now, state.last_step) {
             Some(step) => self.repo.claim_totp_step(user.id, step).await?,
             None => {
                 let hash = TokenHash::of(&normalise_recovery(code));
                 self.repo.use_recovery_code(user.id, &hash, now).await?
             }
         };
+        // A wrong code stays counted; a right one cleared the count.
         if ok {
             Ok(())
         } else {
-            self.repo.record_mfa_failure(user.id, now).await?;
             Err(MfaError::WrongCode.into())
         }
     }
@@ -198,8 +205,10 @@ mod tests {
     fn recovery_codes_look_alike_and_normalise() {
         let mut rng = rand_core::OsRng;
         let code = recovery_code(&mut rng);
-        assert_eq!(code.len(), 11);
-        assert_eq!(&code[5..6], "-");
+        assert_eq!(code.len(), 19);
+        assert_eq!(code.split('-').map(str::len).collect::<Vec<_>>(), [4; 4]);
+        // 16 base32 characters: 80 bits.
+        assert_eq!(code.replace('-', "").len() * 5, 80);
         assert_eq!(
             normalise_recovery(&code.to_uppercase().replace('-', " ")),
             code.replace('-', "")

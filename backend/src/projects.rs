@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use keyward_core::{FieldError, Permissions, Scope, grant};
 
 use crate::db::{GrantRow, ProjectRow, SecretRow, UserRow};
+use crate::sealing::secret_purpose;
 use crate::{Actor, Backend, Error, Principal};
 
 /// What a caller wants to do with a project.
@@ -197,7 +198,11 @@ impl Backend {
     ) -> Result<Vec<SecretRow>, Error> {
         self.authorize_project(principal, project_id, Action::Read)
             .await?;
-        self.repo.secrets(project_id).await
+        let mut secrets = self.repo.secrets(project_id).await?;
+        for s in &mut secrets {
+            s.value = (self.config.sealer).open(&secret_purpose(project_id, &s.name), &s.value)?;
+        }
+        Ok(secrets)
     }
 
     pub async fn put_secret(
@@ -214,7 +219,8 @@ impl Backend {
         if value.len() > SECRET_VALUE_MAX {
             return Err(FieldError::new("value", "Secret values are at most 64 KiB.").into());
         }
-        self.repo.put_secret(project_id, name, value, now).await
+        let sealed = (self.config.sealer).seal(&secret_purpose(project_id, name), value);
+        self.repo.put_secret(project_id, name, &sealed, now).await
     }
 
     pub async fn delete_secret(

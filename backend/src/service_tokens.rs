@@ -10,6 +10,7 @@ use crate::db::{
     NewServiceToken, ServicePrincipalRow, ServiceTokenRow, TokenHash, TokenPrincipal, UserRow,
 };
 use crate::projects::Action;
+use crate::quota::Quota;
 use crate::{Backend, Error};
 
 /// Settings key: `"false"` forbids service tokens that never expire.
@@ -178,6 +179,12 @@ impl Backend {
             Lifetime::Until(at) => Some(at),
         };
         self.check_grantable(creator, &request.scope).await?;
+        self.within_quota(creator.id, Quota::ServiceTokens, now)
+            .await?;
+        if matches!(request.principal, PrincipalChoice::New { .. }) {
+            self.within_quota(creator.id, Quota::Principals, now)
+                .await?;
+        }
         // Everything is checked first, and a new principal is stored with its token in one
         // transaction, so a refused request leaves nothing behind.
         let principal = match &request.principal {

@@ -6,13 +6,23 @@ use keyward_core::Secret;
 use rand_core::{CryptoRng, RngCore};
 
 use crate::db::{NewSession, SessionKind, SessionRow, TokenHash, UserRow};
-use crate::{Backend, Error, password};
+use crate::{Backend, Error, MfaError, password, throttle};
 
 /// Where a sign-in came from, kept on the session for the session list.
 #[derive(Clone, Debug, Default)]
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+}
+
+impl ClientInfo {
+    /// The user agent is kept to its first 300 characters.
+    pub fn new(ip: Option<String>, user_agent: Option<&str>) -> Self {
+        ClientInfo {
+            ip,
+            user_agent: user_agent.map(|s| s.chars().take(300).collect()),
+        }
+    }
 }
 
 /// What a person signs in with: `code` is the TOTP (or recovery) code, needed only when
@@ -49,7 +59,9 @@ impl Backend {
         now: DateTime<Utc>,
         rng: &mut (impl RngCore + CryptoRng + Send),
     ) -> Result<SignedIn, Error> {
-        let user = self.check_credentials(credentials, now).await?;
+        let user = self
+            .check_credentials(credentials, client.ip.as_deref(), now)
+            .await?;
         let expires_at = now + self.config.session_absolute;
         let (cookie, session_id) = self
             .open_session(user.id, SessionKind::Browser, expires_at, client, now, rng)
@@ -61,15 +73,42 @@ impl Backend {
         })
     }
 
-    /// The password, then the second factor (`Mfa` errors only once the password was right).
+    /// The password, then the second factor (`Mfa` errors only once the password was right),
+    /// within the sign-in rate limits of this client address and account: a wrong password
+    /// or code counts against them, anything else gives its attempt back.
     pub(crate) async fn check_credentials(
         &self,
         c: Credentials<'_>,
+        ip: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<UserRow, Error> {
-        let user = self.check_password(c.username, c.password).await?;
-        self.second_factor(&user, c.code, now).await?;
-        Ok(user)
+        let keys = throttle::sign_in_keys(ip, c.username);
+        let attempt = async {
+            let user = self.check_password(c.username, c.password).await?;
+            self.second_factor(&user, c.code, now).await?;
+            Ok(user)
+        };
+        self.limited(&keys, now, attempt).await
+    }
+
+    /// Runs a guess of a password or code within the rate limits of `keys`: refused at once
+    /// when one is exhausted; a wrong password or code counts against them, any other
+    /// outcome gives its attempt back.
+    pub(crate) async fn limited<T>(
+        &self,
+        keys: &[throttle::Key],
+        now: DateTime<Utc>,
+        attempt: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        self.throttle.take(keys, now).map_err(Error::RateLimited)?;
+        let result = attempt.await;
+        if !matches!(
+            result,
+            Err(Error::BadCredentials | Error::Mfa(MfaError::WrongCode))
+        ) {
+            self.throttle.refund(keys, now);
+        }
+        result
     }
 
     /// The active user with this username and password; any failure is `BadCredentials`,
@@ -84,11 +123,16 @@ impl Backend {
         let (user, ok) = match user {
             Some(user) if user.active => {
                 let phc = user.password_hash.clone();
-                let ok = blocking(move || password::verify(&password, &phc)).await?;
+                let ok = self
+                    .hashing
+                    .run(move || password::verify(&password, &phc))
+                    .await?;
                 (Some(user), ok)
             }
             _ => {
-                blocking(move || password::burn_time(&password)).await?;
+                self.hashing
+                    .run(move || password::burn_time(&password))
+                    .await?;
                 (None, false)
             }
         };
@@ -218,13 +262,4 @@ impl Backend {
             .delete_dead_sessions(now, now - self.config.session_idle)
             .await
     }
-}
-
-/// Runs CPU-heavy work (Argon2) off the async worker threads.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Error> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Internal(format!("blocking task failed: {e}")))
 }

@@ -1,13 +1,16 @@
 //! The one-time setup link: on the first start with no users, the server prints
 //! `/setup?code=...`; the code creates the first administrator once and is then spent.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use keyward_core::{FieldError, Role, Secret};
 use rand_core::{CryptoRng, RngCore};
 
 use crate::db::TokenHash;
 use crate::users::UserInput;
-use crate::{Backend, Error};
+use crate::{Backend, Error, throttle};
+
+/// A setup link works for this long after the server printed it.
+pub const SETUP_CODE_LIFETIME: TimeDelta = TimeDelta::hours(1);
 
 impl Backend {
     /// A fresh setup code if there are no users yet (earlier codes stop working), else `None`.
@@ -28,8 +31,24 @@ impl Backend {
         Ok(Some(code))
     }
 
-    pub async fn setup_code_usable(&self, code: &str) -> Result<bool, Error> {
-        self.repo.setup_code_usable(&TokenHash::of(code)).await
+    /// Whether a setup code can still create the first administrator. A wrong code counts
+    /// against the client address's sign-in limit (the code is a guessable secret too).
+    pub async fn setup_code_usable(
+        &self,
+        code: &str,
+        ip: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, Error> {
+        let keys = throttle::setup_keys(ip);
+        self.throttle.take(&keys, now).map_err(Error::RateLimited)?;
+        let usable = self
+            .repo
+            .setup_code_usable(&TokenHash::of(code), now - SETUP_CODE_LIFETIME)
+            .await;
+        if !matches!(usable, Ok(false)) {
+            self.throttle.refund(&keys, now);
+        }
+        usable
     }
 
     /// Creates the first administrator with the setup code, which is spent by it.
@@ -37,18 +56,24 @@ impl Backend {
         &self,
         code: &str,
         mut input: UserInput,
+        ip: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<i64, Error> {
+        let unusable = || {
+            Error::Invalid(FieldError::new(
+                "code",
+                "This setup link is no longer valid: it has been used, it is more than an hour old, or keyward already has users. Restart the server for a new link while there are no users.",
+            ))
+        };
+        // Checked before the password is hashed, so wrong codes cost no Argon2 run.
+        if !self.setup_code_usable(code, ip, now).await? {
+            return Err(unusable());
+        }
         input.role = Role::Admin;
-        let user = input.into_new_user().await?;
+        let user = input.into_new_user(&self.hashing).await?;
         self.repo
-            .create_first_admin(&TokenHash::of(code), &user, now)
+            .create_first_admin(&TokenHash::of(code), now - SETUP_CODE_LIFETIME, &user, now)
             .await?
-            .ok_or_else(|| {
-                Error::Invalid(FieldError::new(
-                    "code",
-                    "This setup link is no longer valid: it has been used, or keyward already has users.",
-                ))
-            })
+            .ok_or_else(unusable)
     }
 }

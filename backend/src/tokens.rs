@@ -6,6 +6,7 @@ use keyward_core::{Secret, TokenKind, token, validate};
 use rand_core::{CryptoRng, RngCore};
 
 use crate::db::{ApiTokenRow, NewApiToken, ReplacedSecret, TokenHash};
+use crate::quota::Quota;
 use crate::{Actor, Backend, Error, Principal};
 
 /// Settings key of the maximum API token lifetime in days.
@@ -42,6 +43,7 @@ impl Backend {
     ) -> Result<Minted, Error> {
         let name = validate::token_name(name)?;
         let expires_at = validate::api_token_expiry(expires_on, now, self.max_token_days().await?)?;
+        self.within_quota(user_id, Quota::ApiTokens, now).await?;
         self.mint_api_token_at(user_id, name, expires_at, now, rng)
             .await
     }

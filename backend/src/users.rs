@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use keyward_core::{FieldError, Role, validate};
 
 use crate::db::{NewUser, UserRow};
-use crate::sessions::blocking;
+use crate::work::Bounded;
 use crate::{Backend, Error, password};
 
 /// What a person typed to create an account.
@@ -20,7 +20,7 @@ pub struct UserInput {
 
 impl UserInput {
     /// Validates every field and hashes the password (Argon2id, off the async threads).
-    pub(crate) async fn into_new_user(self) -> Result<NewUser, Error> {
+    pub(crate) async fn into_new_user(self, hashing: &Bounded) -> Result<NewUser, Error> {
         let username = validate::username(self.username.trim())?.to_string();
         validate::password(&self.password, &username)?;
         let email = match self.email.as_deref().map(str::trim) {
@@ -39,7 +39,7 @@ impl UserInput {
             name => name.to_string(),
         };
         let pw = self.password;
-        let password_hash = blocking(move || password::hash(&pw)).await??;
+        let password_hash = hashing.run(move || password::hash(&pw)).await??;
         Ok(NewUser {
             username,
             display_name,
@@ -63,7 +63,7 @@ impl Backend {
     }
 
     pub async fn create_user(&self, input: UserInput, now: DateTime<Utc>) -> Result<i64, Error> {
-        let user = input.into_new_user().await?;
+        let user = input.into_new_user(&self.hashing).await?;
         self.repo.create_user(&user, now).await
     }
 }
@@ -85,7 +85,11 @@ impl Backend {
             .await?
             .ok_or(Error::NotFound)?;
         let (pw, phc) = (current.to_string(), user.password_hash.clone());
-        if !blocking(move || password::verify(&pw, &phc)).await? {
+        if !self
+            .hashing
+            .run(move || password::verify(&pw, &phc))
+            .await?
+        {
             return Err(
                 FieldError::new("current_password", "The current password is wrong.").into(),
             );
@@ -93,7 +97,7 @@ impl Backend {
         validate::password(new, &user.username)
             .map_err(|e| FieldError::new("new_password", e.message))?;
         let pw = new.to_string();
-        let hash = blocking(move || password::hash(&pw)).await??;
+        let hash = self.hashing.run(move || password::hash(&pw)).await??;
         self.repo.set_password(user_id, &hash, keep, now).await
     }
 }

@@ -55,6 +55,21 @@ pub fn expiry_text(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Opt
     }
 }
 
+/// The warning a response to a soon-expiring credential carries (API header, `kw`
+/// stderr): "This credential expires in 3 days (at 2026-12-01T00:00:00Z): replace it before
+/// then." `None` while it has more than [`EXPIRING_SOON`] left, or has expired.
+pub fn expiry_warning(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<String> {
+    if ExpiryStatus::of(expires_at, now) != ExpiryStatus::ExpiringSoon {
+        return None;
+    }
+    let text = expiry_text(expires_at, now)?;
+    let at = expires_at?.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    Some(format!(
+        "This credential e{} (at {at}): replace it before then.",
+        text.trim_start_matches('E')
+    ))
+}
+
 fn ceil_div(a: TimeDelta, unit: TimeDelta) -> i64 {
     let (a, unit) = (a.num_seconds(), unit.num_seconds());
     (a + unit - 1) / unit
@@ -128,6 +143,18 @@ mod tests {
         assert_eq!(
             expiry_text(Some(minted), later).unwrap(),
             "Expires in 3 days"
+        );
+    }
+
+    #[test]
+    fn warnings_only_within_the_window() {
+        let now = at(10, 12);
+        assert_eq!(expiry_warning(None, now), None);
+        assert_eq!(expiry_warning(Some(at(17, 13)), now), None);
+        assert_eq!(expiry_warning(Some(at(9, 0)), now), None);
+        assert_eq!(
+            expiry_warning(Some(at(13, 12)), now).unwrap(),
+            "This credential expires in 3 days (at 2026-11-13T12:00:00Z): replace it before then."
         );
     }
 

@@ -124,16 +124,19 @@ pub enum AvatarRefusal {
     TooLarge,
     #[error("The file is not a PNG, JPEG or WebP image.")]
     NotAnImage,
-    #[error("The image could not be read: the file is damaged or its dimensions are too large.")]
+    #[error("The image could not be read: the file is damaged.")]
     Unreadable,
+    #[error("The image is too large: at most 4096 pixels a side and 16 megapixels.")]
+    TooManyPixels,
 }
 
 impl AvatarRefusal {
-    const ALL: [AvatarRefusal; 4] = [
+    const ALL: [AvatarRefusal; 5] = [
         AvatarRefusal::Missing,
         AvatarRefusal::TooLarge,
         AvatarRefusal::NotAnImage,
         AvatarRefusal::Unreadable,
+        AvatarRefusal::TooManyPixels,
     ];
 
     pub fn code(self) -> &'static str {
@@ -142,6 +145,7 @@ impl AvatarRefusal {
             AvatarRefusal::TooLarge => "too_large",
             AvatarRefusal::NotAnImage => "not_an_image",
             AvatarRefusal::Unreadable => "unreadable",
+            AvatarRefusal::TooManyPixels => "dimensions",
         }
     }
 

@@ -22,6 +22,11 @@ test('expiry colours and texts, and Hide expired remembered across reloads and s
   await expect(soon).toContainText('Expires in 3 days');
   await expect(later).not.toContainText('Expire');
 
+  // The banner above the profile names the one that expires within 7 days, and only it.
+  const banner = page.getByRole('status').filter({ has: page.getByRole('heading', { name: 'Tokens expiring soon' }) });
+  await expect(banner.getByRole('listitem')).toHaveCount(1);
+  await expect(banner.getByRole('listitem')).toHaveText(/^API token “soon” \(kwat_\w{7}\): expires in 3 days$/);
+
   const colours = {
     expired: await expired.evaluate(background),
     soon: await soon.evaluate(background),

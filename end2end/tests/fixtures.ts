@@ -5,13 +5,16 @@ import { record } from './leaks';
 // input (a wrong password or code, a taken email, an escalation, a date too far) answers 400
 // or 422 and the page says why. Any other error answer fails the test: a 401, 403 or 404 from
 // the app, any 5xx, a missing /pkg/keyward.wasm or /pkg/keyward.js.
+// Security (issue 13): a sign-in over the rate limit is 429; a sensitive change after the sudo
+// window is 403 ReauthRequired (the page then asks for the password).
 const EXPECTED_ERRORS: Record<string, number[]> = {
-  '/rpc/login': [400, 422],
+  '/rpc/login': [400, 422, 429],
+  '/rpc/confirm_access': [422],
   '/rpc/enable_mfa': [422],
   '/rpc/update_personal_info': [422],
   '/rpc/add_email': [422],
   '/rpc/change_password': [422],
-  '/rpc/create_api_token': [422],
+  '/rpc/create_api_token': [403, 422],
   '/rpc/create_service_token': [422],
   '/rpc/admin_grant': [422],
   '/rpc/add_oplog_entry': [422],

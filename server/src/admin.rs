@@ -159,6 +159,12 @@ enum AdminCommand {
         #[arg(long)]
         username: String,
     },
+    /// Make every open session of a user confirm their password before their next sensitive
+    /// change (sudo mode), e.g. when a device may have been left unlocked; prints how many.
+    RequireReauth {
+        #[arg(long)]
+        username: String,
+    },
     /// Turn a user's MFA off (they lost their authenticator app and their recovery codes):
     /// their next sign-in takes the password alone, and they can enrol again.
     ResetMfa {
@@ -211,7 +217,12 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
 }
 
 pub async fn run(args: AdminArgs) -> Result<(), String> {
-    let backend = Backend::connect(&args.database_url, Config::default())
+    // The server's key, so what an admin command stores opens in the server and back.
+    let config = Config {
+        sealer: crate::config::KeyConfig::from_env(&args.database_url).sealer()?,
+        ..Config::default()
+    };
+    let backend = Backend::connect(&args.database_url, config)
         .await
         .map_err(|e| e.to_string())?;
     let now = Utc::now();
@@ -386,6 +397,10 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
         AdminCommand::EndSessions { username } => {
             let ended = backend.end_sessions_of(&username, now).await;
             println!("{}", ended.map_err(describe)?);
+        }
+        AdminCommand::RequireReauth { username } => {
+            let sessions = backend.require_reauthentication(&username).await;
+            println!("{}", sessions.map_err(describe)?);
         }
         AdminCommand::ResetMfa { username } => {
             backend.reset_mfa(&username).await.map_err(describe)?;

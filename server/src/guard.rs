@@ -72,34 +72,75 @@ pub async fn pages(State(backend): State<Backend>, req: Request, next: Next) -> 
     next.run(req).await
 }
 
+/// The largest body a server function reads (its forms are small; 1 MiB, as for the API).
+const RPC_BODY_LIMIT: usize = 1024 * 1024;
+
 /// Server functions (`/rpc/...`) and the avatar upload refuse cross-site calls (a second
 /// line behind the SameSite=Lax cookie) and their answers are never cached.
 pub async fn server_functions(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if !(path.starts_with("/rpc/") || path == crate::avatar::UPLOAD_PATH) {
+    let rpc = path.starts_with("/rpc/");
+    if !(rpc || path == crate::avatar::UPLOAD_PATH) {
         return next.run(req).await;
     }
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
-        let host = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok());
-        let origin_host = origin
-            .to_str()
-            .ok()
-            .and_then(|o| o.split_once("://"))
-            .map(|(_, rest)| rest.trim_end_matches('/'));
-        if host.is_none() || origin_host != host {
-            return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
-        }
+    if let Err(refusal) = same_origin(req.headers()) {
+        return (StatusCode::FORBIDDEN, refusal).into_response();
     }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if rpc && declared.is_some_and(|n| n > RPC_BODY_LIMIT as u64) {
+        let refusal = app::error::AppError::Message("The request is larger than 1 MiB.".into());
+        return (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(refusal)).into_response();
+    }
+    // A body sent without a length is cut off at the limit too.
+    let req = if rpc {
+        req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, RPC_BODY_LIMIT)))
+    } else {
+        req
+    };
     let mut res = next.run(req).await;
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if res.headers().contains_key(SERVER_FN_ERROR_HEADER) {
         res = with_error_status(res).await;
     }
     res
+}
+
+/// Cross-site request forgery: a call must show it comes from this site. Browsers that send
+/// `Sec-Fetch-Site` (which a page cannot forge) are believed: it must be `same-origin`.
+/// Otherwise an `Origin` header must name this host; and a call with neither may not carry
+/// the session cookie. (`Origin` alone is not enough: under `Referrer-Policy: no-referrer`
+/// a browser's own form posts say `Origin: null`.)
+fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
+    const CROSS_SITE: &str = "cross-origin request refused";
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return if site.as_bytes() == b"same-origin" {
+            Ok(())
+        } else {
+            Err(CROSS_SITE)
+        };
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    match headers.get(header::ORIGIN) {
+        Some(origin) => {
+            let origin_host = origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.split_once("://"))
+                .map(|(_, rest)| rest.trim_end_matches('/'));
+            if host.is_some() && origin_host == host {
+                Ok(())
+            } else {
+                Err(CROSS_SITE)
+            }
+        }
+        None if app::ssr::session_cookie(headers).is_none() => Ok(()),
+        None => {
+            Err("request refused: it does not show that it comes from this site (no Origin header)")
+        }
+    }
 }
 
 /// Gives a failed server function the status its error deserves (the page decodes any
@@ -112,6 +153,16 @@ async fn with_error_status(res: Response) -> Response {
     if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry_after = match err {
+            app::error::AppError::RateLimited { retry_after, .. } => Some(retry_after),
+            app::error::AppError::Busy | app::error::AppError::Unavailable => Some(5),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }

@@ -10,13 +10,13 @@ pub mod api;
 mod avatar;
 pub mod config;
 mod guard;
+mod headers;
 pub mod state;
 
 use std::net::SocketAddr;
 
 use app::{App, shell};
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use chrono::Utc;
@@ -26,7 +26,6 @@ use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use config::ServeConfig;
 use state::AppState;
@@ -54,18 +53,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), guard::pages))
         .layer(middleware::from_fn(guard::server_functions))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
+        .layer(middleware::from_fn(headers::security))
         .layer(middleware::from_fn(access_log::log))
         .with_state(state)
 }
@@ -108,11 +96,17 @@ impl Server {
     pub async fn bind(config: &ServeConfig) -> Result<Server, String> {
         let services = Config {
             login_jwt: chrono::TimeDelta::minutes(config.login_jwt_minutes.into()),
+            limits: config.limits.clone(),
+            quotas: config.quotas,
+            sealer: config.keys.sealer()?,
             ..Config::default()
         };
         let backend = Backend::connect(&config.database_url, services)
             .await
             .map_err(|e| e.to_string())?;
+        // Values stored before sealing, or sealed with a previous key, are sealed with the
+        // current one; a value no configured key opens stops the start here.
+        backend.reseal().await.map_err(|e| e.to_string())?;
         let setup_code = backend
             .setup_code_if_needed(Utc::now(), &mut rand_core::OsRng)
             .await

@@ -8,6 +8,7 @@ mod persisted;
 pub mod reload;
 mod sessions;
 mod shown_once;
+pub mod sudo;
 pub mod tokens;
 
 pub use confirm::Modal;
@@ -17,4 +18,5 @@ pub use hydrated::use_hydrated;
 pub use persisted::PersistedCheckbox;
 pub use sessions::SessionTable;
 pub use shown_once::ShownOnce;
+pub use sudo::{ConfirmAccessDialog, provide_sudo, use_sudo};
 pub use tokens::{ExpiryCell, RevokeDialog, TokenRef};

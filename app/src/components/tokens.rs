@@ -3,11 +3,28 @@
 
 use chrono::{DateTime, Utc};
 use keyward_core::expiry::{ExpiryStatus, expiry_text};
+
 use leptos::prelude::*;
 
 use super::{Modal, PersistedCheckbox, use_hydrated};
 use crate::error::AppError;
 use crate::types::{format_date, format_time};
+
+/// A line of the profile's expiry banner for a token that expires within 7 days: "API
+/// token “deploy” (kwat_AbCdEfG): expires in 3 days" (`None` for any other token).
+pub fn expiring_soon(
+    kind: &str,
+    name: &str,
+    display_prefix: &str,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    if ExpiryStatus::of(expires_at, now) != ExpiryStatus::ExpiringSoon {
+        return None;
+    }
+    let text = expiry_text(expires_at, now)?.to_lowercase();
+    Some(format!("{kind} “{name}” ({display_prefix}): {text}"))
+}
 
 /// A token as the revoke dialog names it.
 #[derive(Clone, Debug, PartialEq, Eq)]

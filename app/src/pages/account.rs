@@ -6,7 +6,7 @@ use keyward_core::profile::{AvatarRefusal, timezones};
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
-use crate::components::{FieldMessage, FormFooter, Modal, TextField, use_hydrated};
+use crate::components::{FieldMessage, FormFooter, Modal, TextField, use_hydrated, use_sudo};
 use crate::error::AppError;
 use crate::pages::profile::ProfileData;
 use crate::rpc::account::{
@@ -72,6 +72,7 @@ where
 #[component]
 pub fn ChangePasswordAction() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
+    use_sudo(action);
     let open = RwSignal::new(false);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let notice = on_success(
@@ -153,6 +154,9 @@ pub fn EmailsAction(data: ProfileData) -> impl IntoView {
     let add = ServerAction::<AddEmail>::new();
     let remove = ServerAction::<RemoveEmail>::new();
     let primary = ServerAction::<MakePrimaryEmail>::new();
+    use_sudo(add);
+    use_sudo(remove);
+    use_sudo(primary);
     let open = RwSignal::new(false);
     // Every change reloads the list; the dialog stays open for the next one.
     Effect::new(move |_| {

@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
-use crate::components::tokens::{TokenCard, TokenTable, expiry_class};
+use crate::components::tokens::{TokenCard, TokenTable, expiring_soon, expiry_class};
 use crate::components::{
     ExpiryCell, FieldMessage, FormFooter, Modal, RevokeDialog, ShownOnce, TokenRef, use_hydrated,
+    use_sudo,
 };
 use crate::error::AppError;
 use crate::rpc::{CreateApiToken, EditApiTokenExpiry, RevokeApiToken, list_api_tokens};
@@ -31,6 +32,19 @@ pub struct Card {
 }
 
 impl Card {
+    /// The lines of the profile's expiry banner (tokens expiring within 7 days).
+    pub fn expiring_soon(&self) -> Vec<String> {
+        self.tokens.with(|list| match list {
+            Some(Ok(list)) => (list.tokens.iter())
+                .filter_map(|t| {
+                    let at = Some(t.expires_at);
+                    expiring_soon("API token", &t.name, &t.display_prefix, at, list.now)
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+    }
+
     /// Creates the actions and starts loading the list.
     pub fn load() -> Self {
         let (create, edit, revoke) = (
@@ -38,6 +52,8 @@ impl Card {
             ServerAction::<EditApiTokenExpiry>::new(),
             ServerAction::<RevokeApiToken>::new(),
         );
+        use_sudo(create);
+        use_sudo(edit);
         Card {
             tokens: Resource::new(
                 move || {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{FormFooter, TextField};
+use crate::components::{FormFooter, TextField, use_sudo};
 use crate::pages::account::ActionDialog;
 use crate::pages::profile::ProfileData;
 use crate::rpc::account::{BeginMfa, DisableMfa, EnableMfa};
@@ -21,6 +21,9 @@ pub fn MfaAction(data: ProfileData) -> impl IntoView {
     let begin = ServerAction::<BeginMfa>::new();
     let enable = ServerAction::<EnableMfa>::new();
     let disable = ServerAction::<DisableMfa>::new();
+    use_sudo(begin);
+    use_sudo(enable);
+    use_sudo(disable);
     let open = RwSignal::new(false);
     let notice = RwSignal::new(None);
     let enrolment = move || begin.value().get().and_then(Result::ok);

@@ -105,6 +105,25 @@ pub(crate) fn signed_in_page<V: IntoView + 'static>(
     }
 }
 
+/// Names the tokens, of both kinds, that stop working within 7 days, above everything else.
+#[component]
+fn ExpiryBanner(api: api_tokens::Card, service: service_tokens::Card) -> impl IntoView {
+    let soon = move || {
+        let mut lines = api.expiring_soon();
+        lines.extend(service.expiring_soon());
+        lines
+    };
+    view! {
+        <Show when=move || !soon().is_empty()>
+            <section class="banner warning" role="status" aria-labelledby="expiring-title">
+                <h2 id="expiring-title">"Tokens expiring soon"</h2>
+                <p>"These stop working within 7 days: set a new date or replace them."</p>
+                <ul>{move || soon().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+            </section>
+        </Show>
+    }
+}
+
 /// `/profile`; `/profile/avatar` is the same page with the Update Avatar dialog open.
 #[component]
 pub fn ProfilePage(#[prop(optional)] avatar_dialog: bool) -> impl IntoView {
@@ -121,6 +140,7 @@ pub fn ProfilePage(#[prop(optional)] avatar_dialog: bool) -> impl IntoView {
             <div id="page">
                 <Header me data/>
                 <main class="profile">
+                    <ExpiryBanner api=cards.0 service=cards.1/>
                     <Identity data own=true/>
                     <div class="account-actions">
                         <ChangePasswordAction/>

@@ -568,6 +568,7 @@ impl TokensTab {
     fn load(project: Memo<i64>) -> Self {
         let create = ServerAction::<CreateServiceToken>::new();
         let revoke = ServerAction::<RevokeProjectServiceToken>::new();
+        crate::components::use_sudo(create);
         TokensTab {
             project,
             list: Resource::new(

@@ -6,10 +6,10 @@ use keyward_core::Permissions;
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
-use crate::components::tokens::{TokenCard, TokenTable, expiry_class};
+use crate::components::tokens::{TokenCard, TokenTable, expiring_soon, expiry_class};
 use crate::components::{
     ExpiryCell, FieldMessage, FlagBoxes, FormFooter, RevokeDialog, ShownOnce, TokenRef,
-    use_hydrated,
+    use_hydrated, use_sudo,
 };
 use crate::error::AppError;
 use crate::rpc::{CreateServiceToken, RevokeServiceToken, list_service_tokens};
@@ -30,10 +30,24 @@ pub struct Card {
 }
 
 impl Card {
+    /// The lines of the profile's expiry banner (tokens expiring within 7 days).
+    pub fn expiring_soon(&self) -> Vec<String> {
+        self.tokens.with(|list| match list {
+            Some(Ok(list)) => (list.tokens.iter())
+                .filter_map(|t| {
+                    let (name, prefix) = (&t.name, &t.display_prefix);
+                    expiring_soon("Service token", name, prefix, t.expires_at, list.now)
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+    }
+
     /// Creates the actions and starts loading the list.
     pub fn load() -> Self {
         let create = ServerAction::<CreateServiceToken>::new();
         let revoke = ServerAction::<RevokeServiceToken>::new();
+        use_sudo(create);
         Card {
             tokens: Resource::new(
                 move || (create.version().get(), revoke.version().get()),

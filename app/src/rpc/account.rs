@@ -68,21 +68,23 @@ pub async fn update_personal_info(
 
 #[server(prefix = "/rpc", endpoint = "add_email")]
 pub async fn add_email(email: String) -> Result<(), AppError> {
-    let me = crate::ssr::current_session().await?.user;
-    crate::ssr::backend()?.add_email(me.id, &email).await?;
+    let me = crate::ssr::sudo_session().await?.user;
+    crate::ssr::backend()?
+        .add_email(me.id, &email, crate::ssr::now())
+        .await?;
     Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "remove_email")]
 pub async fn remove_email(id: i64) -> Result<(), AppError> {
-    let me = crate::ssr::current_session().await?.user;
+    let me = crate::ssr::sudo_session().await?.user;
     crate::ssr::backend()?.remove_email(me.id, id).await?;
     Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "make_primary_email")]
 pub async fn make_primary_email(id: i64) -> Result<(), AppError> {
-    let me = crate::ssr::current_session().await?.user;
+    let me = crate::ssr::sudo_session().await?.user;
     crate::ssr::backend()?.make_primary_email(me.id, id).await?;
     Ok(())
 }
@@ -97,7 +99,7 @@ pub async fn remove_avatar() -> Result<(), AppError> {
 /// Starts MFA enrolment: a new secret (replacing any unconfirmed one).
 #[server(prefix = "/rpc", endpoint = "begin_mfa")]
 pub async fn begin_mfa() -> Result<MfaEnrolment, AppError> {
-    let me = crate::ssr::current_session().await?.user;
+    let me = crate::ssr::sudo_session().await?.user;
     let e = crate::ssr::backend()?
         .begin_mfa(&me, &mut rand_core::OsRng)
         .await?;
@@ -111,7 +113,7 @@ pub async fn begin_mfa() -> Result<MfaEnrolment, AppError> {
 /// Confirms enrolment with a code; the recovery codes are in this response only.
 #[server(prefix = "/rpc", endpoint = "enable_mfa")]
 pub async fn enable_mfa(code: String) -> Result<Vec<String>, AppError> {
-    let me = crate::ssr::current_session().await?.user;
+    let me = crate::ssr::sudo_session().await?.user;
     let codes = crate::ssr::backend()?
         .enable_mfa(me.id, &code, crate::ssr::now(), &mut rand_core::OsRng)
         .await?;
@@ -121,7 +123,7 @@ pub async fn enable_mfa(code: String) -> Result<Vec<String>, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "disable_mfa")]
 pub async fn disable_mfa(code: String) -> Result<(), AppError> {
-    let me = crate::ssr::current_session().await?.user;
+    let me = crate::ssr::sudo_session().await?.user;
     crate::ssr::backend()?
         .disable_mfa(&me, &code, crate::ssr::now())
         .await?;

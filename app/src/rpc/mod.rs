@@ -88,20 +88,10 @@ pub async fn login(
     password: String,
     #[server(default)] code: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::{backend, now, request_headers, session_set_cookie};
-    use keyward_backend::sessions::{ClientInfo, Credentials};
+    use crate::ssr::{backend, client_info, now, request_headers, session_set_cookie};
+    use keyward_backend::sessions::Credentials;
 
-    let headers = request_headers()?;
-    let client = ClientInfo {
-        ip: leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .await
-            .ok()
-            .map(|c| c.0.ip().to_string()),
-        user_agent: headers
-            .get(axum::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(300).collect()),
-    };
+    let client = client_info().await?;
     let backend = backend()?;
     let now = now();
     let credentials = Credentials {
@@ -120,7 +110,7 @@ pub async fn login(
     res.append_header(
         axum::http::header::SET_COOKIE,
         session_set_cookie(
-            &headers,
+            &request_headers()?,
             Some(signed_in.cookie.expose()),
             (signed_in.expires_at - now).num_seconds(),
         ),
@@ -148,7 +138,11 @@ pub async fn logout() -> Result<(), AppError> {
 /// Whether a setup code can still create the first administrator.
 #[server(prefix = "/rpc", endpoint = "setup_status")]
 pub async fn setup_code_usable(code: String) -> Result<bool, AppError> {
-    Ok(crate::ssr::backend()?.setup_code_usable(&code).await?)
+    let ip = crate::ssr::client_ip().await;
+    let now = crate::ssr::now();
+    Ok(crate::ssr::backend()?
+        .setup_code_usable(&code, ip.as_deref(), now)
+        .await?)
 }
 
 /// Creates the first administrator with the one-time setup code, then asks them to sign in.
@@ -169,7 +163,12 @@ pub async fn complete_setup(
         password,
     };
     crate::ssr::backend()?
-        .complete_setup(&code, input, crate::ssr::now())
+        .complete_setup(
+            &code,
+            input,
+            crate::ssr::client_ip().await.as_deref(),
+            crate::ssr::now(),
+        )
         .await?;
     leptos_axum::redirect("/login?setup=done");
     Ok(())
@@ -199,8 +198,8 @@ pub async fn list_api_tokens() -> Result<ApiTokenList, AppError> {
 /// Mints an API token; the value is in this response only.
 #[server(prefix = "/rpc", endpoint = "create_api_token")]
 pub async fn create_api_token(name: String, expires_on: String) -> Result<MintedToken, AppError> {
-    use crate::ssr::{backend, current_session, now};
-    let session = current_session().await?;
+    use crate::ssr::{backend, now, sudo_session};
+    let session = sudo_session().await?;
     let date = keyward_core::validate::date("expires_at", &expires_on)?;
     let minted = backend()?
         .mint_api_token(session.user.id, &name, date, now(), &mut rand_core::OsRng)
@@ -212,8 +211,8 @@ pub async fn create_api_token(name: String, expires_on: String) -> Result<Minted
 /// Sets a new expiration date and issues the replacement value (the old one dies at once).
 #[server(prefix = "/rpc", endpoint = "edit_api_token_expiry")]
 pub async fn edit_api_token_expiry(id: i64, expires_on: String) -> Result<MintedToken, AppError> {
-    use crate::ssr::{backend, current_session, now};
-    let session = current_session().await?;
+    use crate::ssr::{backend, now, sudo_session};
+    let session = sudo_session().await?;
     let date = keyward_core::validate::date("expires_at", &expires_on)?;
     let minted = backend()?
         .edit_api_token_expiry(session.user.id, id, date, now(), &mut rand_core::OsRng)

@@ -227,9 +227,9 @@ pub async fn create_service_token(
     oplog: Option<String>,
     expires_in_days: String,
 ) -> Result<MintedToken, AppError> {
-    use crate::ssr::{backend, current_session, now};
+    use crate::ssr::{backend, now, sudo_session};
 
-    let user = current_session().await?.user;
+    let user = sudo_session().await?.user;
     let request = imp::Form {
         principal,
         principal_name,

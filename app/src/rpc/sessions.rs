@@ -52,8 +52,8 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{backend, current_session, now};
-    let me = current_session().await?;
+    use crate::ssr::{backend, now, sudo_session};
+    let me = sudo_session().await?;
     if new_password != confirm_password {
         return Err(AppError::Field {
             field: "confirm_password".into(),
@@ -68,6 +68,19 @@ pub async fn change_password(
             &new_password,
             now(),
         )
+        .await?;
+    Ok(())
+}
+
+/// Confirm access (sudo mode): the password again restarts the 10-minute window in which
+/// this session may make sensitive changes.
+#[server(prefix = "/rpc", endpoint = "confirm_access")]
+pub async fn confirm_access(password: String) -> Result<(), AppError> {
+    use crate::ssr::{backend, client_ip, current_session, now};
+    let session = current_session().await?;
+    let ip = client_ip().await;
+    backend()?
+        .confirm_access(&session, &password, ip.as_deref(), now())
         .await?;
     Ok(())
 }

@@ -57,6 +57,41 @@ const LOOKUP_WORKERS: usize = 2;
 /// The pool and the two kinds of bearer lookups on one database.
 pub(crate) type Connected = (Db, Lookups<ApiLookup>, Lookups<ServiceTokenRow>);
 
+/// Creates the SQLite file (and its directory) readable by this user only, before SQLite
+/// opens it: the directory 0700, the file 0600 (SQLite gives its -wal and -shm files the
+/// file's mode). Existing ones are left as they are.
+fn private_file(path: &Path) -> Result<()> {
+    let config = |what: &str, e: std::io::Error| {
+        Error::Config(format!(
+            "cannot create the database {what} {}: {e}",
+            path.display()
+        ))
+    };
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.exists()
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| config("directory of", e))?;
+    }
+    if path.as_os_str().is_empty() || path.to_str() == Some(":memory:") || path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another instance created it meanwhile.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(config("file", e)),
+    }
+}
+
 /// Opens the pool `url` names and applies the migrations of its database, and starts the
 /// bearer lookups (which open their connections when first used).
 pub(crate) async fn connect(url: &str) -> Result<Connected> {
@@ -82,17 +117,7 @@ async fn sqlite(url: &str) -> Result<Connected> {
         .journal_mode(SqliteJournalMode::Wal)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true);
-    if let Some(dir) = options.get_filename().parent()
-        && !dir.as_os_str().is_empty()
-        && !dir.exists()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            Error::Config(format!(
-                "cannot create database directory {}: {e}",
-                dir.display()
-            ))
-        })?;
-    }
+    private_file(options.get_filename())?;
     let pool: SqlitePoolOptions = pool_options();
     let timeout = pool.get_acquire_timeout();
     let pool = pool

@@ -34,7 +34,17 @@ pub trait MfaRepo {
         now: DateTime<Utc>,
     ) -> Result<bool>;
     async fn recovery_codes_left(&self, user_id: i64) -> Result<i64>;
-    async fn record_mfa_failure(&self, user_id: i64, now: DateTime<Utc>) -> Result<()>;
+    /// Counts one code attempt against the user before the code is checked (a right code
+    /// clears the count again), so parallel guesses cannot each get a try: `false`, and
+    /// nothing counted, when `max` attempts since `window_start` were already made. A
+    /// count whose last attempt is older than `window_start` starts again at one.
+    async fn reserve_mfa_attempt(
+        &self,
+        user_id: i64,
+        max: i64,
+        window_start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
 }
 
 const DELETE_RECOVERY_CODES: &str = "DELETE FROM recovery_codes WHERE user_id = $1";
@@ -147,10 +157,22 @@ impl MfaRepo for SqlRepository {
         Ok(fetch_scalar!(&self.db, fetch_one, sql, user_id)?)
     }
 
-    async fn record_mfa_failure(&self, user_id: i64, now: DateTime<Utc>) -> Result<()> {
-        let sql = "UPDATE users SET mfa_failures = mfa_failures + 1, mfa_failed_at = $1
-            WHERE id = $2";
-        execute!(&self.db, sql, Timestamp::from(now), user_id)?;
-        Ok(())
+    async fn reserve_mfa_attempt(
+        &self,
+        user_id: i64,
+        max: i64,
+        window_start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        // One conditional UPDATE: the check and the count cannot be split by another
+        // request, on this instance or another.
+        let sql = "UPDATE users SET
+                mfa_failures = CASE WHEN mfa_failed_at IS NULL OR mfa_failed_at < $1
+                    THEN 1 ELSE mfa_failures + 1 END,
+                mfa_failed_at = $2
+            WHERE id = $3
+                AND NOT (mfa_failures >= $4 AND mfa_failed_at IS NOT NULL AND mfa_failed_at >= $1)";
+        let (start, now) = (Timestamp::from(window_start), Timestamp::from(now));
+        Ok(execute!(&self.db, sql, start, now, user_id, max)? == 1)
     }
 }

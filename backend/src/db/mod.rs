@@ -76,6 +76,7 @@ mod mfa;
 mod oplogs;
 mod projects;
 mod rows;
+mod sealed;
 mod service_tokens;
 mod sessions;
 mod settings;
@@ -102,12 +103,13 @@ pub use rows::{
     ApiTokenRow, EmailRow, EntryFields, EntryRow, GrantRow, OplogRow, ProjectRow, SecretRow,
     ServicePrincipalRow, ServiceTokenRow, SessionRow, TeamRow, TotpState, UserRow,
 };
+pub use sealed::SealedRepo;
 pub use service_tokens::{NewServiceToken, ServiceTokenRepo, TokenPrincipal};
 pub use sessions::{NewSession, SessionKind, SessionRepo};
 pub use settings::SettingsRepo;
 pub use teams::TeamRepo;
 pub use types::{Timestamp, TokenHash};
-pub use users::{NewUser, UserRepo};
+pub use users::{NewUser, QuotaUsage, UserRepo};
 
 use crate::error::Error;
 
@@ -124,6 +126,7 @@ pub trait Repository:
     + OplogRepo
     + SettingsRepo
     + MfaRepo
+    + SealedRepo
     + Send
     + Sync
     + 'static
@@ -140,6 +143,7 @@ impl<T> Repository for T where
         + OplogRepo
         + SettingsRepo
         + MfaRepo
+        + SealedRepo
         + Send
         + Sync
         + 'static

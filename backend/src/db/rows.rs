@@ -84,6 +84,9 @@ pub struct SessionRow {
     pub user_agent: Option<String>,
     #[sqlx(try_from = "MaybeTimestamp")]
     pub ended_at: Option<DateTime<Utc>>,
+    /// When the person last entered their password in this session (sudo mode).
+    #[sqlx(try_from = "Timestamp")]
+    pub authenticated_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]

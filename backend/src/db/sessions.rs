@@ -47,9 +47,16 @@ pub struct NewSession {
 
 #[async_trait]
 pub trait SessionRepo {
+    /// Stores a session; beyond [`MAX_SESSIONS`] open ones of the user, the least recently
+    /// seen are ended.
     async fn insert_session(&self, session: &NewSession, now: DateTime<Utc>) -> Result<i64>;
     async fn session_by_hash(&self, secret_hash: &TokenHash) -> Result<Option<SessionRow>>;
     async fn session_by_id(&self, session_id: i64) -> Result<Option<SessionRow>>;
+    /// Makes every open session of the user confirm the password before the next sensitive
+    /// change; how many.
+    async fn require_reauthentication(&self, user_id: i64) -> Result<u64>;
+    /// Records that the session's person entered their password again (sudo mode).
+    async fn reauthenticate_session(&self, session_id: i64, now: DateTime<Utc>) -> Result<()>;
     /// Records that the session was seen, unless it was at or after `stale_before`.
     async fn touch_session(
         &self,
@@ -77,31 +84,54 @@ pub trait SessionRepo {
 }
 
 const SESSION_SELECT: &str = "SELECT id, user_id, kind, created_at, last_seen_at, expires_at,
-    ip, user_agent, ended_at FROM sessions";
+    ip, user_agent, ended_at, authenticated_at FROM sessions";
+
+/// Open sessions (browser and API) one user may have; see `insert_session`.
+pub const MAX_SESSIONS: i64 = crate::quota::SESSIONS;
 
 #[async_trait]
 impl SessionRepo for SqlRepository {
     async fn insert_session(&self, s: &NewSession, now: DateTime<Utc>) -> Result<i64> {
         let sql = "INSERT INTO sessions (user_id, secret_hash, kind, created_at, last_seen_at,
-                expires_at, ip, user_agent)
-            VALUES ($1, $2, $3, $4, $4, $5, $6, $7) RETURNING id";
-        Ok(fetch_scalar!(
-            &self.db,
-            fetch_one,
-            sql,
-            s.user_id,
-            &s.secret_hash,
-            s.kind.as_str(),
-            Timestamp::from(now),
-            Timestamp::from(s.expires_at),
-            &s.ip,
-            &s.user_agent,
-        )?)
+                authenticated_at, expires_at, ip, user_agent)
+            VALUES ($1, $2, $3, $4, $4, $4, $5, $6, $7) RETURNING id";
+        // Beyond the cap, the sessions seen least recently end, in the same transaction:
+        // refusing the sign-in instead would lock the person out of the page that ends them.
+        let cap = "UPDATE sessions SET ended_at = $1
+            WHERE user_id = $2 AND ended_at IS NULL AND id NOT IN (
+                SELECT id FROM sessions WHERE user_id = $2 AND ended_at IS NULL
+                ORDER BY last_seen_at DESC, id DESC LIMIT $3)";
+        Ok(in_transaction!(&self.db, |tx| {
+            let id: i64 = sqlx::query_scalar(sql)
+                .bind(s.user_id)
+                .bind(&s.secret_hash)
+                .bind(s.kind.as_str())
+                .bind(Timestamp::from(now))
+                .bind(Timestamp::from(s.expires_at))
+                .bind(&s.ip)
+                .bind(&s.user_agent)
+                .fetch_one(&mut *tx)
+                .await?;
+            run!(&mut *tx, cap, Timestamp::from(now), s.user_id, MAX_SESSIONS)?;
+            id
+        }))
     }
 
     async fn session_by_hash(&self, secret_hash: &TokenHash) -> Result<Option<SessionRow>> {
         let sql = format!("{SESSION_SELECT} WHERE secret_hash = $1");
         Ok(fetch!(&self.db, fetch_optional, &sql, secret_hash)?)
+    }
+
+    async fn require_reauthentication(&self, user_id: i64) -> Result<u64> {
+        let sql =
+            "UPDATE sessions SET authenticated_at = 0 WHERE user_id = $1 AND ended_at IS NULL";
+        Ok(execute!(&self.db, sql, user_id)?)
+    }
+
+    async fn reauthenticate_session(&self, session_id: i64, now: DateTime<Utc>) -> Result<()> {
+        let sql = "UPDATE sessions SET authenticated_at = $1 WHERE id = $2 AND ended_at IS NULL";
+        execute!(&self.db, sql, Timestamp::from(now), session_id)?;
+        Ok(())
     }
 
     async fn session_by_id(&self, session_id: i64) -> Result<Option<SessionRow>> {
@@ -139,6 +169,7 @@ impl SessionRepo for SqlRepository {
             username: String,
         }
         let sql = "SELECT s.id, s.user_id, s.kind, s.created_at, s.last_seen_at, s.expires_at,
+                s.authenticated_at,
                 s.ip, s.user_agent, s.ended_at, u.username
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.ended_at IS NULL AND s.expires_at > $1 AND ($2 IS NULL OR s.user_id = $2)

@@ -21,16 +21,22 @@ pub trait SettingsRepo {
 
     /// Forgets every earlier code and stores this one.
     async fn replace_setup_code(&self, code_hash: &TokenHash, now: DateTime<Utc>) -> Result<()>;
-    /// In one transaction: uses up the code (which must be unused) and creates the first
-    /// user, only while there is no user yet. `Ok(None)` if the code is unknown or spent.
+    /// In one transaction: uses up the code (which must be unused and made after
+    /// `made_after`) and creates the first user, only while there is no user yet.
+    /// `Ok(None)` if the code is unknown, spent or too old.
     async fn create_first_admin(
         &self,
         code_hash: &TokenHash,
+        made_after: DateTime<Utc>,
         user: &NewUser,
         now: DateTime<Utc>,
     ) -> Result<Option<i64>>;
-    /// Whether the code could still create the first admin.
-    async fn setup_code_usable(&self, code_hash: &TokenHash) -> Result<bool>;
+    /// Whether the code (made after `made_after`) could still create the first admin.
+    async fn setup_code_usable(
+        &self,
+        code_hash: &TokenHash,
+        made_after: DateTime<Utc>,
+    ) -> Result<bool>;
 }
 
 #[async_trait]
@@ -79,6 +85,7 @@ impl SettingsRepo for SqlRepository {
     async fn create_first_admin(
         &self,
         code_hash: &TokenHash,
+        made_after: DateTime<Utc>,
         user: &NewUser,
         now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
@@ -88,9 +95,11 @@ impl SettingsRepo for SqlRepository {
             let used = run!(
                 &mut *tx,
                 "UPDATE setup_codes SET used_at = $1
-                 WHERE code_hash = $2 AND used_at IS NULL AND NOT EXISTS (SELECT 1 FROM users)",
+                 WHERE code_hash = $2 AND used_at IS NULL AND created_at > $3
+                     AND NOT EXISTS (SELECT 1 FROM users)",
                 Timestamp::from(now),
-                code_hash
+                code_hash,
+                Timestamp::from(made_after)
             )?;
             if used == 0 {
                 return Ok(None);
@@ -100,9 +109,16 @@ impl SettingsRepo for SqlRepository {
         }))
     }
 
-    async fn setup_code_usable(&self, code_hash: &TokenHash) -> Result<bool> {
+    async fn setup_code_usable(
+        &self,
+        code_hash: &TokenHash,
+        made_after: DateTime<Utc>,
+    ) -> Result<bool> {
         let sql = "SELECT EXISTS (SELECT 1 FROM setup_codes WHERE code_hash = $1
-                AND used_at IS NULL) AND NOT EXISTS (SELECT 1 FROM users)";
-        Ok(fetch_scalar!(&self.db, fetch_one, sql, code_hash)?)
+                AND used_at IS NULL AND created_at > $2) AND NOT EXISTS (SELECT 1 FROM users)";
+        let made_after = Timestamp::from(made_after);
+        Ok(fetch_scalar!(
+            &self.db, fetch_one, sql, code_hash, made_after
+        )?)
     }
 }

@@ -62,6 +62,8 @@ pub trait UserRepo {
     /// Adds an address (primary if it is the user's first). Fails with an `Email` conflict
     /// if any account has it (case-insensitive).
     async fn add_email(&self, user_id: i64, email: &str) -> Result<i64>;
+    /// How many of what the quotas limit the user holds now, in one query.
+    async fn quota_usage(&self, user_id: i64, now: DateTime<Utc>) -> Result<QuotaUsage>;
     /// Removes one of the user's addresses that is not the primary; `false` if there is none.
     async fn remove_secondary_email(&self, user_id: i64, email_id: i64) -> Result<bool>;
     /// Makes one of the user's addresses the primary (and the others not); `false` if the
@@ -121,6 +123,18 @@ macro_rules! insert_user {
     }};
 }
 pub(super) use insert_user;
+
+/// What a user holds of each thing a quota limits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct QuotaUsage {
+    /// Not revoked and not expired.
+    pub api_tokens: i64,
+    /// Not revoked and not expired, the user answerable for them.
+    pub service_tokens: i64,
+    pub emails: i64,
+    /// Created by the user.
+    pub principals: i64,
+}
 
 #[async_trait]
 impl UserRepo for SqlRepository {
@@ -217,6 +231,23 @@ impl UserRepo for SqlRepository {
         let sql = "SELECT id, email, is_primary FROM user_emails WHERE user_id = $1
             ORDER BY is_primary DESC, id";
         Ok(fetch!(&self.db, fetch_all, sql, user_id)?)
+    }
+
+    async fn quota_usage(&self, user_id: i64, now: DateTime<Utc>) -> Result<QuotaUsage> {
+        let sql = "SELECT
+            (SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL
+                AND expires_at > $2) AS api_tokens,
+            (SELECT COUNT(*) FROM service_tokens WHERE created_by = $1 AND revoked_at IS NULL
+                AND (expires_at IS NULL OR expires_at > $2)) AS service_tokens,
+            (SELECT COUNT(*) FROM user_emails WHERE user_id = $1) AS emails,
+            (SELECT COUNT(*) FROM service_principals WHERE created_by = $1) AS principals";
+        Ok(fetch!(
+            &self.db,
+            fetch_one,
+            sql,
+            user_id,
+            Timestamp::from(now)
+        )?)
     }
 
     async fn add_email(&self, user_id: i64, email: &str) -> Result<i64> {

@@ -16,6 +16,11 @@ on_both_databases!(
     mfa_guards_both_sign_in_paths,
     recovery_codes_work_once_and_wrong_codes_lock_for_a_while,
     disabling_mfa_takes_a_code,
+    parallel_code_guesses_get_ten_tries_in_all,
+    sign_in_failures_are_rate_limited,
+    quotas_name_their_limit,
+    secrets_are_sealed_at_rest,
+    sensitive_changes_need_a_recent_password,
 );
 use crate::{MfaError, totp};
 
@@ -58,16 +63,25 @@ async fn emails_are_unique_and_one_primary_always_remains(b: &Backend) {
     let alice = b.create_user(input("alice"), t0()).await.unwrap();
     let bob = b.create_user(input("bob"), t0()).await.unwrap();
 
-    let e = b.add_email(alice, "BOB@example.com").await.unwrap_err();
+    let e = b
+        .add_email(alice, "BOB@example.com", t0())
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Conflict(Constraint::Email)), "{e:?}");
-    let e = b.add_email(alice, "Alice@Example.com").await.unwrap_err();
+    let e = b
+        .add_email(alice, "Alice@Example.com", t0())
+        .await
+        .unwrap_err();
     assert_eq!(field_of(&e), "email");
     assert_eq!(
-        field_of(&b.add_email(alice, "not an email").await.unwrap_err()),
+        field_of(&b.add_email(alice, "not an email", t0()).await.unwrap_err()),
         "email"
     );
 
-    let work = b.add_email(alice, "alice@work.example").await.unwrap();
+    let work = b
+        .add_email(alice, "alice@work.example", t0())
+        .await
+        .unwrap();
     let primary = b.emails(alice).await.unwrap()[0].clone();
     assert!(primary.is_primary && primary.email == "alice@example.com");
     // The primary cannot go; another user's address is not found.
@@ -93,7 +107,7 @@ async fn emails_are_unique_and_one_primary_always_remains(b: &Backend) {
     let e = b.remove_email(alice, work).await.unwrap_err();
     assert!(e.to_string().contains("at least one"), "{e}");
     // The freed address may now be taken by someone else.
-    b.add_email(bob, "alice@example.com").await.unwrap();
+    b.add_email(bob, "alice@example.com", t0()).await.unwrap();
 }
 
 fn png(w: u32, h: u32) -> Vec<u8> {
@@ -174,6 +188,11 @@ fn with_code<'a>(code: Option<&'a str>) -> Credentials<'a> {
     }
 }
 
+/// A client at this address.
+fn from(ip: &str) -> ClientInfo {
+    ClientInfo::new(Some(ip.to_string()), Some("test"))
+}
+
 fn mfa_error(r: Result<impl std::fmt::Debug, Error>) -> MfaError {
     match r {
         Err(Error::Mfa(m)) => m,
@@ -229,7 +248,7 @@ async fn mfa_guards_both_sign_in_paths(b: &Backend) {
         .await
         .unwrap();
     assert!(
-        b.authenticate_bearer(Some(&bearer(jwt.token.expose())), next)
+        b.authenticate_bearer(Some(&bearer(jwt.token.expose())), None, next)
             .await
             .is_ok()
     );
@@ -259,11 +278,13 @@ async fn recovery_codes_work_once_and_wrong_codes_lock_for_a_while(b: &Backend) 
     assert_eq!(mfa_error(r), MfaError::WrongCode);
     assert_eq!(b.recovery_codes_left(id).await.unwrap(), 9);
 
-    for _ in 0..9 {
+    // From nine addresses, as a spread-out attacker would (one address alone meets the
+    // rate limit first): the lockout in the database holds across addresses and instances.
+    for i in 0..9 {
         let r = b
             .api_login(
                 with_code(Some("000000")),
-                ClientInfo::default(),
+                from(&format!("10.0.0.{i}")),
                 at,
                 &mut rng,
             )
@@ -310,4 +331,177 @@ async fn disabling_mfa_takes_a_code(b: &Backend) {
     )
     .await
     .unwrap();
+}
+
+async fn parallel_code_guesses_get_ten_tries_in_all(b: &Backend) {
+    let (id, _, _) = enrolled(b).await;
+    let user = b.repo().user_by_id(id).await.unwrap().unwrap();
+    let at = t0() + TimeDelta::minutes(5);
+    // Forty wrong codes at once (through Disable MFA, which checks the code without a
+    // password hash in front to spread them out): the attempt is counted before the code is
+    // checked, so only ten are ever tried.
+    let guesses = (0..40).map(|i| {
+        let (b, user) = (b.clone(), user.clone());
+        tokio::spawn(async move {
+            let code = format!("{:06}", 100_000 + i);
+            b.disable_mfa(&user, &code, at).await
+        })
+    });
+    let (wrong, locked) = (
+        MfaError::WrongCode.to_string(),
+        MfaError::Locked.to_string(),
+    );
+    let mut tried = 0;
+    for guess in guesses.collect::<Vec<_>>() {
+        match guess.await.unwrap() {
+            Err(Error::Invalid(f)) if f.message == wrong => tried += 1,
+            Err(Error::Invalid(f)) if f.message == locked => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(tried, 10, "codes checked out of 40 parallel guesses");
+    assert_eq!(b.repo().totp_state(id).await.unwrap().failures, 10);
+    assert!(b.repo().user_by_id(id).await.unwrap().unwrap().mfa_enabled);
+}
+
+async fn sign_in_failures_are_rate_limited(b: &Backend) {
+    b.create_user(input("alice"), t0()).await.unwrap();
+    let mut rng = rng();
+    let wrong = creds("alice", "wrong password!");
+    let limits = b.config().limits.clone();
+    // The pair limit: this address may fail on this account a few times, then waits.
+    for _ in 0..limits.sign_in_pair.burst {
+        let r = b.sign_in(wrong, from("10.2.0.1"), t0(), &mut rng).await;
+        assert!(matches!(r, Err(Error::BadCredentials)), "{r:?}");
+    }
+    let r = b.sign_in(wrong, from("10.2.0.1"), t0(), &mut rng).await;
+    let Err(Error::RateLimited(wait)) = r else {
+        panic!("expected a rate limit, got {r:?}")
+    };
+    assert_eq!(
+        wait.seconds(),
+        limits.sign_in_pair.every.num_seconds() as u64
+    );
+    // Refused before the password is looked at: the right one waits too.
+    let right = creds("alice", "correct horse battery");
+    let r = b.sign_in(right, from("10.2.0.1"), t0(), &mut rng).await;
+    assert!(matches!(r, Err(Error::RateLimited(_))), "{r:?}");
+    // The person, from their own address, is not locked out.
+    b.sign_in(right, from("192.0.2.7"), t0(), &mut rng)
+        .await
+        .unwrap();
+    // Successes do not count: many in a row from one address all work.
+    for _ in 0..limits.sign_in_pair.burst + 2 {
+        b.sign_in(right, from("192.0.2.7"), t0(), &mut rng)
+            .await
+            .unwrap();
+    }
+    // After the wait, the attacker's address gets one more try.
+    let later = t0() + limits.sign_in_pair.every;
+    let r = b.sign_in(wrong, from("10.2.0.1"), later, &mut rng).await;
+    assert!(matches!(r, Err(Error::BadCredentials)), "{r:?}");
+    // Unknown usernames count too (no hint of which exist).
+    let ghost = creds("ghost", "wrong password!");
+    for _ in 0..limits.sign_in_pair.burst {
+        let r = b.sign_in(ghost, from("10.2.0.2"), t0(), &mut rng).await;
+        assert!(matches!(r, Err(Error::BadCredentials)), "{r:?}");
+    }
+    let r = b.sign_in(ghost, from("10.2.0.2"), t0(), &mut rng).await;
+    assert!(matches!(r, Err(Error::RateLimited(_))), "{r:?}");
+}
+
+async fn quotas_name_their_limit(b: &Backend) {
+    use crate::quota;
+    let alice = b.create_user(input("alice"), t0()).await.unwrap();
+    let mut rng = rng();
+    let expires = t0() + TimeDelta::days(30);
+    for i in 0..quota::API_TOKENS {
+        b.mint_api_token_at(alice, &format!("t{i}"), expires, t0(), &mut rng)
+            .await
+            .unwrap();
+    }
+    let on = (t0() + TimeDelta::days(10)).date_naive();
+    let before = b.list_api_tokens(alice).await.unwrap().len();
+    let e = b
+        .mint_api_token(alice, "one more", on, t0(), &mut rng)
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&e), "name");
+    assert!(
+        e.to_string().contains(&quota::API_TOKENS.to_string()),
+        "{e}"
+    );
+    assert_eq!(b.list_api_tokens(alice).await.unwrap().len(), before);
+    // Expired tokens do not count: at their expiry there is room again.
+    let after = expires + TimeDelta::seconds(1);
+    let on = (after + TimeDelta::days(10)).date_naive();
+    b.mint_api_token(alice, "one more", on, after, &mut rng)
+        .await
+        .unwrap();
+
+    for i in 1..quota::EMAILS {
+        b.add_email(alice, &format!("a{i}@example.org"), t0())
+            .await
+            .unwrap();
+    }
+    let e = b
+        .add_email(alice, "eleventh@example.org", t0())
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&e), "email");
+    assert!(e.to_string().contains(&quota::EMAILS.to_string()), "{e}");
+    assert_eq!(b.emails(alice).await.unwrap().len() as i64, quota::EMAILS);
+}
+
+async fn secrets_are_sealed_at_rest(b: &Backend) {
+    let (id, seed, _) = enrolled(b).await;
+    let stored = b.repo().totp_state(id).await.unwrap().secret.unwrap();
+    assert!(crate::sealing::Sealer::is_sealed(&stored), "{stored}");
+    assert!(!stored.contains(&seed));
+    // Another user's sealed seed copied into this row does not open (bound to its row).
+    let other = b.create_user(input("bob"), t0()).await.unwrap();
+    let purpose = crate::sealing::totp_purpose(other);
+    assert!(b.config().sealer.open(&purpose, &stored).is_err());
+    // Resealing with nothing to do changes nothing.
+    assert_eq!(b.reseal().await.unwrap(), 0);
+}
+
+async fn sensitive_changes_need_a_recent_password(b: &Backend) {
+    b.create_user(input("alice"), t0()).await.unwrap();
+    let right = creds("alice", "correct horse battery");
+    let here = Some("192.0.2.1");
+    let signed = b
+        .sign_in(right, from("192.0.2.1"), t0(), &mut rng())
+        .await
+        .unwrap();
+    let cookie = signed.cookie.expose().to_string();
+    let session = |at| {
+        let (b, cookie) = (b.clone(), cookie.clone());
+        async move { b.session_user(&cookie, at).await.unwrap() }
+    };
+    // Signing in counts, for ten minutes.
+    let window = crate::sudo::WINDOW;
+    let s = session(t0()).await;
+    b.require_recent_sign_in(&s.session, t0() + window).unwrap();
+    let later = t0() + window + TimeDelta::seconds(1);
+    let r = b.require_recent_sign_in(&s.session, later);
+    assert!(matches!(r, Err(Error::ReauthRequired)), "{r:?}");
+    // A wrong password is a field error and changes nothing.
+    let e = b
+        .confirm_access(&session(later).await, "wrong password!", here, later)
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&e), "password");
+    let r = b.require_recent_sign_in(&session(later).await.session, later);
+    assert!(matches!(r, Err(Error::ReauthRequired)), "{r:?}");
+    // The right one restarts the window.
+    b.confirm_access(&session(later).await, "correct horse battery", here, later)
+        .await
+        .unwrap();
+    b.require_recent_sign_in(&session(later).await.session, later + window)
+        .unwrap();
+    // An administrator can make every open session confirm again.
+    assert_eq!(b.require_reauthentication("alice").await.unwrap(), 1);
+    let r = b.require_recent_sign_in(&session(later).await.session, later);
+    assert!(matches!(r, Err(Error::ReauthRequired)), "{r:?}");
 }

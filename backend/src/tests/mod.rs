@@ -52,6 +52,7 @@ on_both_databases!(
     another_users_tokens_are_not_found,
     sessions_sign_in_time_out_and_sign_out,
     setup_code_creates_one_admin_once,
+    setup_code_guesses_are_rate_limited,
     grants_add_up_across_direct_and_team_grants,
     resource_names_are_checked_and_unique,
     deactivation_ends_sessions_and_stops_api_tokens,
@@ -110,6 +111,25 @@ impl Fixture {
     pub(super) async fn postgres() -> Self {
         Fixture::on(Store::Postgres(PgTestDatabase::create().await)).await
     }
+}
+
+/// A new SQLite database is private to the server's user: its new directory 0700, the
+/// file 0600 (and SQLite gives the -wal and -shm files the file's mode).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_sqlite_database_is_private() {
+    use crate::db::SettingsRepo;
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data").join("keyward");
+    let url = format!("sqlite://{}/keyward.db", dir.display());
+    let repo = SqlRepository::connect(&url).await.unwrap();
+    repo.put_setting("probe", "1").await.unwrap();
+    let mode = |p: std::path::PathBuf| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(dir.clone()), 0o700);
+    assert_eq!(mode(tmp.path().join("data")), 0o700);
+    assert_eq!(mode(dir.join("keyward.db")), 0o600);
+    assert_eq!(mode(dir.join("keyward.db-wal")), 0o600);
 }
 
 /// Both migration folders make the same tables with the same columns.
@@ -186,7 +206,9 @@ async fn concurrent_bearer_checks_each_get_their_own_answer(b: &Backend) {
             let (b, value, want) = (b.clone(), value.clone(), *want);
             let now = t0() + TimeDelta::seconds(round * 10 + i as i64);
             checks.spawn(async move {
-                let got = b.authenticate_bearer(Some(&bearer(&value)), now).await;
+                let got = b
+                    .authenticate_bearer(Some(&bearer(&value)), None, now)
+                    .await;
                 match (got, want) {
                     (Ok(p), Ok((user, id))) => {
                         assert_eq!((p.user().unwrap().id, p.credential.id), (user, id));
@@ -248,7 +270,7 @@ async fn token_life_cycle_and_every_401(b: &Backend) {
     assert_eq!(rows[0].last_used_at, None);
 
     let p = b
-        .authenticate_bearer(Some(&bearer(&value)), t0())
+        .authenticate_bearer(Some(&bearer(&value)), None, t0())
         .await
         .unwrap();
     assert_eq!(p.user().unwrap().id, uid);
@@ -259,7 +281,7 @@ async fn token_life_cycle_and_every_401(b: &Backend) {
     );
 
     // Last used is throttled: a call 10 s later does not write, one 2 minutes later does.
-    b.authenticate_bearer(Some(&bearer(&value)), t0() + TimeDelta::seconds(10))
+    b.authenticate_bearer(Some(&bearer(&value)), None, t0() + TimeDelta::seconds(10))
         .await
         .unwrap();
     assert_eq!(
@@ -267,7 +289,7 @@ async fn token_life_cycle_and_every_401(b: &Backend) {
         Some(t0())
     );
     let later = t0() + TimeDelta::minutes(2);
-    b.authenticate_bearer(Some(&bearer(&value)), later)
+    b.authenticate_bearer(Some(&bearer(&value)), None, later)
         .await
         .unwrap();
     assert_eq!(
@@ -278,7 +300,7 @@ async fn token_life_cycle_and_every_401(b: &Backend) {
     // Expired: at the first instant of the expiration date.
     let at_expiry = minted.expires_at;
     let err = b
-        .authenticate_bearer(Some(&bearer(&value)), at_expiry)
+        .authenticate_bearer(Some(&bearer(&value)), None, at_expiry)
         .await
         .unwrap_err();
     assert!(
@@ -304,7 +326,7 @@ async fn token_life_cycle_and_every_401(b: &Backend) {
         Some(bearer(service.expose())),
     ] {
         let err = b
-            .authenticate_bearer(header.as_deref(), t0())
+            .authenticate_bearer(header.as_deref(), None, t0())
             .await
             .unwrap_err();
         assert!(
@@ -316,7 +338,7 @@ async fn token_life_cycle_and_every_401(b: &Backend) {
     // Revoked wins over expired, and revoking twice is NotFound.
     b.revoke_api_token(uid, minted.id, t0()).await.unwrap();
     let err = b
-        .authenticate_bearer(Some(&bearer(&value)), at_expiry)
+        .authenticate_bearer(Some(&bearer(&value)), None, at_expiry)
         .await
         .unwrap_err();
     assert!(
@@ -370,7 +392,7 @@ async fn expiry_policy_and_edit_replaces_the_secret(b: &Backend) {
     assert_ne!(new.secret, old.secret);
     assert_eq!(new.expires_at.date_naive(), date(90));
     let err = b
-        .authenticate_bearer(Some(&bearer(old.secret.expose())), t0())
+        .authenticate_bearer(Some(&bearer(old.secret.expose())), None, t0())
         .await
         .unwrap_err();
     assert!(
@@ -378,7 +400,7 @@ async fn expiry_policy_and_edit_replaces_the_secret(b: &Backend) {
         "{err:?}"
     );
     let p = b
-        .authenticate_bearer(Some(&bearer(new.secret.expose())), t0())
+        .authenticate_bearer(Some(&bearer(new.secret.expose())), None, t0())
         .await
         .unwrap();
     assert_eq!(p.credential.expires_at, Some(new.expires_at));
@@ -421,7 +443,7 @@ async fn another_users_tokens_are_not_found(b: &Backend) {
     assert!(matches!(err, Error::NotFound));
     // Alice's token is untouched.
     assert!(
-        b.authenticate_bearer(Some(&bearer(t.secret.expose())), t0())
+        b.authenticate_bearer(Some(&bearer(t.secret.expose())), None, t0())
             .await
             .is_ok()
     );
@@ -487,6 +509,29 @@ async fn sessions_sign_in_time_out_and_sign_out(b: &Backend) {
     ));
 }
 
+async fn setup_code_guesses_are_rate_limited(b: &Backend) {
+    let code = b
+        .setup_code_if_needed(t0(), &mut rng())
+        .await
+        .unwrap()
+        .unwrap();
+    let attacker = Some("10.3.0.1");
+    for i in 0..b.config().limits.sign_in_ip.burst {
+        let guess = format!("{i:048x}");
+        assert!(!b.setup_code_usable(&guess, attacker, t0()).await.unwrap());
+    }
+    let r = b.setup_code_usable(code.expose(), attacker, t0()).await;
+    assert!(matches!(r, Err(Error::RateLimited(_))), "{r:?}");
+    let r = b
+        .complete_setup(code.expose(), input("root"), attacker, t0())
+        .await;
+    assert!(matches!(r, Err(Error::RateLimited(_))), "{r:?}");
+    // The operator, from elsewhere, still sets up.
+    b.complete_setup(code.expose(), input("root"), Some("192.0.2.1"), t0())
+        .await
+        .unwrap();
+}
+
 async fn setup_code_creates_one_admin_once(b: &Backend) {
     let mut rng = rng();
     let first = b
@@ -500,17 +545,55 @@ async fn setup_code_creates_one_admin_once(b: &Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert!(!b.setup_code_usable(first.expose()).await.unwrap());
-    assert!(b.setup_code_usable(code.expose()).await.unwrap());
+    assert!(
+        !b.setup_code_usable(first.expose(), None, t0())
+            .await
+            .unwrap()
+    );
+    assert!(
+        b.setup_code_usable(code.expose(), None, t0())
+            .await
+            .unwrap()
+    );
+
+    // The link works for an hour after the start that printed it.
+    let hour = crate::setup::SETUP_CODE_LIFETIME;
+    let late = t0() + hour + TimeDelta::seconds(1);
+    assert!(
+        !b.setup_code_usable(code.expose(), None, late)
+            .await
+            .unwrap()
+    );
+    let e = b
+        .complete_setup(code.expose(), input("late"), None, late)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Invalid(ref f) if f.field == "code"),
+        "{e:?}"
+    );
+    assert!(
+        b.setup_code_usable(code.expose(), None, t0() + hour - TimeDelta::seconds(1))
+            .await
+            .unwrap()
+    );
 
     // Invalid input does not spend the code.
     let mut bad = input("root");
     bad.password = "short".into();
-    assert!(b.complete_setup(code.expose(), bad, t0()).await.is_err());
-    assert!(b.setup_code_usable(code.expose()).await.unwrap());
+    assert!(
+        b.complete_setup(code.expose(), bad, None, t0())
+            .await
+            .is_err()
+    );
+    assert!(
+        b.setup_code_usable(code.expose(), None, t0())
+            .await
+            .unwrap()
+    );
 
     let id = b
-        .complete_setup(code.expose(), input("root"), t0())
+        .complete_setup(code.expose(), input("root"), None, t0())
         .await
         .unwrap();
     assert_eq!(
@@ -518,14 +601,18 @@ async fn setup_code_creates_one_admin_once(b: &Backend) {
         Role::Admin
     );
     let err = b
-        .complete_setup(code.expose(), input("root2"), t0())
+        .complete_setup(code.expose(), input("root2"), None, t0())
         .await
         .unwrap_err();
     assert!(
         matches!(err, Error::Invalid(ref e) if e.field == "code"),
         "{err:?}"
     );
-    assert!(!b.setup_code_usable(code.expose()).await.unwrap());
+    assert!(
+        !b.setup_code_usable(code.expose(), None, t0())
+            .await
+            .unwrap()
+    );
     assert!(
         b.setup_code_if_needed(t0(), &mut rng)
             .await
@@ -702,7 +789,7 @@ async fn deactivation_ends_sessions_and_stops_api_tokens(b: &Backend) {
         Err(Error::NotSignedIn)
     ));
     let err = b
-        .authenticate_bearer(Some(&bearer(t.secret.expose())), t0())
+        .authenticate_bearer(Some(&bearer(t.secret.expose())), None, t0())
         .await
         .unwrap_err();
     assert!(
@@ -751,7 +838,7 @@ async fn login_jwt_life_cycle(b: &Backend) {
     let value = jwt.token.expose().to_string();
     let auth = |at: DateTime<Utc>| {
         let value = value.clone();
-        async move { b.authenticate_bearer(Some(&bearer(&value)), at).await }
+        async move { b.authenticate_bearer(Some(&bearer(&value)), None, at).await }
     };
     let p = auth(t0()).await.unwrap();
     assert_eq!(p.user().unwrap().id, uid);
@@ -766,7 +853,7 @@ async fn login_jwt_life_cycle(b: &Backend) {
     );
     let forged = format!("{}x", &value[..value.len() - 1]);
     let err = b
-        .authenticate_bearer(Some(&bearer(&forged)), t0())
+        .authenticate_bearer(Some(&bearer(&forged)), None, t0())
         .await
         .unwrap_err();
     assert!(
@@ -786,7 +873,7 @@ async fn login_jwt_life_cycle(b: &Backend) {
     let second = login(&mut ChaCha8Rng::seed_from_u64(7)).await.unwrap();
     b.deactivate_user("alice", t0()).await.unwrap();
     let err = b
-        .authenticate_bearer(Some(&bearer(second.token.expose())), t0())
+        .authenticate_bearer(Some(&bearer(second.token.expose())), None, t0())
         .await
         .unwrap_err();
     assert!(

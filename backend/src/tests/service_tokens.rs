@@ -56,8 +56,12 @@ fn field_of(e: Error) -> String {
 }
 
 async fn auth(b: &Backend, value: &str, days_later: i64) -> Result<Principal, Error> {
-    b.authenticate_bearer(Some(&bearer(value)), t0() + TimeDelta::days(days_later))
-        .await
+    b.authenticate_bearer(
+        Some(&bearer(value)),
+        None,
+        t0() + TimeDelta::days(days_later),
+    )
+    .await
 }
 
 /// alice: configs directly and secrets through team "red" on `falcon` (in org Acme); no

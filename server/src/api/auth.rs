@@ -1,12 +1,15 @@
 //! The bearer extractor: a handler that takes [`Bearer`] runs only for a valid credential.
 
-use axum::extract::{FromRef, FromRequestParts};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use chrono::Utc;
 use keyward_backend::{Backend, Principal};
 
 use super::error::ApiError;
+use super::expiry::CredentialExpiry;
 
 /// The authenticated caller of an API request.
 pub struct Bearer(pub Principal);
@@ -23,9 +26,20 @@ where
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
         let backend = Backend::from_ref(state);
-        Ok(Bearer(
-            backend.authenticate_bearer(header, Utc::now()).await?,
-        ))
+        let principal = backend
+            .authenticate_bearer(header, ip.as_deref(), Utc::now())
+            .await?;
+        if let (Some(slot), Some(at)) = (
+            parts.extensions.get::<CredentialExpiry>(),
+            principal.credential.expires_at,
+        ) {
+            slot.record(at);
+        }
+        Ok(Bearer(principal))
     }
 }

@@ -13,6 +13,8 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     field: Option<String>,
+    /// `Retry-After` seconds (5 for any other 503).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -22,6 +24,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -44,12 +47,14 @@ impl From<Error> for ApiError {
                 code: "invalid_field",
                 message: f.message,
                 field: Some(f.field),
+                retry_after: None,
             },
             Error::Conflict(c) => ApiError {
                 status: StatusCode::CONFLICT,
                 code: "conflict",
                 message: c.message().into(),
                 field: Some(c.field().into()),
+                retry_after: None,
             },
             Error::Refused(_) => ApiError::new(StatusCode::BAD_REQUEST, "refused", e.to_string()),
             Error::Avatar(r) => ApiError {
@@ -57,9 +62,15 @@ impl From<Error> for ApiError {
                 code: "invalid_field",
                 message: r.to_string(),
                 field: Some("avatar".into()),
+                retry_after: None,
             },
             Error::NotFound => ApiError::not_found(),
             Error::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.to_string()),
+            Error::ReauthRequired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "reauthentication_required",
+                e.to_string(),
+            ),
             Error::BadCredentials => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
@@ -74,12 +85,21 @@ impl From<Error> for ApiError {
                 code: m.code(),
                 message: m.to_string(),
                 field: Some("totp".into()),
+                retry_after: None,
             },
             Error::NotSignedIn => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 AuthError::InvalidToken.code(),
                 AuthError::InvalidToken.to_string(),
             ),
+            Error::RateLimited(wait) => ApiError {
+                retry_after: Some(wait.seconds()),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
+            },
+            Error::Busy => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
+            },
             Error::Unavailable(_) => {
                 tracing::warn!(error = %e, "API request failed: database unavailable");
                 ApiError::new(
@@ -110,9 +130,14 @@ impl IntoResponse for ApiError {
             },
         };
         let mut res = (self.status, Json(body)).into_response();
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        let retry_after = match self.retry_after {
+            Some(secs) => Some(secs),
+            None if self.status == StatusCode::SERVICE_UNAVAILABLE => Some(5),
+            None => None,
+        };
+        if let Some(secs) = retry_after {
             res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 6750: a 401 names the scheme, and the error for a bad token.

@@ -40,9 +40,19 @@ fn rejected(rejection: &JsonRejection) -> ApiError {
             "unsupported_media_type",
             "Send the body as JSON with Content-Type: application/json.",
         ),
+        JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("The body is larger than {} KiB.", BODY_LIMIT / 1024),
+            )
+        }
         _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", text),
     }
 }
+
+/// The largest JSON body the API reads (a config of 1 MiB is plenty; a secret is 64 KiB).
+pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The field named in a serde message ("missing field `value`", "unknown field `x`").
 fn field_in(message: &str) -> Option<String> {

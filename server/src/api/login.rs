@@ -28,7 +28,10 @@ use super::json::ApiJson;
             message does not say which); with MFA on, `totp` missing (`mfa_required`) or \
             wrong, too old or already used (`invalid_totp`)", body = keyward_core::api::ErrorBody),
         (status = 429, description = "Too many wrong TOTP codes in a row (`mfa_locked`): \
-            wait 15 minutes", body = keyward_core::api::ErrorBody),
+            wait 15 minutes; or too many failed sign-ins from this address or on this account \
+            (`rate_limited`, with `Retry-After` in seconds)", body = keyward_core::api::ErrorBody),
+        (status = 503, description = "Too many password checks at once (`busy`) or the \
+            database is unreachable (`unavailable`), with `Retry-After`", body = keyward_core::api::ErrorBody),
     )
 )]
 pub async fn login(
@@ -37,13 +40,10 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let client = ClientInfo {
-        ip: Some(addr.ip().to_string()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(300).collect()),
-    };
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let client = ClientInfo::new(Some(addr.ip().to_string()), agent);
     let login = backend
         .api_login(
             Credentials {

@@ -2,6 +2,7 @@
 
 mod auth;
 mod error;
+mod expiry;
 mod json;
 mod login;
 mod openapi;
@@ -11,9 +12,8 @@ mod tokens;
 mod whoami;
 
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::routing::{delete, get, patch, post, put};
-use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use auth::Bearer;
 pub use error::ApiError;
@@ -64,9 +64,6 @@ pub fn router() -> Router<AppState> {
                 "This route does not accept that method.",
             )
         })
-        // API answers are per-caller and may carry secrets: no cache keeps them.
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
+        .layer(axum::middleware::from_fn(expiry::warn))
+        .layer(axum::extract::DefaultBodyLimit::max(json::BODY_LIMIT))
 }

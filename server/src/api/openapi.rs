@@ -94,6 +94,11 @@ fn add_errors(op: &mut Operation, targets_a_row: bool, writes: bool) {
          session_revoked, account_disabled). Sent with `WWW-Authenticate: Bearer`.",
     )];
     answers.push((
+        "429",
+        "Too many failed authentications from this address (`rate_limited`); retry after \
+         `Retry-After` seconds.",
+    ));
+    answers.push((
         "503",
         "The database cannot be reached right now (`unavailable`); retry after `Retry-After` \
          seconds.",
@@ -112,6 +117,10 @@ fn add_errors(op: &mut Operation, targets_a_row: bool, writes: bool) {
     }
     if op.request_body.is_some() {
         answers.push(("400", "The body is not valid JSON."));
+        answers.push((
+            "413",
+            "The body is larger than 1 MiB (`payload_too_large`).",
+        ));
         answers.push(("415", "The body is not sent as `application/json`."));
         answers.push(("422", "A field is invalid; `field` names it."));
     }

@@ -11,9 +11,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use crate::admin_cli::{keyward, stderr};
-use crate::support::{PASSWORD, Site, TestServer, code, start};
-
-const NO_ARGS: &[(&str, &str)] = &[];
+use crate::support::{NO_ARGS, PASSWORD, Site, TestServer, code, start};
 
 fn field(body: &Value) -> &str {
     body["Field"]["field"].as_str().unwrap_or("<none>")
@@ -307,11 +305,7 @@ async fn mfa_enrolment_and_both_sign_in_paths() {
     assert_eq!(codes.len(), 10);
 
     // The sign-in page: the password alone now asks for the code (on the field `code`).
-    let page = Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let page = s.browser();
     let srv = &s;
     let login = |code: Option<String>| {
         let page = page.clone();

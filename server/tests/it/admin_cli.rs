@@ -9,6 +9,14 @@ pub fn keyward(database_url: &str, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
         .args(args)
         .env("KEYWARD_DATABASE_URL", database_url)
+        // Beside a SQLite test database by default; PostgreSQL tests share one in /tmp.
+        .env(
+            "KEYWARD_SECRET_KEY_FILE",
+            match database_url.strip_prefix("sqlite://") {
+                Some(db) => std::path::Path::new(db).with_file_name("keyward.key"),
+                None => std::env::temp_dir().join("keyward-it.key"),
+            },
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

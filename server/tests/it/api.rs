@@ -234,9 +234,11 @@ async fn api_login_gives_a_jwt_that_dies_with_its_session() {
 
     // Validly signed with the installation's key, but naming another algorithm: only the
     // `alg` check stands between these and acceptance (the HS256 control is accepted).
-    // The key as someone holding a copy of the database would read it.
-    let key = s.db.raw_setting("login_jwt_key").await;
-    let key = key.expect("the first login made the key");
+    // The key as its operator (who holds the sealing key) would derive it; the database
+    // does not have it.
+    assert_eq!(s.db.raw_setting("login_jwt_key").await, None);
+    let sealer = s.backend.config().sealer.clone();
+    let key = sealer.jwt_key();
     let payload = jwt.split('.').nth(1).unwrap();
     for (alg, want) in [
         ("HS256", 200),
@@ -245,7 +247,7 @@ async fn api_login_gives_a_jwt_that_dies_with_its_session() {
         ("hs256", 401),
     ] {
         let header = format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#);
-        let resigned = sign_hs256(&header, payload, key.as_bytes());
+        let resigned = sign_hs256(&header, payload, key);
         let (status, body) = s.whoami(&resigned).await;
         assert_eq!(status, want, "alg {alg}: {body}");
         if want == 401 {

@@ -13,7 +13,7 @@ use keyward_backend::projects::Action;
 use keyward_backend::{Error, Principal};
 use keyward_core::api::EntryInput;
 
-use crate::support::{Site, TestServer, start};
+use crate::support::{Site, TestServer, start_unlimited};
 
 /// The callers of the matrices, by name: an admin, a manager, "direct" and "team" (users
 /// who hold no grant until a test gives them one), "none", an expired and a revoked admin
@@ -90,7 +90,7 @@ async fn service_credentials(s: &TestServer, project: i64, oplog: i64) -> Vec<(S
     ));
     let revoked = mint(s, "adm", "st-revoked", read, 0).await;
     b.revoke_current(
-        &b.authenticate_bearer(Some(&format!("Bearer {revoked}")), Utc::now())
+        &b.authenticate_bearer(Some(&format!("Bearer {revoked}")), None, Utc::now())
             .await
             .unwrap(),
         Utc::now(),
@@ -210,7 +210,7 @@ fn report(failures: &[String], cases: usize) {
 
 #[tokio::test]
 async fn project_routes_honour_exactly_the_callers_grant() {
-    let s = start().await;
+    let s = start_unlimited().await;
     let b = &s.backend;
     let owned = b.create_project("owned", None, Utc::now()).await.unwrap();
     let foreign = b.create_project("foreign", None, Utc::now()).await.unwrap();
@@ -343,7 +343,7 @@ async fn project_routes_honour_exactly_the_callers_grant() {
 
 #[tokio::test]
 async fn a_project_is_deleted_by_exactly_those_who_may() {
-    let s = start().await;
+    let s = start_unlimited().await;
     let b = &s.backend;
     let creds = credentials(&s).await;
     let now = Utc::now();
@@ -392,7 +392,7 @@ async fn a_project_is_deleted_by_exactly_those_who_may() {
 
 #[tokio::test]
 async fn config_secrets_and_deletion_work_and_bad_bodies_name_the_field() {
-    let s = start().await;
+    let s = start_unlimited().await;
     let b = &s.backend;
     let p = b.create_project("falcon", None, Utc::now()).await.unwrap();
     s.user("owner", Role::User).await;
@@ -512,7 +512,7 @@ async fn entries_state(
 async fn principal(s: &TestServer, token: &str) -> Principal {
     let header = format!("Bearer {token}");
     s.backend
-        .authenticate_bearer(Some(&header), Utc::now())
+        .authenticate_bearer(Some(&header), None, Utc::now())
         .await
         .unwrap()
 }
@@ -529,7 +529,7 @@ fn through_the_wrong_log(status: u16) -> u16 {
 
 #[tokio::test]
 async fn oplog_routes_follow_project_read_access() {
-    let s = start().await;
+    let s = start_unlimited().await;
     let b = &s.backend;
     let now = Utc::now();
     let owned_project = b.create_project("owned", None, now).await.unwrap();
@@ -666,7 +666,7 @@ async fn oplog_routes_follow_project_read_access() {
 
 #[tokio::test]
 async fn entries_are_created_patched_and_validated() {
-    let s = start().await;
+    let s = start_unlimited().await;
     let b = &s.backend;
     let now = Utc::now();
     let p = b.create_project("p", None, now).await.unwrap();

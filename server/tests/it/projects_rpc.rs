@@ -9,7 +9,7 @@ use keyward_core::{Permissions, Role, Scope};
 use reqwest::Client;
 use serde_json::Value;
 
-use crate::support::{Site, TestServer, start};
+use crate::support::{Site, TestServer, start_unlimited};
 
 const SECRETS: Permissions = Permissions {
     can_change_secrets: true,
@@ -246,7 +246,7 @@ fn form(function: &str, project: i64, token: i64, log: i64) -> Vec<(&'static str
 
 #[tokio::test]
 async fn project_functions_follow_the_authorization_matrix_and_refusals_change_nothing() {
-    let s = start().await;
+    let s = start_unlimited().await;
     let w = world(&s).await;
     // Every server function of the project page is in the matrix: a new one fails this
     // until it is added.
@@ -311,7 +311,7 @@ async fn project_functions_follow_the_authorization_matrix_and_refusals_change_n
 
 #[tokio::test]
 async fn the_project_list_the_page_and_the_tokens_tab_show_what_each_person_may_see() {
-    let s = start().await;
+    let s = start_unlimited().await;
     let w = world(&s).await;
     let (falcon_token, _) = seed(&s, &w).await;
 

@@ -6,10 +6,7 @@ use keyward_core::Role;
 use reqwest::Client;
 use serde_json::Value;
 
-use crate::support::{PASSWORD, Site, code, start};
-
-/// A server function without arguments.
-const NO_ARGS: &[(&str, &str)] = &[];
+use crate::support::{NO_ARGS, PASSWORD, Site, code, start};
 
 fn in_days(days: u64) -> String {
     (Utc::now().date_naive() + Days::new(days)).to_string()
@@ -61,7 +58,16 @@ async fn the_session_cookie_is_http_only_and_lax() {
         .await
         .unwrap();
     let cookie = res.headers()["set-cookie"].to_str().unwrap();
-    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.starts_with("__Host-kw_session="), "{cookie}");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
 }
 
 #[tokio::test]
@@ -249,6 +255,19 @@ async fn cross_site_calls_are_refused_and_sign_out_ends_the_session() {
             .unwrap();
         assert_eq!(res.status(), 403, "{origin}");
     }
+    // No Origin at all: a cookie call must then say it is same-origin.
+    for fetch_site in [None, Some("cross-site"), Some("same-site"), Some("none")] {
+        let mut req = with_cookie("create_api_token");
+        if let Some(v) = fetch_site {
+            req = req.header("sec-fetch-site", v);
+        }
+        let res = req
+            .form(&[("name", "x"), ("expires_on", &in_days(5))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "Sec-Fetch-Site {fetch_site:?}");
+    }
     let alice = s.backend.user_named("alice").await.unwrap();
     assert!(
         s.backend
@@ -266,6 +285,32 @@ async fn cross_site_calls_are_refused_and_sign_out_ends_the_session() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(s.backend.list_api_tokens(alice.id).await.unwrap().len(), 1);
+    let res = with_cookie("api_tokens")
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "no Origin, but Sec-Fetch-Site: same-origin"
+    );
+    // A browser's own form post under `Referrer-Policy: no-referrer` says `Origin: null`.
+    let res = with_cookie("api_tokens")
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "Origin: null from the site itself");
+    // Sec-Fetch-Site, which pages cannot set, outranks an Origin that looks right.
+    let res = with_cookie("api_tokens")
+        .header("origin", &s.base)
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "Sec-Fetch-Site: cross-site");
 
     // Login CSRF: another site cannot sign the browser in to an account of its choosing.
     let res = plain
@@ -284,7 +329,11 @@ async fn cross_site_calls_are_refused_and_sign_out_ends_the_session() {
         .unwrap();
     assert_eq!(res.status(), 200, "same origin is fine");
 
-    let res = with_cookie("logout").send().await.unwrap();
+    let res = with_cookie("logout")
+        .header("origin", &s.base)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert!(
         res.headers()["set-cookie"]
@@ -293,7 +342,11 @@ async fn cross_site_calls_are_refused_and_sign_out_ends_the_session() {
             .contains("Max-Age=0")
     );
     // The old cookie value is dead on the server, not just forgotten by the browser.
-    let res = with_cookie("api_tokens").send().await.unwrap();
+    let res = with_cookie("api_tokens")
+        .header("origin", &s.base)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
 }
 

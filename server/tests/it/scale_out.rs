@@ -3,11 +3,11 @@
 //! database is answered 503 and healed from without a restart.
 
 use chrono::Utc;
+use keyward_backend::Backend;
 use keyward_backend::users::UserInput;
-use keyward_backend::{Backend, Config};
 use keyward_core::Role;
 
-use crate::support::{PASSWORD, ServeProcess, Site, TestDatabase, code};
+use crate::support::{PASSWORD, ServeProcess, Site, TestDatabase, admin_backend, code};
 
 /// A user made as `keyward admin create-user` would, and an API token of theirs.
 async fn user_with_token(b: &Backend, username: &str, role: Role) -> String {
@@ -39,7 +39,7 @@ async fn two_instances_on_one_postgres_database_behave_as_one() {
     let dir = tempfile::tempdir().unwrap();
     let a = ServeProcess::start(&db.url, dir.path()).await;
     let b = ServeProcess::start(&db.url, dir.path()).await;
-    let backend = Backend::connect(&db.url, Config::default()).await.unwrap();
+    let backend = admin_backend(&db.url, dir.path()).await;
     let bk = &backend;
     user_with_token(bk, "root", Role::Admin).await;
     let alice = user_with_token(bk, "alice", Role::User).await;
@@ -165,7 +165,7 @@ async fn alice_on_postgres() -> (
     let db = TestDatabase::postgres().await;
     let dir = tempfile::tempdir().unwrap();
     let server = ServeProcess::start(&db.url, dir.path()).await;
-    let backend = Backend::connect(&db.url, Config::default()).await.unwrap();
+    let backend = admin_backend(&db.url, dir.path()).await;
     let token = user_with_token(&backend, "alice", Role::User).await;
     let browser = server.signed_in("alice").await;
     assert_eq!(server.whoami(&token).await.0, 200);

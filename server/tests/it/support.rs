@@ -3,12 +3,16 @@ use keyward_backend::db::test_database::PgTestDatabase;
 use keyward_backend::users::UserInput;
 use keyward_backend::{Backend, Config};
 use keyward_core::Role;
+use keyward_server::config::KeyConfig;
 use keyward_server::{ServeConfig, Server};
 use reqwest::header::AUTHORIZATION;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
 pub const PASSWORD: &str = "correct horse battery";
+
+/// The form of a server function without arguments.
+pub const NO_ARGS: &[(&str, &str)] = &[];
 
 /// A running server with its own database; stops when dropped.
 pub struct TestServer {
@@ -79,16 +83,55 @@ impl TestDatabase {
     }
 }
 
+/// The services on a database with the key file of `dir` (as `keyward admin` opens them
+/// beside a server using that key file).
+pub async fn admin_backend(database_url: &str, dir: &std::path::Path) -> Backend {
+    let config = Config {
+        sealer: KeyConfig::in_dir(dir).sealer().unwrap(),
+        ..Config::default()
+    };
+    Backend::connect(database_url, config).await.unwrap()
+}
+
 pub async fn start() -> TestServer {
+    start_with(|_| {}).await
+}
+
+/// The authorization matrices make hundreds of refused calls and tokens from one address
+/// and one admin: limits and quotas out of their way (both are tested on their own).
+pub async fn start_unlimited() -> TestServer {
+    start_with(|config| {
+        let unlimited = keyward_backend::throttle::Rate::new(1_000_000, 1);
+        config.limits = keyward_backend::throttle::Limits {
+            sign_in_pair: unlimited,
+            sign_in_account: unlimited,
+            sign_in_ip: unlimited,
+            bearer_ip: unlimited,
+        };
+        config.quotas = keyward_backend::quota::Quotas {
+            api_tokens: i64::MAX,
+            service_tokens: i64::MAX,
+            emails: i64::MAX,
+            principals: i64::MAX,
+        };
+    })
+    .await
+}
+
+pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDatabase::for_this_run(dir.path()).await;
     let database_url = db.url.clone();
-    let config = ServeConfig {
+    let mut config = ServeConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.clone(),
         site_root: dir.path().join("site").display().to_string(),
         login_jwt_minutes: 15,
+        keys: KeyConfig::in_dir(dir.path()),
+        limits: Default::default(),
+        quotas: Default::default(),
     };
+    adjust(&mut config);
     let server = Server::bind(&config).await.unwrap();
     let base = format!("http://{}", server.local_addr());
     let setup_code = server.setup_code.as_ref().map(|s| s.expose().to_string());
@@ -96,10 +139,15 @@ pub async fn start() -> TestServer {
     tokio::spawn(server.run(async {
         let _ = stopped.await;
     }));
-    // A second handle on the same database, as `keyward admin` would open it.
-    let backend = Backend::connect(&database_url, Config::default())
-        .await
-        .unwrap();
+    // A second handle on the same database, key, limits and quotas, as `keyward admin`
+    // would open it.
+    let services = Config {
+        sealer: config.keys.sealer().unwrap(),
+        limits: config.limits.clone(),
+        quotas: config.quotas,
+        ..Config::default()
+    };
+    let backend = Backend::connect(&database_url, services).await.unwrap();
     TestServer {
         base,
         database_url,
@@ -210,12 +258,25 @@ pub trait Site {
     }
 
     /// A browser-like client signed in as `username` (cookie jar + POST /rpc/login).
-    async fn signed_in(&self, username: &str) -> reqwest::Client {
-        let client = reqwest::Client::builder()
+    /// A browser: it keeps cookies, does not follow redirects and, as browsers do, sends
+    /// `Origin` with every call (without it, cookie calls are refused as cross-site).
+    fn browser(&self) -> reqwest::Client {
+        let mut origin = reqwest::header::HeaderMap::new();
+        origin.insert(
+            reqwest::header::ORIGIN,
+            self.base().parse().expect("the base URL is a header value"),
+        );
+        reqwest::Client::builder()
+            .default_headers(origin)
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// A browser signed in as `username`.
+    async fn signed_in(&self, username: &str) -> reqwest::Client {
+        let client = self.browser();
         let res = client
             .post(self.url("/rpc/login"))
             .form(&[("username", username), ("password", PASSWORD)])
@@ -265,6 +326,8 @@ impl ServeProcess {
             .env("KEYWARD_ADDR", format!("127.0.0.1:{port}"))
             .env("KEYWARD_DATABASE_URL", database_url)
             .env("KEYWARD_SITE_ROOT", dir.join("site"))
+            .env("KEYWARD_SECRET_KEY_FILE", dir.join("keyward.key"))
+            .env_remove("KEYWARD_SECRET_KEY")
             .env_remove("KEYWARD_LOG")
             .stdout(std::process::Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())

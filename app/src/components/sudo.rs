@@ -1,0 +1,95 @@
+//! Sudo mode on the page: a sensitive change that the server refuses with
+//! `ReauthRequired` opens the **Confirm access** dialog (field **Password**, button
+//! **Confirm**); once the password is confirmed, the change is sent again as it was, so
+//! the person carries on where they were.
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+use crate::components::{FormFooter, Modal, TextField};
+use crate::error::AppError;
+use crate::rpc::sessions::ConfirmAccess;
+
+/// The page's one Confirm access dialog and the change waiting for it.
+#[derive(Clone, Copy)]
+struct Gate {
+    retry: RwSignal<Option<Callback<()>>>,
+}
+
+/// Makes `action` ask for the password when the server wants it, then send its input again.
+pub fn use_sudo<S>(action: ServerAction<S>)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    let Some(gate) = use_context::<Gate>() else {
+        return;
+    };
+    // The input is cleared when the call completes: keep the last one sent.
+    let last = StoredValue::new(None::<S>);
+    Effect::new(move |_| {
+        if let Some(input) = action.input().get() {
+            last.set_value(Some(input));
+        }
+    });
+    Effect::new(move |_| {
+        let refused = action
+            .value()
+            .with(|v| matches!(v, Some(Err(AppError::ReauthRequired))));
+        if refused && let Some(input) = last.get_value() {
+            gate.retry.set(Some(Callback::new(move |()| {
+                action.dispatch(input.clone());
+            })));
+        }
+    });
+}
+
+/// Provides the gate to the whole app (before the routes, so every page finds it).
+pub fn provide_sudo() {
+    provide_context(Gate {
+        retry: RwSignal::new(None),
+    });
+}
+
+/// Rendered once by the app; [`use_sudo`] opens it.
+#[component]
+pub fn ConfirmAccessDialog() -> impl IntoView {
+    let gate = expect_context::<Gate>();
+    let confirm = ServerAction::<ConfirmAccess>::new();
+    let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
+    let open = Signal::derive(move || gate.retry.with(Option::is_some));
+    let close = move || {
+        gate.retry.set(None);
+        confirm.value().set(None);
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(())) = confirm.value().get() {
+            let retry = gate.retry.get_untracked();
+            close();
+            if let Some(retry) = retry {
+                retry.run(());
+            }
+        }
+    });
+    view! {
+        <Modal open title="Confirm access" on_close=move |()| close()>
+            <p>"This change needs your password: you signed in more than 10 minutes ago."</p>
+            <ActionForm action=confirm attr:class="form">
+                <TextField
+                    id="confirm-access-password"
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    error
+                    autocomplete="current-password"
+                />
+                <FormFooter
+                    error
+                    submit="Confirm"
+                    pending=confirm.pending()
+                    on_cancel=move |()| close()
+                />
+            </ActionForm>
+        </Modal>
+    }
+}
