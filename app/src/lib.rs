@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                     path=path!("/admin/sessions")
                     view=|| view! { <AdminPage section=Section::Sessions/> }
                 />
+                <Route path=path!("/admin/audit") view=|| view! { <AdminPage section=Section::Audit/> }/>
                 <Route
                     path=path!("/admin/service-tokens")
                     view=|| view! { <AdminPage section=Section::ServiceTokens/> }

@@ -128,7 +128,9 @@ pub async fn client_info() -> Result<keyward_backend::sessions::ClientInfo, AppE
 pub async fn current_session() -> Result<SessionUser, AppError> {
     let headers = request_headers()?;
     let cookie = session_cookie(&headers).ok_or(AppError::NotSignedIn)?;
-    Ok(backend()?.session_user(cookie, now()).await?)
+    let session = backend()?.session_user(cookie, now()).await?;
+    keyward_backend::audit::set_actor(&session.user.username);
+    Ok(session)
 }
 
 /// The live session, for a sensitive change (sudo mode): its password entry must be recent,

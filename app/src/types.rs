@@ -313,3 +313,24 @@ pub struct ProjectTokenView {
     /// Its answerable user is deactivated: it answers 401 `token_suspended`.
     pub suspended: bool,
 }
+
+/// One audit event as the Security log and `/admin/audit` show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    /// A display prefix, a username or a project: never a secret.
+    pub target: String,
+    pub ok: bool,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A page of events, newest first; `older` is the cursor of the next page, if any.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub events: Vec<AuditEntry>,
+    pub older: Option<i64>,
+}

@@ -75,13 +75,14 @@ impl Backend {
         admin: &UserRow,
         username: &str,
         role: Role,
+        now: DateTime<Utc>,
     ) -> Result<(), Error> {
         if admin.username == username && role != Role::Admin {
             return Err(Error::Refused(
                 "You cannot take the admin role from yourself.",
             ));
         }
-        self.set_role(username, role).await
+        self.set_role(username, role, now).await
     }
 
     /// An administrator activates or deactivates someone from the admin pages, never

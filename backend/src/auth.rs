@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use keyward_core::api::CredentialKind;
 use keyward_core::{TokenKind, token};
 
+use crate::audit::{self, Action, Event};
 use crate::db::{ServiceTokenRow, TokenHash, UserRow};
 use crate::{AuthError, Backend, Error, throttle};
 
@@ -84,6 +85,11 @@ impl Backend {
         let checked = self.authenticate_bearer_value(authorization, now).await;
         if matches!(checked, Err(Error::Auth(_))) {
             self.throttle.fail(&keys, now);
+            // Recorded once, when the failure empties the bucket (not at every refusal).
+            if self.throttle.check(&keys, now).is_err() {
+                let event = Event::failure(None, Action::RateLimited, "bearer");
+                self.audit(event, now).await;
+            }
         }
         checked
     }
@@ -107,6 +113,29 @@ impl Backend {
         }
     }
 
+    /// Records a token's refusal (revoked, expired, suspended, owner deactivated: then the
+    /// refusal is returned) or its first use, in its owner's log.
+    async fn audit_use(
+        &self,
+        owner: i64,
+        prefix: &str,
+        last_used_at: Option<DateTime<Utc>>,
+        refused: Option<AuthError>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        if let Some(e) = refused {
+            let target = format!("{prefix} ({})", e.code());
+            let event = Event::failure(Some(owner), Action::TokenRefused, &target);
+            self.audit(event, now).await;
+            return Err(e.into());
+        }
+        if last_used_at.is_none() {
+            let event = Event::success(Some(owner), Action::TokenFirstUsed, prefix);
+            self.audit(event, now).await;
+        }
+        Ok(())
+    }
+
     /// Whether a last-used time is old enough to be written again.
     pub(crate) fn stale(&self, last_used_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
         last_used_at.is_none_or(|t| t < now - self.config.touch_interval)
@@ -122,10 +151,14 @@ impl Backend {
             .api_token_and_owner(hash)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        live(row.revoked_at, Some(row.expires_at), now)?;
-        if !user.active {
-            return Err(AuthError::AccountDisabled.into());
-        }
+        let refused = match live(row.revoked_at, Some(row.expires_at), now) {
+            Err(e) => Some(e),
+            Ok(()) if !user.active => Some(AuthError::AccountDisabled),
+            Ok(()) => None,
+        };
+        self.audit_use(user.id, &row.display_prefix, row.last_used_at, refused, now)
+            .await?;
+        audit::set_actor(&format!("{} ({})", user.username, row.display_prefix));
         if self.stale(row.last_used_at, now) {
             self.repo
                 .touch_api_token(row.id, now, now - self.config.touch_interval)
@@ -152,12 +185,20 @@ impl Backend {
             .service_token_by_hash(hash)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        live(row.revoked_at, row.expires_at, now)?;
         // The user answerable for it was deactivated: suspended until an admin revokes or
         // transfers it.
-        if !row.owner_active {
-            return Err(AuthError::TokenSuspended.into());
-        }
+        let refused = match live(row.revoked_at, row.expires_at, now) {
+            Err(e) => Some(e),
+            Ok(()) if !row.owner_active => Some(AuthError::TokenSuspended),
+            Ok(()) => None,
+        };
+        let (owner, prefix) = (row.created_by, &row.display_prefix);
+        self.audit_use(owner, prefix, row.last_used_at, refused, now)
+            .await?;
+        audit::set_actor(&format!(
+            "service principal {} ({prefix})",
+            row.principal.name
+        ));
         if self.stale(row.last_used_at, now) {
             self.repo
                 .touch_service_token(row.id, now, now - self.config.touch_interval)

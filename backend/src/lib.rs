@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod avatar;
 pub mod db;
@@ -59,6 +60,8 @@ pub struct Config {
     pub decodes_at_once: usize,
     /// How long a hash or decode waits for its turn before the request is refused as busy.
     pub heavy_wait: Duration,
+    /// How long audit events are kept.
+    pub audit_retention_days: u32,
     /// Per-user quotas on tokens, addresses and principals.
     pub quotas: quota::Quotas,
     /// The key that seals TOTP seeds and project secrets and signs login JWTs (never in
@@ -78,6 +81,7 @@ impl Default for Config {
             hashes_at_once: work::cores(),
             decodes_at_once: 2,
             heavy_wait: Duration::from_secs(3),
+            audit_retention_days: audit::DEFAULT_RETENTION_DAYS,
             quotas: quota::Quotas::default(),
             sealer: Arc::new(sealing::Sealer::ephemeral()),
         }
@@ -99,8 +103,13 @@ impl Backend {
         Backend {
             repo,
             throttle: Arc::new(throttle::Throttle::new(config.limits.clone())),
-            hashing: Arc::new(work::Bounded::new(config.hashes_at_once, config.heavy_wait)),
+            hashing: Arc::new(work::Bounded::new(
+                "hash",
+                config.hashes_at_once,
+                config.heavy_wait,
+            )),
             decoding: Arc::new(work::Bounded::new(
+                "decode",
                 config.decodes_at_once,
                 config.heavy_wait,
             )),

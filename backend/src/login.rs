@@ -7,6 +7,7 @@ use keyward_core::Secret;
 use keyward_core::api::CredentialKind;
 use rand_core::{CryptoRng, RngCore};
 
+use crate::audit::{Action, Event};
 use crate::auth::{Actor, Credential};
 use crate::db::SessionKind;
 use crate::jwt::{self, Claims, JwtError};
@@ -36,6 +37,12 @@ impl Backend {
         let (_, session_id) = self
             .open_session(user.id, SessionKind::Api, expires_at, client, now, rng)
             .await?;
+        let target = format!("API login session {session_id}");
+        self.audit(
+            Event::success(Some(user.id), Action::SignedIn, &target),
+            now,
+        )
+        .await;
         let claims = Claims {
             sub: user.id,
             sid: session_id,

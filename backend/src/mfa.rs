@@ -7,6 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use keyward_core::FieldError;
 use rand_core::{CryptoRng, RngCore};
 
+use crate::audit::{Action, Event};
 use crate::db::{TokenHash, UserRow};
 use crate::sealing::totp_purpose;
 use crate::{Backend, Error, MfaError, totp};
@@ -122,6 +123,8 @@ impl Backend {
                 "Start the set-up again: the secret has changed.",
             ));
         }
+        let event = Event::success(Some(user_id), Action::MfaEnabled, "TOTP");
+        self.audit(event, now).await;
         Ok(codes)
     }
 
@@ -141,14 +144,20 @@ impl Backend {
                 Error::Mfa(m) => code_error(&m.to_string()),
                 other => other,
             })?;
-        self.repo.disable_totp(user.id).await
+        self.repo.disable_totp(user.id).await?;
+        let event = Event::success(Some(user.id), Action::MfaDisabled, "TOTP");
+        self.audit(event, now).await;
+        Ok(())
     }
 
     /// An administrator's way out for someone who lost both their app and their recovery
     /// codes: MFA off, so they can sign in with the password and enrol again.
-    pub async fn reset_mfa(&self, username: &str) -> Result<(), Error> {
+    pub async fn reset_mfa(&self, username: &str, now: DateTime<Utc>) -> Result<(), Error> {
         let user = self.user_named(username).await?;
-        self.repo.disable_totp(user.id).await
+        self.repo.disable_totp(user.id).await?;
+        let event = Event::success(Some(user.id), Action::MfaReset, "TOTP");
+        self.audit(event, now).await;
+        Ok(())
     }
 
     pub async fn recovery_codes_left(&self, user_id: i64) -> Result<i64, Error> {
@@ -185,7 +194,12 @@ impl Backend {
             Some(step) => self.repo.claim_totp_step(user.id, step).await?,
             None => {
                 let hash = TokenHash::of(&normalise_recovery(code));
-                self.repo.use_recovery_code(user.id, &hash, now).await?
+                let used = self.repo.use_recovery_code(user.id, &hash, now).await?;
+                if used {
+                    let event = Event::success(Some(user.id), Action::RecoveryCodeUsed, "");
+                    self.audit(event, now).await;
+                }
+                used
             }
         };
         // A wrong code stays counted; a right one cleared the count.

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use keyward_core::{FieldError, Permissions, Role, grant, validate};
 
+use crate::audit::{Action, Event};
 use crate::db::{GrantSubject, UserRow};
 use crate::{Backend, Error};
 
@@ -63,9 +64,18 @@ impl Backend {
     }
 
     /// A role change applies to the user's API tokens at their next call.
-    pub async fn set_role(&self, username: &str, role: Role) -> Result<(), Error> {
+    pub async fn set_role(
+        &self,
+        username: &str,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
         let user = self.user_named(username).await?;
-        self.repo.set_role(user.id, role).await
+        self.repo.set_role(user.id, role).await?;
+        let target = format!("{username}: {}", role.as_str());
+        let event = Event::success(Some(user.id), Action::RoleChanged, &target);
+        self.audit(event, now).await;
+        Ok(())
     }
 
     /// Deactivation instead of deletion: history stays, sessions end and API tokens stop at
@@ -83,17 +93,44 @@ impl Backend {
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
         let user = self.user_named(username).await?;
-        self.repo.set_active(user.id, active, now).await
+        self.repo.set_active(user.id, active, now).await?;
+        let action = if active {
+            Action::UserActivated
+        } else {
+            Action::UserDeactivated
+        };
+        self.audit(Event::success(Some(user.id), action, username), now)
+            .await;
+        Ok(())
     }
 
     /// Removes a user's or a team's grant on a project.
-    pub async fn revoke_grant(&self, project_id: i64, from: &GrantTo) -> Result<(), Error> {
+    pub async fn revoke_grant(
+        &self,
+        project_id: i64,
+        from: &GrantTo,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
         let subject = self.grant_subject(from).await?;
-        if self.repo.delete_grant(project_id, subject).await? {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
+        if !self.repo.delete_grant(project_id, subject).await? {
+            return Err(Error::NotFound);
         }
+        self.audit_grant(project_id, from, "removed", now).await;
+        Ok(())
+    }
+
+    /// A grant change, in the log of the user it is given to (a team's: in none).
+    async fn audit_grant(&self, project_id: i64, to: &GrantTo, what: &str, now: DateTime<Utc>) {
+        let (user_id, who) = match to {
+            GrantTo::User(name) => {
+                let user = self.find_user(name).await.ok().flatten();
+                (user.map(|u| u.id), format!("user {name}"))
+            }
+            GrantTo::Team(name) => (None, format!("team {name}")),
+        };
+        let target = format!("project {project_id}, {who}: {what}");
+        self.audit(Event::success(user_id, Action::GrantChanged, &target), now)
+            .await;
     }
 
     async fn grant_subject(&self, to: &GrantTo) -> Result<GrantSubject, Error> {
@@ -156,10 +193,16 @@ impl Backend {
         project_id: i64,
         to: &GrantTo,
         permissions: Permissions,
+        now: DateTime<Utc>,
     ) -> Result<(), Error> {
         let project_id = self.existing_project(project_id).await?;
         let subject = self.grant_subject(to).await?;
-        self.repo.put_grant(project_id, subject, permissions).await
+        self.repo
+            .put_grant(project_id, subject, permissions)
+            .await?;
+        let flags = permissions.names().join(", ");
+        self.audit_grant(project_id, to, &flags, now).await;
+        Ok(())
     }
 
     pub async fn create_oplog(

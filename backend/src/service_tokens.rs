@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use keyward_core::{FieldError, Permissions, Role, Scope, Secret, TokenKind, token, validate};
 use rand_core::{CryptoRng, RngCore};
 
+use crate::audit::{self, Event};
 use crate::db::{
     NewServiceToken, ServicePrincipalRow, ServiceTokenRow, TokenHash, TokenPrincipal, UserRow,
 };
@@ -221,6 +222,12 @@ impl Backend {
             .service_token(id)
             .await?
             .ok_or_else(|| Error::Internal(format!("service token {id} vanished")))?;
+        let minted = Event::success(
+            Some(creator.id),
+            audit::Action::ServiceTokenMinted,
+            secret.display_prefix(),
+        );
+        self.audit(minted, now).await;
         Ok(MintedServiceToken { token, secret })
     }
 
@@ -236,15 +243,12 @@ impl Backend {
         token_id: i64,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        if self
+        let found = self
             .repo
             .revoke_service_token(token_id, Some(user_id), now)
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
-        }
+            .await?;
+        self.revoked(found, audit::Action::ServiceTokenRevoked, now)
+            .await
     }
 
     /// Every unrevoked service token scoped to a project the person can read, whoever
@@ -299,11 +303,9 @@ impl Backend {
         if !may_revoke(user, visible.permissions, &token) {
             return Err(Error::Forbidden);
         }
-        if self.repo.revoke_service_token(token_id, None, now).await? {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
-        }
+        let found = self.repo.revoke_service_token(token_id, None, now).await?;
+        self.revoked(found, audit::Action::ServiceTokenRevoked, now)
+            .await
     }
 
     /// Tokens suspended because the user answerable for them was deactivated.
@@ -317,16 +319,19 @@ impl Backend {
         token_id: i64,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        if self.repo.revoke_service_token(token_id, None, now).await? {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
-        }
+        let found = self.repo.revoke_service_token(token_id, None, now).await?;
+        self.revoked(found, audit::Action::ServiceTokenRevoked, now)
+            .await
     }
 
     /// An admin hands a token to another active user, who must hold its grant now; the
     /// token works again at once.
-    pub async fn transfer_service_token(&self, token_id: i64, username: &str) -> Result<(), Error> {
+    pub async fn transfer_service_token(
+        &self,
+        token_id: i64,
+        username: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
         let token = self
             .repo
             .service_token(token_id)
@@ -341,10 +346,12 @@ impl Backend {
             ));
         }
         self.check_grantable(&to, &token.scope).await?;
-        if self.repo.transfer_service_token(token_id, to.id).await? {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
+        if !self.repo.transfer_service_token(token_id, to.id).await? {
+            return Err(Error::NotFound);
         }
+        let target = format!("{} to {username}", token.display_prefix);
+        let event = Event::success(Some(to.id), audit::Action::ServiceTokenTransferred, &target);
+        self.audit(event, now).await;
+        Ok(())
     }
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use keyward_core::Secret;
 use rand_core::{CryptoRng, RngCore};
 
+use crate::audit::{self, Action, Event};
 use crate::db::{NewSession, SessionKind, SessionRow, TokenHash, UserRow};
 use crate::{Backend, Error, MfaError, password, throttle};
 
@@ -66,6 +67,12 @@ impl Backend {
         let (cookie, session_id) = self
             .open_session(user.id, SessionKind::Browser, expires_at, client, now, rng)
             .await?;
+        let target = format!("browser session {session_id}");
+        self.audit(
+            Event::success(Some(user.id), Action::SignedIn, &target),
+            now,
+        )
+        .await;
         Ok(SignedIn {
             cookie,
             session_id,
@@ -82,13 +89,44 @@ impl Backend {
         ip: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<UserRow, Error> {
+        audit::set_actor(c.username.trim());
         let keys = throttle::sign_in_keys(ip, c.username);
         let attempt = async {
             let user = self.check_password(c.username, c.password).await?;
             self.second_factor(&user, c.code, now).await?;
             Ok(user)
         };
-        self.limited(&keys, now, attempt).await
+        let checked = self.limited(&keys, now, attempt).await;
+        self.audit_refusal(&checked, c.username, &keys, now).await;
+        checked
+    }
+
+    /// A refused password or code in the log of the account it was for (an unknown
+    /// username: in none), and the rate limit once, when this failure reached it (not at
+    /// every refusal after: a flood must not become a flood of writes).
+    async fn audit_refusal<T>(
+        &self,
+        result: &Result<T, Error>,
+        username: &str,
+        keys: &[throttle::Key],
+        now: DateTime<Utc>,
+    ) {
+        let target = match result {
+            Err(Error::BadCredentials) => "wrong password",
+            Err(Error::Mfa(MfaError::WrongCode)) => "wrong code",
+            Err(Error::Mfa(MfaError::Locked)) => "code step locked",
+            _ => return,
+        };
+        let user_id = match self.repo.user_by_username(username.trim()).await {
+            Ok(user) => user.map(|u| u.id),
+            Err(_) => None,
+        };
+        self.audit(Event::failure(user_id, Action::SignInFailed, target), now)
+            .await;
+        if self.throttle.check(keys, now).is_err() {
+            let event = Event::failure(user_id, Action::RateLimited, "sign-in");
+            self.audit(event, now).await;
+        }
     }
 
     /// Runs a guess of a password or code within the rate limits of `keys`: refused at once
@@ -213,8 +251,12 @@ impl Backend {
         Ok(())
     }
 
-    pub async fn sign_out(&self, session_id: i64, now: DateTime<Utc>) -> Result<(), Error> {
-        self.repo.end_session(session_id, now).await
+    pub async fn sign_out(&self, session: &SessionRow, now: DateTime<Utc>) -> Result<(), Error> {
+        self.repo.end_session(session.id, now).await?;
+        let target = format!("session {} (signed out)", session.id);
+        let event = Event::success(Some(session.user_id), Action::SessionEnded, &target);
+        self.audit(event, now).await;
+        Ok(())
     }
 
     /// The sessions that still work (browser and API), newest first, with their user's name:
@@ -244,16 +286,24 @@ impl Backend {
             .session_by_id(session_id)
             .await?
             .filter(|s| s.ended_at.is_none() && owner.is_none_or(|u| u == s.user_id));
-        if open.is_none() {
+        let Some(open) = open else {
             return Err(Error::NotFound);
-        }
-        self.repo.end_session(session_id, now).await
+        };
+        self.repo.end_session(session_id, now).await?;
+        let target = format!("session {session_id}");
+        let event = Event::success(Some(open.user_id), Action::SessionEnded, &target);
+        self.audit(event, now).await;
+        Ok(())
     }
 
     /// Ends every session of a user; how many were open.
     pub async fn end_sessions_of(&self, username: &str, now: DateTime<Utc>) -> Result<u64, Error> {
         let user = self.user_named(username).await?;
-        self.repo.end_sessions_of(user.id, now).await
+        let ended = self.repo.end_sessions_of(user.id, now).await?;
+        let target = format!("all sessions ({ended})");
+        let event = Event::success(Some(user.id), Action::SessionEnded, &target);
+        self.audit(event, now).await;
+        Ok(ended)
     }
 
     /// Deletes the sessions that can no longer be used; how many.

@@ -7,6 +7,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use keyward_core::FieldError;
 
+use crate::audit::{Action, Event};
 use crate::db::SessionRow;
 use crate::sessions::SessionUser;
 use crate::{Backend, Error, throttle};
@@ -43,14 +44,16 @@ impl Backend {
         ip: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        let keys = throttle::sign_in_keys(ip, &session.user.username);
-        self.limited(
-            &keys,
-            now,
-            self.check_password(&session.user.username, password),
-        )
-        .await
-        .map_err(|e| match e {
+        let username = &session.user.username;
+        let keys = throttle::sign_in_keys(ip, username);
+        let attempt = self.check_password(username, password);
+        let checked = self.limited(&keys, now, attempt).await;
+        let event = match &checked {
+            Ok(_) => Event::success(Some(session.user.id), Action::AccessConfirmed, ""),
+            Err(_) => Event::failure(Some(session.user.id), Action::AccessConfirmed, ""),
+        };
+        self.audit(event, now).await;
+        checked.map_err(|e| match e {
             Error::BadCredentials => {
                 FieldError::new("password", "That password is not right.").into()
             }

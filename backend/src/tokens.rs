@@ -5,6 +5,7 @@ use keyward_core::api::CredentialKind;
 use keyward_core::{Secret, TokenKind, token, validate};
 use rand_core::{CryptoRng, RngCore};
 
+use crate::audit::{Action, Event};
 use crate::db::{ApiTokenRow, NewApiToken, ReplacedSecret, TokenHash};
 use crate::quota::Quota;
 use crate::{Actor, Backend, Error, Principal};
@@ -73,6 +74,12 @@ impl Backend {
                 now,
             )
             .await?;
+        let minted = Event::success(
+            Some(user_id),
+            Action::ApiTokenMinted,
+            secret.display_prefix(),
+        );
+        self.audit(minted, now).await;
         Ok(Minted {
             id,
             name,
@@ -111,6 +118,12 @@ impl Backend {
             )
             .await?
             .ok_or(Error::NotFound)?;
+        let redated = Event::success(
+            Some(user_id),
+            Action::ApiTokenRedated,
+            secret.display_prefix(),
+        );
+        self.audit(redated, now).await;
         Ok(Minted {
             id: row.id,
             name: row.name,
@@ -126,11 +139,8 @@ impl Backend {
         token_id: i64,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        if self.repo.revoke_api_token(user_id, token_id, now).await? {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
-        }
+        let found = self.repo.revoke_api_token(user_id, token_id, now).await?;
+        self.revoked(found, Action::ApiTokenRevoked, now).await
     }
 
     /// `DELETE /api/v1/tokens/current`: the calling token revokes itself (leak response).
@@ -140,24 +150,26 @@ impl Backend {
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
         let id = principal.credential.id;
-        let revoked = match (principal.credential.kind, &principal.actor) {
-            (CredentialKind::ApiToken, Actor::User(user)) => {
-                self.repo.revoke_api_token(user.id, id, now).await?
-            }
-            (CredentialKind::ServiceToken, _) => {
-                self.repo.revoke_service_token(id, None, now).await?
-            }
+        let (found, action) = match (principal.credential.kind, &principal.actor) {
+            (CredentialKind::ApiToken, Actor::User(user)) => (
+                self.repo.revoke_api_token(user.id, id, now).await?,
+                Action::ApiTokenRevoked,
+            ),
+            (CredentialKind::ServiceToken, _) => (
+                self.repo.revoke_service_token(id, None, now).await?,
+                Action::ServiceTokenRevoked,
+            ),
             // A login JWT ends its session: the JWT then gets 401 session_revoked.
             (CredentialKind::LoginSession, _) => {
                 self.repo.end_session(id, now).await?;
-                true
+                let user_id = principal.user().map(|u| u.id);
+                let target = &principal.credential.display_prefix;
+                let event = Event::success(user_id, Action::SessionEnded, target);
+                self.audit(event, now).await;
+                return Ok(());
             }
-            (CredentialKind::ApiToken, Actor::Service(_)) => false,
+            (CredentialKind::ApiToken, Actor::Service(_)) => (None, Action::ApiTokenRevoked),
         };
-        if revoked {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
-        }
+        self.revoked(found, action, now).await
     }
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use keyward_core::{FieldError, Role, validate};
 
+use crate::audit::{Action, Event};
 use crate::db::{NewUser, UserRow};
 use crate::work::Bounded;
 use crate::{Backend, Error, password};
@@ -90,6 +91,9 @@ impl Backend {
             .run(move || password::verify(&pw, &phc))
             .await?
         {
+            let why = "wrong current password";
+            let event = Event::failure(Some(user_id), Action::PasswordChanged, why);
+            self.audit(event, now).await;
             return Err(
                 FieldError::new("current_password", "The current password is wrong.").into(),
             );
@@ -98,6 +102,9 @@ impl Backend {
             .map_err(|e| FieldError::new("new_password", e.message))?;
         let pw = new.to_string();
         let hash = self.hashing.run(move || password::hash(&pw)).await??;
-        self.repo.set_password(user_id, &hash, keep, now).await
+        self.repo.set_password(user_id, &hash, keep, now).await?;
+        let event = Event::success(Some(user_id), Action::PasswordChanged, "");
+        self.audit(event, now).await;
+        Ok(())
     }
 }

@@ -41,4 +41,18 @@ test('each admin page loads its own section, rendered on the server and hydrated
   await page.goto('/admin/sessions');
   const mine = page.getByRole('table', { name: 'Sessions' }).getByRole('row').filter({ hasText: 'warden' });
   await expect(mine).toHaveCount(1);
+
+  // The audit log, filtered to this admin's sign-ins; a user who does not exist is named.
+  await page.goto('/admin/audit');
+  await expect(page.getByRole('heading', { name: 'Audit log', level: 1 })).toBeVisible();
+  const filter = page.getByRole('form', { name: 'Filter events' });
+  await filter.getByLabel('User').fill('warden');
+  await filter.getByLabel('Action').selectOption('sign_in');
+  await filter.getByRole('button', { name: 'Filter' }).click();
+  const rows = page.getByRole('table', { name: 'Audit log' }).getByRole('row');
+  await expect(rows.filter({ hasText: 'browser session' }).first()).toContainText('warden');
+  await expect(rows.filter({ hasText: 'api_token.minted' })).toHaveCount(0);
+  await filter.getByLabel('User').fill('nobody-at-all');
+  await filter.getByRole('button', { name: 'Filter' }).click();
+  await expect(filter.getByText('There is no user named nobody-at-all.')).toBeVisible();
 });

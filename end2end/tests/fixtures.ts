@@ -10,6 +10,7 @@ import { record } from './leaks';
 const EXPECTED_ERRORS: Record<string, number[]> = {
   '/rpc/login': [400, 422, 429],
   '/rpc/confirm_access': [422],
+  '/rpc/audit_log': [422],
   '/rpc/enable_mfa': [422],
   '/rpc/update_personal_info': [422],
   '/rpc/add_email': [422],

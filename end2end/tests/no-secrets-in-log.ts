@@ -1,5 +1,6 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import { NEW_PASSWORD, PASSWORD, SERVER_LOG } from './env';
+import { DATABASE_URL, KEYWARD, NEW_PASSWORD, PASSWORD, SERVER_LOG } from './env';
 import { findLeaks, readSeen, Secret, SeenRequest } from './leaks';
 
 // After the run, the server log (serve.sh captures it) is read both ways: it must have a line
@@ -39,6 +40,49 @@ export default function globalTeardown() {
   const leaked = findLeaks(log, [...secrets, { kind: 'password', value: PASSWORD }, { kind: 'password', value: NEW_PASSWORD }]);
   if (leaked.length > 0) {
     throw new Error(`the server log contains ${leaked.length} credential(s): ${leaked.join(', ')}`);
+  }
+  checkTheAuditLog(requests, [...secrets, { kind: 'password', value: PASSWORD }, { kind: 'password', value: NEW_PASSWORD }]);
+}
+
+/** The audit log of the whole run against what the browsers did: each change a page made
+ * through a server function is one success event by that person (events of `keyward admin`
+ * and of bearer credentials, whose actor names the token, are not page changes), and the
+ * log holds no credential. */
+function checkTheAuditLog(requests: SeenRequest[], secrets: Secret[]) {
+  const out = execFileSync(KEYWARD, ['admin', 'audit', '--json', '--limit', '1000000'], {
+    env: { ...process.env, KEYWARD_DATABASE_URL: DATABASE_URL },
+  }).toString();
+  const events = out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const byPage = (action: string, target = '') => events.filter((e) => e.action === action &&
+    e.outcome === 'success' && e.actor !== 'keyward admin' && !e.actor.includes('(') &&
+    e.target.startsWith(target)).length;
+  const succeeded = (paths: string) => requests.filter((r) => r.method === 'POST' &&
+    paths.split(' ').includes(r.path) && r.status < 400).length;
+  const pairs: [string, string, string?][] = [
+    ['/rpc/login', 'sign_in', 'browser session'],
+    ['/rpc/create_api_token', 'api_token.minted'],
+    ['/rpc/edit_api_token_expiry', 'api_token.redated'],
+    ['/rpc/revoke_api_token', 'api_token.revoked'],
+    ['/rpc/create_service_token', 'service_token.minted'],
+    ['/rpc/revoke_service_token /rpc/revoke_project_service_token', 'service_token.revoked'],
+    ['/rpc/enable_mfa', 'mfa.enabled'],
+    ['/rpc/change_password', 'password.changed'],
+    ['/rpc/confirm_access', 'access.confirmed'],
+    ['/rpc/admin_grant', 'grant.changed'],
+  ];
+  const wrong = pairs
+    .map(([path, action, target]) => [path, action, succeeded(path), byPage(action, target)] as const)
+    .filter(([, , calls, recorded]) => calls !== recorded);
+  if (wrong.length > 0 || succeeded('/rpc/create_api_token') === 0) {
+    throw new Error(`the audit log does not match the run: ${wrong.map(([p, a, c, r]) => `${c} × ${p} but ${r} × ${a}`).join('; ')}`);
+  }
+  const limited = requests.some((r) => r.path === '/rpc/login' && r.status === 429);
+  if (limited !== events.some((e) => e.action === 'rate_limited')) {
+    throw new Error(`a sign-in was rate limited: ${limited}, but the audit log says otherwise`);
+  }
+  const leaked = findLeaks(out, secrets);
+  if (leaked.length > 0) {
+    throw new Error(`the audit log contains ${leaked.length} credential(s): ${leaked.join(', ')}`);
   }
 }
 

@@ -24,6 +24,16 @@ test('minting after the sudo window asks for the password, then carries on', asy
   // The mint went through as it was asked: its value is shown once.
   await expect(page.getByText('New API token “after-a-coffee”')).toBeVisible();
   await expect(card.getByRole('cell', { name: 'after-a-coffee', exact: true })).toBeVisible();
+
+  // The Security log names it by its display prefix, with the confirmation before it.
+  await page.reload();
+  const log = page.getByRole('region', { name: 'Security log' });
+  const minted = log.getByRole('row').filter({ hasText: 'api_token.minted' });
+  await expect(minted).toHaveCount(1);
+  await expect(minted).toContainText(/kwat_\w{7}/);
+  await expect(minted).toContainText('127.0.0.1');
+  await expect(log.getByRole('row').filter({ hasText: 'access.confirmed' }).filter({ hasText: 'Failure' })).toHaveCount(1);
+  await expect(log.getByRole('row').filter({ hasText: 'access.confirmed' }).filter({ hasText: 'Success' })).toHaveCount(1);
 });
 
 test('the sign-in form says how long to wait after too many wrong passwords', async ({ page }) => {

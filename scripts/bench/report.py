@@ -112,6 +112,28 @@ rows.append((
     verdict(num(f"{load}.rss_load_kib") < 150 * 1024),
 ))
 
+flood = int(num("flood.count"))
+peak = max(num("flood.rss_peak_mib"), num("flood.vmhwm_mib"))
+rows.append((
+    "6",
+    f"SQLite: RSS peak during {flood} concurrent wrong-password sign-ins "
+    f"({int(num('flood.answers_401'))} x 401, {int(num('flood.answers_503'))} x 503 busy, "
+    f"{int(num('flood.answers_429'))} x 429)",
+    f"{num('flood.rss_peak_mib'):.1f} MiB sampled, VmHWM {num('flood.vmhwm_mib'):.1f} MiB "
+    f"(idle {num('flood.rss_before_mib'):.1f} MiB)",
+    "< 250 MiB",
+    verdict(peak < 250),
+))
+calls, failures = int(num("flood.healthz_calls")), int(num("flood.healthz_failures"))
+rows.append((
+    "6",
+    f"/healthz during the flood (every 100 ms, {num('flood.duration_s'):.1f} s): "
+    "failures / max latency",
+    f"{failures} of {calls} / {num('flood.healthz_max_ms'):.1f} ms",
+    "0 failures",
+    verdict(failures == 0 and calls > 0),
+))
+
 head = ("#", "figure", "measured", "target", "")
 widths = [max(len(str(row[i])) for row in rows + [head]) for i in range(5)]
 line = "  ".join("-" * w for w in widths)

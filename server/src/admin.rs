@@ -159,6 +159,24 @@ enum AdminCommand {
         #[arg(long)]
         username: String,
     },
+    /// Print the audit log, newest first: one event a line (time, actor, action, target,
+    /// outcome, address), or one JSON object a line with --json.
+    Audit {
+        /// Only this user's events (their Security log).
+        #[arg(long)]
+        user: Option<String>,
+        /// Only events at or after this RFC 3339 time, e.g. 2026-11-01T00:00:00Z.
+        #[arg(long, value_parser = parse_time)]
+        since: Option<DateTime<Utc>>,
+        /// Only this action, e.g. api_token.minted.
+        #[arg(long)]
+        action: Option<String>,
+        /// At most this many events.
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Make every open session of a user confirm their password before their next sensitive
     /// change (sudo mode), e.g. when a device may have been left unlocked; prints how many.
     RequireReauth {
@@ -274,7 +292,10 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             println!("{}", minted.secret.expose());
         }
         AdminCommand::SetRole { username, role } => {
-            backend.set_role(&username, role).await.map_err(describe)?;
+            backend
+                .set_role(&username, role, now)
+                .await
+                .map_err(describe)?;
         }
         AdminCommand::DeactivateUser { username } => {
             backend
@@ -320,7 +341,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 (None, None) => unreachable!("clap requires one of the two"),
             };
             backend
-                .grant(project, &to, flags.into())
+                .grant(project, &to, flags.into(), now)
                 .await
                 .map_err(describe)?;
         }
@@ -398,12 +419,19 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             let ended = backend.end_sessions_of(&username, now).await;
             println!("{}", ended.map_err(describe)?);
         }
+        AdminCommand::Audit {
+            user,
+            since,
+            action,
+            limit,
+            json,
+        } => print_audit(&backend, user, since, action, limit, json).await?,
         AdminCommand::RequireReauth { username } => {
             let sessions = backend.require_reauthentication(&username).await;
             println!("{}", sessions.map_err(describe)?);
         }
         AdminCommand::ResetMfa { username } => {
-            backend.reset_mfa(&username).await.map_err(describe)?;
+            backend.reset_mfa(&username, now).await.map_err(describe)?;
         }
         AdminCommand::RevokeServiceToken { id } => {
             backend
@@ -413,7 +441,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
         }
         AdminCommand::TransferServiceToken { id, username } => {
             backend
-                .transfer_service_token(id, &username)
+                .transfer_service_token(id, &username, now)
                 .await
                 .map_err(describe)?;
         }
@@ -428,6 +456,58 @@ fn warn_if_past(at: DateTime<Utc>, now: DateTime<Utc>) {
 }
 
 /// Errors as one line that names the flag.
+async fn print_audit(
+    backend: &Backend,
+    user: Option<String>,
+    since: Option<DateTime<Utc>>,
+    action: Option<String>,
+    limit: i64,
+    json: bool,
+) -> Result<(), String> {
+    if let Some(a) = &action
+        && keyward_backend::audit::Action::parse(a).is_none()
+    {
+        let known: Vec<&str> = keyward_backend::audit::Action::ALL
+            .iter()
+            .map(|a| a.as_str())
+            .collect();
+        return Err(format!("unknown --action {a}: one of {}", known.join(", ")));
+    }
+    if limit < 1 {
+        return Err("--limit must be at least 1".into());
+    }
+    let user_id = match user {
+        Some(name) => Some(backend.user_named(&name).await.map_err(describe)?.id),
+        None => None,
+    };
+    let query = keyward_backend::db::AuditQuery {
+        user_id,
+        action,
+        since,
+        until: None,
+        before: None,
+        limit,
+    };
+    for e in backend.audit_events(&query).await.map_err(describe)? {
+        let at = e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        if json {
+            let line = serde_json::json!({
+                "id": e.id, "at": at, "user_id": e.user_id, "actor": e.actor,
+                "action": e.action, "target": e.target, "outcome": e.outcome,
+                "ip": e.ip, "user_agent": e.user_agent,
+            });
+            println!("{line}");
+        } else {
+            let ip = e.ip.as_deref().unwrap_or("-");
+            println!(
+                "{at}  {}  {}  {}  {}  {ip}",
+                e.actor, e.action, e.target, e.outcome
+            );
+        }
+    }
+    Ok(())
+}
+
 fn describe(e: keyward_backend::Error) -> String {
     describe_as(e, &[])
 }

@@ -28,6 +28,8 @@ pub struct ServeConfig {
     pub limits: keyward_backend::throttle::Limits,
     /// `KEYWARD_QUOTA_*`: the per-user quotas.
     pub quotas: keyward_backend::quota::Quotas,
+    /// `KEYWARD_AUDIT_RETENTION_DAYS`: how long audit events are kept (default 365).
+    pub audit_retention_days: u32,
 }
 
 /// The sealing key (see `keyward_backend::sealing`): `KEYWARD_SECRET_KEY` (64 hex digits)
@@ -180,6 +182,17 @@ impl ServeConfig {
             },
             limits: limits_from_env()?,
             quotas: quotas_from_env()?,
+            audit_retention_days: {
+                let default = keyward_backend::audit::DEFAULT_RETENTION_DAYS.to_string();
+                let raw = var("KEYWARD_AUDIT_RETENTION_DAYS", &default);
+                raw.trim()
+                    .parse()
+                    .ok()
+                    .filter(|d| (1..=36_500).contains(d))
+                    .ok_or_else(|| {
+                        format!("KEYWARD_AUDIT_RETENTION_DAYS must be 1 to 36500 days: {raw}")
+                    })?
+            },
         })
     }
 }

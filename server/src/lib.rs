@@ -8,6 +8,7 @@ mod access_log;
 pub mod admin;
 pub mod api;
 mod avatar;
+mod client;
 pub mod config;
 mod guard;
 mod headers;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), guard::pages))
         .layer(middleware::from_fn(guard::server_functions))
         .layer(middleware::from_fn(headers::security))
+        .layer(middleware::from_fn(client::context))
         .layer(middleware::from_fn(access_log::log))
         .with_state(state)
 }
@@ -98,6 +100,7 @@ impl Server {
             login_jwt: chrono::TimeDelta::minutes(config.login_jwt_minutes.into()),
             limits: config.limits.clone(),
             quotas: config.quotas,
+            audit_retention_days: config.audit_retention_days,
             sealer: config.keys.sealer()?,
             ..Config::default()
         };
@@ -107,6 +110,10 @@ impl Server {
         // Values stored before sealing, or sealed with a previous key, are sealed with the
         // current one; a value no configured key opens stops the start here.
         backend.reseal().await.map_err(|e| e.to_string())?;
+        backend
+            .prune_audit(Utc::now())
+            .await
+            .map_err(|e| e.to_string())?;
         let setup_code = backend
             .setup_code_if_needed(Utc::now(), &mut rand_core::OsRng)
             .await
@@ -135,9 +142,23 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        // Audit events past their retention are deleted once an hour (and at every start).
+        let backend = self.state.backend.clone();
+        let pruning = tokio::spawn(async move {
+            let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+            hourly.tick().await;
+            loop {
+                hourly.tick().await;
+                if let Err(e) = backend.prune_audit(Utc::now()).await {
+                    tracing::warn!(error = %e, "cannot delete old audit events");
+                }
+            }
+        });
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        pruning.abort();
+        served
     }
 }

@@ -1,5 +1,6 @@
 //! Small building blocks shared by the pages.
 
+pub mod audit;
 mod confirm;
 pub mod field;
 mod flags;

@@ -6,16 +6,18 @@
 use keyward_core::{Permissions, Role};
 use leptos::prelude::*;
 
+use crate::components::audit::AuditBrowser;
 use crate::components::field::invalid;
 use crate::components::reload::{Changes, action_error, reloading_action};
 use crate::components::{FieldMessage, FlagBoxes, SessionTable, TextField, use_hydrated};
 use crate::error::AppError;
 use crate::pages::profile::Header;
 use crate::rpc::admin::*;
+use crate::rpc::audit::audit_log;
 use crate::rpc::get_me;
 use crate::types::{
-    AdminProject, AdminTeam, AdminUser, OplogsPage, ProjectsPage, SessionView, SuspendedToken,
-    TeamsPage,
+    AdminProject, AdminTeam, AdminUser, AuditPage, OplogsPage, ProjectsPage, SessionView,
+    SuspendedToken, TeamsPage,
 };
 use serde::{Deserialize, Serialize};
 
@@ -29,10 +31,11 @@ pub enum Section {
     Oplogs,
     ServiceTokens,
     Sessions,
+    Audit,
 }
 
 impl Section {
-    const ALL: [Section; 7] = [
+    const ALL: [Section; 8] = [
         Section::Users,
         Section::Organizations,
         Section::Teams,
@@ -40,6 +43,7 @@ impl Section {
         Section::Oplogs,
         Section::ServiceTokens,
         Section::Sessions,
+        Section::Audit,
     ];
 
     fn title(self) -> &'static str {
@@ -51,6 +55,7 @@ impl Section {
             Section::Oplogs => "Operation logs",
             Section::ServiceTokens => "Suspended service tokens",
             Section::Sessions => "Sessions",
+            Section::Audit => "Audit log",
         }
     }
 
@@ -63,6 +68,7 @@ impl Section {
             Section::Oplogs => "/admin/oplogs",
             Section::ServiceTokens => "/admin/service-tokens",
             Section::Sessions => "/admin/sessions",
+            Section::Audit => "/admin/audit",
         }
     }
 }
@@ -127,6 +133,7 @@ enum SectionData {
     Oplogs(OplogsPage),
     ServiceTokens(Vec<SuspendedToken>),
     Sessions(Vec<SessionView>),
+    Audit(AuditPage),
 }
 
 async fn load(section: Section) -> Result<SectionData, AppError> {
@@ -138,6 +145,10 @@ async fn load(section: Section) -> Result<SectionData, AppError> {
         Section::Oplogs => SectionData::Oplogs(admin_oplogs().await?),
         Section::ServiceTokens => SectionData::ServiceTokens(admin_suspended_tokens().await?),
         Section::Sessions => SectionData::Sessions(admin_sessions().await?),
+        Section::Audit => {
+            let none = String::new;
+            SectionData::Audit(audit_log(true, none(), none(), none(), None).await?)
+        }
     })
 }
 
@@ -153,6 +164,7 @@ fn SectionBody(data: SectionData) -> impl IntoView {
         SectionData::Oplogs(oplogs) => view! { <Oplogs oplogs/> }.into_any(),
         SectionData::ServiceTokens(tokens) => view! { <Suspended tokens/> }.into_any(),
         SectionData::Sessions(sessions) => view! { <Sessions sessions/> }.into_any(),
+        SectionData::Audit(first) => view! { <AuditBrowser first all=true/> }.into_any(),
     }
 }
 

@@ -32,17 +32,19 @@ pub struct Card {
 }
 
 impl Card {
-    /// The lines of the profile's expiry banner (tokens expiring within 7 days).
-    pub fn expiring_soon(&self) -> Vec<String> {
-        self.tokens.with(|list| match list {
-            Some(Ok(list)) => (list.tokens.iter())
+    /// The lines of the profile's expiry banner (tokens expiring within 7 days), once the
+    /// list is there (awaited: read synchronously, it could differ between the server's
+    /// render and hydration).
+    pub async fn expiring_soon(self) -> Vec<String> {
+        match self.tokens.await {
+            Ok(list) => (list.tokens.iter())
                 .filter_map(|t| {
                     let at = Some(t.expires_at);
                     expiring_soon("API token", &t.name, &t.display_prefix, at, list.now)
                 })
                 .collect(),
-            _ => Vec::new(),
-        })
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Creates the actions and starts loading the list.

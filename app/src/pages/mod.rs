@@ -5,6 +5,7 @@ pub mod login;
 pub mod mfa;
 pub mod profile;
 pub mod projects;
+pub mod security_log;
 pub mod service_tokens;
 pub mod sessions;
 pub mod setup;

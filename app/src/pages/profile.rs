@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::pages::account::{AvatarAction, ChangePasswordAction, EmailsAction, PersonalInfoAction};
 use crate::pages::api_tokens::{self, ApiTokensCard};
 use crate::pages::mfa::MfaAction;
+use crate::pages::security_log::{self, SecurityLogCard};
 use crate::pages::service_tokens::{self, ServiceTokensCard};
 use crate::pages::sessions::{self, SessionsCard};
 use crate::rpc::account::get_profile;
@@ -108,19 +109,20 @@ pub(crate) fn signed_in_page<V: IntoView + 'static>(
 /// Names the tokens, of both kinds, that stop working within 7 days, above everything else.
 #[component]
 fn ExpiryBanner(api: api_tokens::Card, service: service_tokens::Card) -> impl IntoView {
-    let soon = move || {
-        let mut lines = api.expiring_soon();
-        lines.extend(service.expiring_soon());
-        lines
-    };
     view! {
-        <Show when=move || !soon().is_empty()>
-            <section class="banner warning" role="status" aria-labelledby="expiring-title">
-                <h2 id="expiring-title">"Tokens expiring soon"</h2>
-                <p>"These stop working within 7 days: set a new date or replace them."</p>
-                <ul>{move || soon().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
-            </section>
-        </Show>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let mut lines = api.expiring_soon().await;
+                lines.extend(service.expiring_soon().await);
+                (!lines.is_empty()).then(|| view! {
+                    <section class="banner warning" role="status" aria-labelledby="expiring-title">
+                        <h2 id="expiring-title">"Tokens expiring soon"</h2>
+                        <p>"These stop working within 7 days: set a new date or replace them."</p>
+                        <ul>{lines.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+                    </section>
+                })
+            })}
+        </Transition>
     }
 }
 
@@ -134,6 +136,7 @@ pub fn ProfilePage(#[prop(optional)] avatar_dialog: bool) -> impl IntoView {
         api_tokens::Card::load(),
         service_tokens::Card::load(),
         sessions::Card::load(),
+        security_log::Card::load(),
     );
     signed_in_page(me, move |me| {
         view! {
@@ -153,6 +156,7 @@ pub fn ProfilePage(#[prop(optional)] avatar_dialog: bool) -> impl IntoView {
                     <ApiTokensCard card=cards.0/>
                     <ServiceTokensCard card=cards.1/>
                     <SessionsCard card=cards.2/>
+                    <SecurityLogCard card=cards.3/>
                 </main>
             </div>
         }

@@ -30,17 +30,17 @@ pub struct Card {
 }
 
 impl Card {
-    /// The lines of the profile's expiry banner (tokens expiring within 7 days).
-    pub fn expiring_soon(&self) -> Vec<String> {
-        self.tokens.with(|list| match list {
-            Some(Ok(list)) => (list.tokens.iter())
+    /// The lines of the profile's expiry banner (see the API Tokens card's).
+    pub async fn expiring_soon(self) -> Vec<String> {
+        match self.tokens.await {
+            Ok(list) => (list.tokens.iter())
                 .filter_map(|t| {
                     let (name, prefix) = (&t.name, &t.display_prefix);
                     expiring_soon("Service token", name, prefix, t.expires_at, list.now)
                 })
                 .collect(),
-            _ => Vec::new(),
-        })
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Creates the actions and starts loading the list.

@@ -199,7 +199,7 @@ pub async fn admin_set_role(username: String, role: String) -> Result<(), AppErr
     let admin = current_admin().await?;
     let role = role.parse::<keyward_core::Role>()?;
     backend()?
-        .admin_set_role(&admin.user, &username, role)
+        .admin_set_role(&admin.user, &username, role, crate::ssr::now())
         .await?;
     Ok(())
 }
@@ -268,7 +268,9 @@ pub async fn admin_grant(
         can_change_secrets: can_change_secrets.is_some(),
         can_delete_project: can_delete_project.is_some(),
     };
-    backend()?.grant(project, &to, permissions).await?;
+    backend()?
+        .grant(project, &to, permissions, crate::ssr::now())
+        .await?;
     Ok(())
 }
 
@@ -276,7 +278,7 @@ pub async fn admin_grant(
 pub async fn admin_revoke_grant(project: i64, kind: String, name: String) -> Result<(), AppError> {
     current_admin().await?;
     backend()?
-        .revoke_grant(project, &grant_to(&kind, name)?)
+        .revoke_grant(project, &grant_to(&kind, name)?, crate::ssr::now())
         .await?;
     Ok(())
 }
@@ -299,7 +301,7 @@ pub async fn admin_revoke_service_token(id: i64) -> Result<(), AppError> {
 pub async fn admin_transfer_service_token(id: i64, username: String) -> Result<(), AppError> {
     current_admin().await?;
     backend()?
-        .transfer_service_token(id, username.trim())
+        .transfer_service_token(id, username.trim(), crate::ssr::now())
         .await?;
     Ok(())
 }

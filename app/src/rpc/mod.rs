@@ -9,6 +9,7 @@ use crate::types::{ApiTokenList, Me, MintedToken};
 
 pub mod account;
 pub mod admin;
+pub mod audit;
 pub mod projects;
 pub mod service_tokens;
 pub mod sessions;
@@ -104,7 +105,7 @@ pub async fn login(
         .await?;
     // Signing in again replaces the session this browser had: a new id, the old one ended.
     if let Ok(previous) = crate::ssr::current_session().await {
-        backend.sign_out(previous.session.id, now).await?;
+        backend.sign_out(&previous.session, now).await?;
     }
     let res = expect_context::<leptos_axum::ResponseOptions>();
     res.append_header(
@@ -124,7 +125,7 @@ pub async fn login(
 pub async fn logout() -> Result<(), AppError> {
     use crate::ssr::{backend, current_session, now, request_headers, session_set_cookie};
     if let Ok(s) = current_session().await {
-        backend()?.sign_out(s.session.id, now()).await?;
+        backend()?.sign_out(&s.session, now()).await?;
     }
     let res = expect_context::<leptos_axum::ResponseOptions>();
     res.append_header(

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::lookup::Lookup;
+use super::rows::Revoked;
 use super::types::MaybeTimestamp;
 use super::users::{USER_COLUMNS, USER_JOINS};
 use super::{ApiTokenRow, Result, SqlRepository, Timestamp, TokenHash, UserRow};
@@ -50,7 +51,7 @@ pub trait ApiTokenRepo {
         user_id: i64,
         token_id: i64,
         now: DateTime<Utc>,
-    ) -> Result<bool>;
+    ) -> Result<Option<Revoked>>;
     /// Records use, unless it was already recorded at or after `stale_before`.
     async fn touch_api_token(
         &self,
@@ -175,10 +176,19 @@ impl ApiTokenRepo for SqlRepository {
         user_id: i64,
         token_id: i64,
         now: DateTime<Utc>,
-    ) -> Result<bool> {
+    ) -> Result<Option<Revoked>> {
         let sql = "UPDATE api_tokens SET revoked_at = $1
-            WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL";
-        Ok(execute!(&self.db, sql, Timestamp::from(now), token_id, user_id)? == 1)
+            WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL
+            RETURNING display_prefix, user_id AS owner";
+        let now = Timestamp::from(now);
+        Ok(fetch!(
+            &self.db,
+            fetch_optional,
+            sql,
+            now,
+            token_id,
+            user_id
+        )?)
     }
 
     async fn touch_api_token(

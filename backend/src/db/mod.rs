@@ -70,6 +70,7 @@ macro_rules! fetch_scalar {
 }
 
 mod api_tokens;
+mod audit;
 pub(crate) mod dialect;
 mod lookup;
 mod mfa;
@@ -94,14 +95,15 @@ use sqlx::{PgPool, SqlitePool};
 
 use api_tokens::ApiLookup;
 pub use api_tokens::{ApiTokenRepo, NewApiToken, ReplacedSecret};
+pub use audit::{AuditQuery, AuditRepo, AuditRow};
 pub use dialect::describe;
 use lookup::Lookups;
 pub use mfa::MfaRepo;
 pub use oplogs::OplogRepo;
 pub use projects::{GrantSubject, ProjectRepo};
 pub use rows::{
-    ApiTokenRow, EmailRow, EntryFields, EntryRow, GrantRow, OplogRow, ProjectRow, SecretRow,
-    ServicePrincipalRow, ServiceTokenRow, SessionRow, TeamRow, TotpState, UserRow,
+    ApiTokenRow, EmailRow, EntryFields, EntryRow, GrantRow, OplogRow, ProjectRow, Revoked,
+    SecretRow, ServicePrincipalRow, ServiceTokenRow, SessionRow, TeamRow, TotpState, UserRow,
 };
 pub use sealed::SealedRepo;
 pub use service_tokens::{NewServiceToken, ServiceTokenRepo, TokenPrincipal};
@@ -127,6 +129,7 @@ pub trait Repository:
     + SettingsRepo
     + MfaRepo
     + SealedRepo
+    + AuditRepo
     + Send
     + Sync
     + 'static
@@ -144,6 +147,7 @@ impl<T> Repository for T where
         + SettingsRepo
         + MfaRepo
         + SealedRepo
+        + AuditRepo
         + Send
         + Sync
         + 'static

@@ -301,3 +301,10 @@ pub struct GrantRow {
     #[sqlx(flatten, try_from = "Flags")]
     pub permissions: Permissions,
 }
+
+/// A token just revoked: its display prefix and the user it belongs to (for the audit log).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Revoked {
+    pub display_prefix: String,
+    pub owner: i64,
+}

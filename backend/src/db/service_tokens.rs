@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 
 use super::lookup::Lookup;
+use super::rows::Revoked;
 use chrono::{DateTime, Utc};
 use keyward_core::{Permissions, Scope};
 
@@ -61,7 +62,7 @@ pub trait ServiceTokenRepo {
         token_id: i64,
         created_by: Option<i64>,
         now: DateTime<Utc>,
-    ) -> Result<bool>;
+    ) -> Result<Option<Revoked>>;
     /// Makes `to_user` answerable for an unrevoked token; `false` if there is none.
     async fn transfer_service_token(&self, token_id: i64, to_user: i64) -> Result<bool>;
     async fn touch_service_token(
@@ -223,10 +224,19 @@ impl ServiceTokenRepo for SqlRepository {
         token_id: i64,
         created_by: Option<i64>,
         now: DateTime<Utc>,
-    ) -> Result<bool> {
+    ) -> Result<Option<Revoked>> {
         let sql = "UPDATE service_tokens SET revoked_at = $1
-            WHERE id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR created_by = $3)";
-        Ok(execute!(&self.db, sql, Timestamp::from(now), token_id, created_by)? == 1)
+            WHERE id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR created_by = $3)
+            RETURNING display_prefix, created_by AS owner";
+        let now = Timestamp::from(now);
+        Ok(fetch!(
+            &self.db,
+            fetch_optional,
+            sql,
+            now,
+            token_id,
+            created_by
+        )?)
     }
 
     async fn transfer_service_token(&self, token_id: i64, to_user: i64) -> Result<bool> {

@@ -20,12 +20,17 @@ async fn each_admin_page_service_lists_what_its_page_shows(b: &Backend) {
         .await
         .unwrap();
     let osprey = b.create_project("osprey", None, t0()).await.unwrap();
-    b.grant(falcon, &GrantTo::Team("red".into()), Permissions::ALL)
+    b.grant(falcon, &GrantTo::Team("red".into()), Permissions::ALL, t0())
         .await
         .unwrap();
-    b.grant(falcon, &GrantTo::User("alice".into()), Permissions::READ)
-        .await
-        .unwrap();
+    b.grant(
+        falcon,
+        &GrantTo::User("alice".into()),
+        Permissions::READ,
+        t0(),
+    )
+    .await
+    .unwrap();
     let ops = b.create_oplog(osprey, "ops", t0()).await.unwrap();
 
     assert_eq!(b.all_users().await.unwrap().len(), 1);
@@ -83,7 +88,7 @@ async fn an_admin_cannot_demote_or_deactivate_themselves(b: &Backend) {
     let admin = b.user_by_id(id).await.unwrap().unwrap();
 
     let e = b
-        .admin_set_role(&admin, "root", Role::Manager)
+        .admin_set_role(&admin, "root", Role::Manager, t0())
         .await
         .unwrap_err();
     assert_eq!(
@@ -100,8 +105,10 @@ async fn an_admin_cannot_demote_or_deactivate_themselves(b: &Backend) {
         Role::Admin
     );
 
-    b.admin_set_role(&admin, "root", Role::Admin).await.unwrap();
-    b.admin_set_role(&admin, "alice", Role::Manager)
+    b.admin_set_role(&admin, "root", Role::Admin, t0())
+        .await
+        .unwrap();
+    b.admin_set_role(&admin, "alice", Role::Manager, t0())
         .await
         .unwrap();
     b.admin_set_active(&admin, "alice", false, t0())

@@ -42,6 +42,7 @@ macro_rules! on_both_databases {
 
 mod account;
 mod admin;
+mod audit;
 mod project_page;
 mod service_tokens;
 
@@ -502,7 +503,8 @@ async fn sessions_sign_in_time_out_and_sign_out(b: &Backend) {
         Err(Error::NotSignedIn)
     ));
 
-    b.sign_out(s.session_id, now).await.unwrap();
+    let row = b.session_user(cookie, now).await.unwrap().session;
+    b.sign_out(&row, now).await.unwrap();
     assert!(matches!(
         b.session_user(cookie, now).await,
         Err(Error::NotSignedIn)
@@ -653,10 +655,10 @@ async fn grants_add_up_across_direct_and_team_grants(b: &Backend) {
         can_change_secrets: true,
         ..Permissions::READ
     };
-    b.grant(p, &GrantTo::User("alice".into()), configs)
+    b.grant(p, &GrantTo::User("alice".into()), configs, t0())
         .await
         .unwrap();
-    b.grant(p, &GrantTo::Team("red".into()), secrets)
+    b.grant(p, &GrantTo::Team("red".into()), secrets, t0())
         .await
         .unwrap();
     assert_eq!(
@@ -687,7 +689,7 @@ async fn grants_add_up_across_direct_and_team_grants(b: &Backend) {
     assert_eq!(b.groups(&alice().await).await.unwrap(), ["red"]);
 
     // A second grant to the same subject replaces the first.
-    b.grant(p, &GrantTo::User("alice".into()), Permissions::READ)
+    b.grant(p, &GrantTo::User("alice".into()), Permissions::READ, t0())
         .await
         .unwrap();
     assert_eq!(
@@ -705,7 +707,7 @@ async fn grants_add_up_across_direct_and_team_grants(b: &Backend) {
     );
 
     // A role change applies at once.
-    b.set_role("alice", Role::Manager).await.unwrap();
+    b.set_role("alice", Role::Manager, t0()).await.unwrap();
     assert_eq!(
         b.project_permissions(&alice().await, other).await.unwrap(),
         Some(Permissions::ALL)
@@ -743,27 +745,27 @@ async fn resource_names_are_checked_and_unique(b: &Backend) {
     let unit = |r: Result<(), Error>| field(r.map(|_| 0));
     assert_eq!(
         unit(
-            b.grant(999, &GrantTo::User("alice".into()), Permissions::READ)
+            b.grant(999, &GrantTo::User("alice".into()), Permissions::READ, t0())
                 .await
         ),
         "project"
     );
     assert_eq!(
         unit(
-            b.grant(p, &GrantTo::User("bob".into()), Permissions::READ)
+            b.grant(p, &GrantTo::User("bob".into()), Permissions::READ, t0())
                 .await
         ),
         "username"
     );
     assert_eq!(
         unit(
-            b.grant(p, &GrantTo::Team("blue".into()), Permissions::READ)
+            b.grant(p, &GrantTo::Team("blue".into()), Permissions::READ, t0())
                 .await
         ),
         "team"
     );
     assert_eq!(unit(b.add_to_team("blue", "alice").await), "team");
-    assert_eq!(unit(b.set_role("bob", Role::Admin).await), "username");
+    assert_eq!(unit(b.set_role("bob", Role::Admin, t0()).await), "username");
 }
 
 async fn deactivation_ends_sessions_and_stops_api_tokens(b: &Backend) {

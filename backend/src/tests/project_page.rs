@@ -70,11 +70,16 @@ async fn world(b: &Backend) -> (i64, i64) {
     b.add_to_team("crew", "reader").await.unwrap();
     let falcon = b.create_project("falcon", None, t0()).await.unwrap();
     let osprey = b.create_project("osprey", None, t0()).await.unwrap();
-    b.grant(falcon, &GrantTo::Team("crew".into()), Permissions::READ)
-        .await
-        .unwrap();
+    b.grant(
+        falcon,
+        &GrantTo::Team("crew".into()),
+        Permissions::READ,
+        t0(),
+    )
+    .await
+    .unwrap();
     for project in [falcon, osprey] {
-        b.grant(project, &GrantTo::User("sam".into()), SECRETS)
+        b.grant(project, &GrantTo::User("sam".into()), SECRETS, t0())
             .await
             .unwrap();
     }
@@ -174,9 +179,14 @@ async fn a_refused_revocation_changes_nothing(b: &Backend) {
 
     // Allowed: the creator, even once they no longer hold what the token carries; then it
     // is gone from the list, and a second revoke is 404.
-    b.grant(falcon, &GrantTo::User("sam".into()), Permissions::READ)
-        .await
-        .unwrap();
+    b.grant(
+        falcon,
+        &GrantTo::User("sam".into()),
+        Permissions::READ,
+        t0(),
+    )
+    .await
+    .unwrap();
     let listed = b.project_service_tokens(&sam, falcon).await.unwrap();
     assert!(listed[0].can_revoke, "the creator may revoke");
     b.revoke_project_service_token(&sam, falcon, secrets, now)
@@ -211,9 +221,14 @@ async fn live_token_counts_leave_out_revoked_expired_and_suspended(b: &Backend) 
     )
     .await;
     let revoked = mint(b, "sam", "revoked", falcon, SECRETS, Lifetime::Days(30)).await;
-    b.grant(osprey, &GrantTo::User("reader".into()), Permissions::READ)
-        .await
-        .unwrap();
+    b.grant(
+        osprey,
+        &GrantTo::User("reader".into()),
+        Permissions::READ,
+        t0(),
+    )
+    .await
+    .unwrap();
     mint(
         b,
         "reader",

@@ -78,10 +78,10 @@ async fn world(b: &Backend) -> (i64, i64, i64, i64) {
         .await
         .unwrap();
     let osprey = b.create_project("osprey", None, t0()).await.unwrap();
-    b.grant(falcon, &GrantTo::User("alice".into()), CONFIGS)
+    b.grant(falcon, &GrantTo::User("alice".into()), CONFIGS, t0())
         .await
         .unwrap();
-    b.grant(falcon, &GrantTo::Team("red".into()), SECRETS)
+    b.grant(falcon, &GrantTo::Team("red".into()), SECRETS, t0())
         .await
         .unwrap();
     let falcon_log = b.create_oplog(falcon, "ops", t0()).await.unwrap();
@@ -264,9 +264,14 @@ async fn a_project_token_holds_exactly_its_grant_for_good(b: &Backend) {
     ));
 
     // Later grant and team changes do not touch the token.
-    b.grant(falcon, &GrantTo::User("alice".into()), Permissions::READ)
-        .await
-        .unwrap();
+    b.grant(
+        falcon,
+        &GrantTo::User("alice".into()),
+        Permissions::READ,
+        t0(),
+    )
+    .await
+    .unwrap();
     b.remove_from_team("red", "alice").await.unwrap();
     let p = auth(b, &value, 1).await.unwrap();
     assert_eq!(
@@ -383,24 +388,41 @@ async fn deactivation_suspends_until_revoked_or_transferred(b: &Backend) {
 
     // bob must hold the grant: first he sees nothing, then only read, then secrets.
     assert_eq!(
-        field_of(b.transfer_service_token(keep, "bob").await.unwrap_err()),
+        field_of(
+            b.transfer_service_token(keep, "bob", t0())
+                .await
+                .unwrap_err()
+        ),
         "project"
     );
-    b.grant(falcon, &GrantTo::User("bob".into()), Permissions::READ)
-        .await
-        .unwrap();
+    b.grant(
+        falcon,
+        &GrantTo::User("bob".into()),
+        Permissions::READ,
+        t0(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
-        field_of(b.transfer_service_token(keep, "bob").await.unwrap_err()),
+        field_of(
+            b.transfer_service_token(keep, "bob", t0())
+                .await
+                .unwrap_err()
+        ),
         "can_change_secrets"
     );
     assert_eq!(
-        field_of(b.transfer_service_token(keep, "alice").await.unwrap_err()),
+        field_of(
+            b.transfer_service_token(keep, "alice", t0())
+                .await
+                .unwrap_err()
+        ),
         "username"
     );
-    b.grant(falcon, &GrantTo::User("bob".into()), SECRETS)
+    b.grant(falcon, &GrantTo::User("bob".into()), SECRETS, t0())
         .await
         .unwrap();
-    b.transfer_service_token(keep, "bob").await.unwrap();
+    b.transfer_service_token(keep, "bob", t0()).await.unwrap();
     let p = auth(b, &keep_value, 0).await.unwrap();
     b.authorize_project(&p, falcon, Action::ChangeSecrets)
         .await
@@ -415,7 +437,7 @@ async fn deactivation_suspends_until_revoked_or_transferred(b: &Backend) {
     ));
     assert!(b.suspended_service_tokens().await.unwrap().is_empty());
     assert!(matches!(
-        b.transfer_service_token(drop, "bob").await,
+        b.transfer_service_token(drop, "bob", t0()).await,
         Err(Error::NotFound)
     ));
 }

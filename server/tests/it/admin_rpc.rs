@@ -36,9 +36,14 @@ async fn fixture(s: &TestServer) -> Fixture {
     let project = b.create_project("falcon", None, now).await.unwrap();
     b.create_team("red", None, now).await.unwrap();
     b.add_to_team("red", "member").await.unwrap();
-    b.grant(project, &GrantTo::Team("red".into()), Permissions::READ)
-        .await
-        .unwrap();
+    b.grant(
+        project,
+        &GrantTo::Team("red".into()),
+        Permissions::READ,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
 
     // Two sessions: one for admin_end_session, one for admin_end_user_sessions.
     let victim = s.signed_in("victim").await;

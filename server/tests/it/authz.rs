@@ -225,10 +225,10 @@ async fn project_routes_honour_exactly_the_callers_grant() {
         can_change_secrets: true,
         ..Permissions::READ
     };
-    b.grant(owned, &GrantTo::User("direct".into()), configs)
+    b.grant(owned, &GrantTo::User("direct".into()), configs, Utc::now())
         .await
         .unwrap();
-    b.grant(owned, &GrantTo::Team("red".into()), secrets)
+    b.grant(owned, &GrantTo::Team("red".into()), secrets, Utc::now())
         .await
         .unwrap();
     b.add_to_team("red", "teamed").await.unwrap();
@@ -358,9 +358,14 @@ async fn a_project_is_deleted_by_exactly_those_who_may() {
         ));
     }
     let direct = doomed[3].2;
-    b.grant(direct, &GrantTo::User("direct".into()), flags(4))
-        .await
-        .unwrap();
+    b.grant(
+        direct,
+        &GrantTo::User("direct".into()),
+        flags(4),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     // A project service token with the delete flag, for each combination of the others.
     for mask in 4..8 {
         let name = format!("st-deleter-{mask}");
@@ -396,9 +401,14 @@ async fn config_secrets_and_deletion_work_and_bad_bodies_name_the_field() {
     let b = &s.backend;
     let p = b.create_project("falcon", None, Utc::now()).await.unwrap();
     s.user("owner", Role::User).await;
-    b.grant(p, &GrantTo::User("owner".into()), Permissions::ALL)
-        .await
-        .unwrap();
+    b.grant(
+        p,
+        &GrantTo::User("owner".into()),
+        Permissions::ALL,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let owner = b.user_named("owner").await.unwrap();
     let t = s.token(owner.id, TimeDelta::days(1)).await;
     let client = reqwest::Client::new();
@@ -543,7 +553,7 @@ async fn oplog_routes_follow_project_read_access() {
     let admin = principal(&s, token_of(&creds, "admin")).await;
     // Read-only grants are enough to read and write a project's operation logs.
     for to in [GrantTo::User("direct".into()), GrantTo::Team("red".into())] {
-        b.grant(owned_project, &to, Permissions::READ)
+        b.grant(owned_project, &to, Permissions::READ, Utc::now())
             .await
             .unwrap();
     }

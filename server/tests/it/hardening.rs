@@ -257,7 +257,7 @@ async fn a_stolen_database_holds_no_seed_secret_or_signing_key() {
         ..Permissions::READ
     };
     s.backend
-        .grant(project, &GrantTo::User("alice".into()), secrets)
+        .grant(project, &GrantTo::User("alice".into()), secrets, Utc::now())
         .await
         .unwrap();
     let token = s.token(alice, TimeDelta::days(5)).await;
@@ -396,4 +396,81 @@ async fn sensitive_page_changes_ask_for_the_password_again() {
     assert_eq!(status, 200, "{body}");
     let (status, _, body) = s.rpc(&browser, "create_api_token", &mint).await;
     assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn the_security_log_and_the_audit_page_show_events_with_their_origin() {
+    let s = start().await;
+    s.user("root", Role::Admin).await;
+    s.user("alice", Role::User).await;
+    s.user("bob", Role::User).await;
+    let alice = s.signed_in("alice").await;
+    let bob = s.signed_in("bob").await;
+    let root = s.signed_in("root").await;
+    let mint = [("name", "deploy".to_string()), ("expires_on", in_days(5))];
+    let (status, _, minted) = s.rpc(&alice, "create_api_token", &mint).await;
+    assert_eq!(status, 200, "{minted}");
+    let value = minted["token"].as_str().unwrap().to_string();
+
+    let own = [("all", "false")];
+    let (status, _, log) = s.rpc(&alice, "audit_log", &own).await;
+    assert_eq!(status, 200, "{log}");
+    let events = log["events"].as_array().unwrap();
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["api_token.minted", "sign_in"], "newest first");
+    assert_eq!(events[0]["target"], value[..12]);
+    assert_eq!(events[0]["ip"], "127.0.0.1");
+    assert_eq!(events[0]["actor"], "alice");
+    assert!(
+        !log.to_string().contains(&value),
+        "no token value in the log"
+    );
+    // Bob's log is his; everyone's is for admins only.
+    let (_, _, log) = s.rpc(&bob, "audit_log", &own).await;
+    assert_eq!(log["events"].as_array().unwrap().len(), 1);
+    assert_eq!(log["events"][0]["action"], "sign_in");
+    let (status, _, _) = s.rpc(&bob, "audit_log", &[("all", "true")]).await;
+    assert_eq!(status, 403);
+    let filtered = [
+        ("all", "true"),
+        ("user", "alice"),
+        ("action", "api_token.minted"),
+        ("since", &Utc::now().date_naive().to_string()),
+    ];
+    let (status, _, log) = s.rpc(&root, "audit_log", &filtered).await;
+    assert_eq!(status, 200, "{log}");
+    assert_eq!(log["events"].as_array().unwrap().len(), 1);
+    for (field, bad) in [
+        ("user", "nobody"),
+        ("action", "drop table"),
+        ("since", "yesterday"),
+    ] {
+        let (status, _, body) = s
+            .rpc(&root, "audit_log", &[("all", "true"), (field, bad)])
+            .await;
+        assert_eq!(
+            (status, &body["Field"]["field"]),
+            (422, &json!(field)),
+            "{body}"
+        );
+    }
+
+    // The same from the command line.
+    let db = s.database_url.as_str();
+    let o = crate::admin_cli::keyward(db, &["admin", "audit", "--user", "alice", "--json"], "");
+    let out = crate::admin_cli::stdout(&o);
+    assert!(o.status.success(), "{}", crate::admin_cli::stderr(&o));
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0]["action"], "api_token.minted");
+    assert!(!out.contains(&value));
+    let o = crate::admin_cli::keyward(db, &["admin", "audit", "--action", "nope"], "");
+    assert!(!o.status.success());
+    assert!(crate::admin_cli::stderr(&o).contains("unknown --action nope"));
 }

@@ -60,15 +60,25 @@ async fn world(s: &TestServer) -> World {
     let osprey = b.create_project("osprey", None, Utc::now()).await.unwrap();
     b.create_team("crew", None, Utc::now()).await.unwrap();
     b.add_to_team("crew", "teamed").await.unwrap();
-    b.grant(falcon, &GrantTo::User("direct".into()), SECRETS)
+    b.grant(falcon, &GrantTo::User("direct".into()), SECRETS, Utc::now())
         .await
         .unwrap();
-    b.grant(falcon, &GrantTo::Team("crew".into()), Permissions::READ)
-        .await
-        .unwrap();
-    b.grant(falcon, &GrantTo::User("configs".into()), CONFIGS)
-        .await
-        .unwrap();
+    b.grant(
+        falcon,
+        &GrantTo::Team("crew".into()),
+        Permissions::READ,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    b.grant(
+        falcon,
+        &GrantTo::User("configs".into()),
+        CONFIGS,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let falcon_log = b.create_oplog(falcon, "ops", Utc::now()).await.unwrap();
     let osprey_log = b.create_oplog(osprey, "ops", Utc::now()).await.unwrap();
     World {

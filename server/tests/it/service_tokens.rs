@@ -23,7 +23,7 @@ async fn world(s: &TestServer) -> (i64, i64) {
     s.user("alice", Role::User).await;
     let falcon = b.create_project("falcon", None, Utc::now()).await.unwrap();
     let osprey = b.create_project("osprey", None, Utc::now()).await.unwrap();
-    b.grant(falcon, &GrantTo::User("alice".into()), CONFIGS)
+    b.grant(falcon, &GrantTo::User("alice".into()), CONFIGS, Utc::now())
         .await
         .unwrap();
     (falcon, osprey)
@@ -389,7 +389,7 @@ async fn suspended_tokens_are_listed_and_transferred_by_an_admin() {
         (422, Some("project"))
     );
     s.backend
-        .grant(falcon, &GrantTo::User("bob".into()), CONFIGS)
+        .grant(falcon, &GrantTo::User("bob".into()), CONFIGS, Utc::now())
         .await
         .unwrap();
     let (status, _, _) = s

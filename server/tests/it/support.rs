@@ -130,6 +130,7 @@ pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
         keys: KeyConfig::in_dir(dir.path()),
         limits: Default::default(),
         quotas: Default::default(),
+        audit_retention_days: 365,
     };
     adjust(&mut config);
     let server = Server::bind(&config).await.unwrap();
