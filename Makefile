@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # compiles the dependency tree once, not twice.
 CARGO_TEST := cargo test --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server --features app/ssr
 
-.PHONY: setup build run test test-rust test-api test-e2e lint fmt clean bench
+.PHONY: setup build run test test-rust test-api test-e2e lint fmt clean bench fuzz
 
 setup:
 	bash scripts/setup.sh
@@ -40,6 +40,11 @@ test-api:
 test-e2e:
 	cargo leptos build --release
 	cd end2end && npx playwright test
+
+# The token parser and the bearer-header parser against ten million generated inputs
+# (`make test` runs the same test with one million).
+fuzz:
+	FUZZ_INPUTS=10000000 cargo test --release --locked -p keyward-backend --test fuzz
 
 # The figures of the README's Performance section: verification throughput on SQLite and
 # PostgreSQL with 1,000 and 1,000,000 stored tokens, and the rest (scripts/bench.sh). Needs

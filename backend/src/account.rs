@@ -29,7 +29,7 @@ impl Backend {
         let phone = profile::phone(phone)?;
         let timezone = profile::timezone(timezone)?;
         self.repo
-            .update_personal_info(user_id, display_name, phone, timezone)
+            .update_personal_info(user_id, &display_name, phone, timezone)
             .await
     }
 

@@ -142,7 +142,7 @@ impl Backend {
 
     pub async fn create_org(&self, name: &str, now: DateTime<Utc>) -> Result<i64, Error> {
         self.repo
-            .create_org(validate::name("name", name)?, now)
+            .create_org(&validate::name("name", name)?, now)
             .await
     }
 
@@ -154,7 +154,7 @@ impl Backend {
     ) -> Result<i64, Error> {
         let name = validate::name("name", name)?;
         let org_id = self.optional_org(org).await?;
-        self.repo.create_team(name, org_id, now).await
+        self.repo.create_team(&name, org_id, now).await
     }
 
     pub async fn add_to_team(&self, team: &str, username: &str) -> Result<(), Error> {
@@ -184,7 +184,7 @@ impl Backend {
     ) -> Result<i64, Error> {
         let name = validate::name("name", name)?;
         let org_id = self.optional_org(org).await?;
-        self.repo.create_project(name, org_id, now).await
+        self.repo.create_project(&name, org_id, now).await
     }
 
     /// Creates or replaces a grant; `can_read` is implied.
@@ -213,7 +213,7 @@ impl Backend {
     ) -> Result<i64, Error> {
         let project_id = self.existing_project(project_id).await?;
         self.repo
-            .create_oplog(project_id, validate::name("name", name)?, now)
+            .create_oplog(project_id, &validate::name("name", name)?, now)
             .await
     }
 

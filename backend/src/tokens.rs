@@ -45,7 +45,7 @@ impl Backend {
         let name = validate::token_name(name)?;
         let expires_at = validate::api_token_expiry(expires_on, now, self.max_token_days().await?)?;
         self.within_quota(user_id, Quota::ApiTokens, now).await?;
-        self.mint_api_token_at(user_id, name, expires_at, now, rng)
+        self.mint_api_token_at(user_id, &name, expires_at, now, rng)
             .await
     }
 

@@ -21,13 +21,14 @@ pub fn timezone(s: &str) -> Result<&'static str, FieldError> {
         .ok_or_else(|| FieldError::new("timezone", "Choose a timezone from the list."))
 }
 
-/// A display name: required, at most 100 characters, no control characters.
-pub fn display_name(s: &str) -> Result<&str, FieldError> {
-    let s = s.trim();
+/// A display name: required, at most 100 characters, trimmed and normalised (see
+/// [`crate::validate::text`]).
+pub fn display_name(s: &str) -> Result<String, FieldError> {
+    let s = crate::validate::text("display_name", s)?;
     if s.is_empty() {
         return Err(FieldError::new("display_name", "Display name is required."));
     }
-    if s.chars().count() > NAME_MAX || s.chars().any(char::is_control) {
+    if s.chars().count() > NAME_MAX {
         return Err(FieldError::new(
             "display_name",
             format!(
@@ -107,7 +108,7 @@ mod tests {
 
     #[test]
     fn display_names() {
-        assert_eq!(display_name("  Ada Lovelace "), Ok("Ada Lovelace"));
+        assert_eq!(display_name("  Ada Lovelace "), Ok("Ada Lovelace".into()));
         assert!(display_name("   ").is_err());
         assert!(display_name(&"x".repeat(101)).is_err());
         assert!(display_name("a\u{7}b").is_err());

@@ -51,14 +51,39 @@ pub fn username(s: &str) -> Result<&str, FieldError> {
 }
 
 /// A token's name: 1-100 characters after trimming, no control characters.
-pub fn token_name(s: &str) -> Result<&str, FieldError> {
+pub fn token_name(s: &str) -> Result<String, FieldError> {
     name("name", s)
 }
 
+/// Characters no name or description may hold: control characters; the bidirectional
+/// overrides, embeddings and isolates, which make text display as something it is not
+/// (`deploy\u{202E}txt.exe` shows as `deployexe.txt`); and the invisible ones (zero-width space, joiners, word joiner,
+/// byte order mark), which make two different names look the same.
+pub fn is_deceptive(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Text a person typed, as it is stored: trimmed, in Unicode NFC (so an `é` typed as one
+/// character or as `e` and an accent is one and the same name), refused if it holds a
+/// deceptive character.
+pub fn text(field: &str, s: &str) -> Result<String, FieldError> {
+    use unicode_normalization::UnicodeNormalization;
+    if s.chars().any(is_deceptive) {
+        return Err(FieldError::new(
+            field,
+            "Must not contain control, direction-changing or invisible characters.",
+        ));
+    }
+    Ok(s.trim().nfc().collect())
+}
+
 /// The name of anything (token, organization, team, project, operation log): 1-100
-/// characters after trimming, no control characters.
-pub fn name<'a>(field: &str, s: &'a str) -> Result<&'a str, FieldError> {
-    let s = s.trim();
+/// characters after trimming and normalising (see [`text`]).
+pub fn name(field: &str, s: &str) -> Result<String, FieldError> {
+    let s = text(field, s)?;
     if s.is_empty() {
         return Err(FieldError::new(field, "Name is required."));
     }
@@ -66,12 +91,6 @@ pub fn name<'a>(field: &str, s: &'a str) -> Result<&'a str, FieldError> {
         return Err(FieldError::new(
             field,
             format!("Name must be at most {NAME_MAX} characters."),
-        ));
-    }
-    if s.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            "Name must not contain control characters.",
         ));
     }
     Ok(s)
@@ -144,9 +163,9 @@ pub fn service_token_expiry(
     Ok(Some(now + chrono::TimeDelta::days(i64::from(days))))
 }
 
-/// A service principal's description: at most 500 characters, trimmed.
-pub fn description(s: &str) -> Result<&str, FieldError> {
-    let s = s.trim();
+/// A service principal's description: at most 500 characters, trimmed and normalised.
+pub fn description(s: &str) -> Result<String, FieldError> {
+    let s = text("principal_description", s)?;
     if s.chars().count() > DESCRIPTION_MAX {
         return Err(FieldError::new(
             "principal_description",
@@ -190,6 +209,34 @@ pub fn email(s: &str) -> Result<&str, FieldError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn names_are_normalised_and_refuse_deceptive_characters() {
+        // One é, or e and a combining accent: the same stored name.
+        assert_eq!(
+            name("name", " caf\u{0065}\u{0301} ").unwrap(),
+            "caf\u{00e9}"
+        );
+        assert_eq!(name("name", "caf\u{00e9}").unwrap(), "caf\u{00e9}");
+        for bad in [
+            "deploy\u{202E}txt.exe",
+            "a\u{2066}b",
+            "admin\u{200B}",
+            "zero\u{2060}joiner",
+            "\u{FEFF}bom",
+            "tab\tinside",
+            "nul\u{0}",
+        ] {
+            let e = name("name", bad).unwrap_err();
+            assert_eq!(e.field, "name", "{bad:?}");
+            assert!(e.message.contains("invisible"), "{bad:?}");
+            assert!(description(bad).is_err(), "{bad:?}");
+        }
+        // Emoji with joiners are made of ZWJ sequences: refused too, as invisible joiners.
+        assert!(name("name", "team \u{1F469}\u{200D}\u{1F4BB}").is_err());
+        assert_eq!(name("name", "Équipe ☃").unwrap(), "Équipe ☃");
+    }
+
     use super::*;
     use chrono::TimeZone;
 

@@ -187,7 +187,8 @@ pub struct ServiceTokenRow {
     /// The user answerable for the token (its creator, or whoever it was transferred to).
     pub created_by: i64,
     pub created_by_username: String,
-    /// Whether `created_by` is active; a token of a deactivated user is suspended.
+    /// Whether the token is not suspended: `created_by` is active and no deactivation has
+    /// suspended it since its last transfer (a reactivation alone does not lift it).
     pub owner_active: bool,
     #[sqlx(try_from = "Timestamp")]
     pub created_at: DateTime<Utc>,

@@ -86,7 +86,8 @@ const SERVICE_TOKEN_SELECT: &str = "SELECT t.id, t.principal_id, p.name AS princ
         p.created_at AS principal_created_at, t.name, t.display_prefix, t.preset, t.project_id,
         t.org_id, t.oplog_id, t.can_change_configs, t.can_change_secrets, t.can_delete_project,
         COALESCE(tp.name, tl.name) AS target_name, tpo.name AS target_org,
-        t.created_by, u.username AS created_by_username, u.active AS owner_active, t.created_at,
+        t.created_by, u.username AS created_by_username,
+        (u.active AND t.suspended_at IS NULL) AS owner_active, t.created_at,
         t.expires_at, t.last_used_at, t.revoked_at
     FROM service_tokens t
     JOIN service_principals p ON p.id = t.principal_id
@@ -195,6 +196,7 @@ impl ServiceTokenRepo for SqlRepository {
         let sql = "SELECT t.project_id, COUNT(*) FROM service_tokens t
             JOIN users u ON u.id = t.created_by
             WHERE t.project_id IS NOT NULL AND t.revoked_at IS NULL AND u.active = TRUE
+                AND t.suspended_at IS NULL
                 AND (t.expires_at IS NULL OR t.expires_at > $1)
             GROUP BY t.project_id";
         Ok(fetch!(&self.db, fetch_all, sql, Timestamp::from(now))?)
@@ -202,7 +204,8 @@ impl ServiceTokenRepo for SqlRepository {
 
     async fn suspended_service_tokens(&self) -> Result<Vec<ServiceTokenRow>> {
         let sql = format!(
-            "{SERVICE_TOKEN_SELECT} WHERE u.active = FALSE AND t.revoked_at IS NULL ORDER BY t.id"
+            "{SERVICE_TOKEN_SELECT} WHERE (u.active = FALSE OR t.suspended_at IS NOT NULL)
+                AND t.revoked_at IS NULL ORDER BY t.id"
         );
         Ok(fetch!(&self.db, fetch_all, &sql)?)
     }
@@ -240,7 +243,9 @@ impl ServiceTokenRepo for SqlRepository {
     }
 
     async fn transfer_service_token(&self, token_id: i64, to_user: i64) -> Result<bool> {
-        let sql = "UPDATE service_tokens SET created_by = $1 WHERE id = $2 AND revoked_at IS NULL";
+        // The new owner answers for it from now: no longer suspended.
+        let sql = "UPDATE service_tokens SET created_by = $1, suspended_at = NULL
+            WHERE id = $2 AND revoked_at IS NULL";
         Ok(execute!(&self.db, sql, to_user, token_id)? == 1)
     }
 

@@ -191,6 +191,15 @@ impl UserRepo for SqlRepository {
             if !active {
                 // No session has id 0: every session ends.
                 run!(&mut *tx, END_SESSIONS, user_id, Timestamp::from(now), 0_i64)?;
+                // Their service tokens are suspended, and stay so after a reactivation
+                // until an admin transfers or revokes them.
+                run!(
+                    &mut *tx,
+                    "UPDATE service_tokens SET suspended_at = $1
+                     WHERE created_by = $2 AND revoked_at IS NULL AND suspended_at IS NULL",
+                    Timestamp::from(now),
+                    user_id
+                )?;
             }
         });
         Ok(())

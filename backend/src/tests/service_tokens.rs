@@ -419,6 +419,18 @@ async fn deactivation_suspends_until_revoked_or_transferred(b: &Backend) {
         ),
         "username"
     );
+    // Reactivating alice does not lift the suspension: an admin decides what happens.
+    b.set_active("alice", true, t0()).await.unwrap();
+    for value in [&keep_value, &drop_value] {
+        assert!(matches!(
+            auth(b, value, 0).await,
+            Err(Error::Auth(AuthError::TokenSuspended))
+        ));
+    }
+    let still: Vec<i64> = (b.suspended_service_tokens().await.unwrap().iter())
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(still, [keep, drop]);
     b.grant(falcon, &GrantTo::User("bob".into()), SECRETS, t0())
         .await
         .unwrap();

@@ -9,6 +9,7 @@ mod admin_cli;
 mod admin_rpc;
 mod api;
 mod authz;
+mod durability;
 mod hardening;
 mod pages;
 mod projects_rpc;

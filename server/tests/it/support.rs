@@ -67,6 +67,18 @@ impl TestDatabase {
         db.end_connections().await;
     }
 
+    /// Every API token row `(id, display_prefix, revoked)`, read straight from the database.
+    pub async fn raw_api_tokens(&self) -> Vec<(i64, String, bool)> {
+        let sql = "SELECT id, display_prefix, revoked_at IS NOT NULL FROM api_tokens ORDER BY id";
+        if self.postgres.is_some() {
+            let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
+            sqlx::query_as(sql).fetch_all(&pool).await.unwrap()
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.unwrap();
+            sqlx::query_as(sql).fetch_all(&pool).await.unwrap()
+        }
+    }
+
     /// A row of the settings table read straight from the database, as someone holding a
     /// copy of it would.
     pub async fn raw_setting(&self, key: &str) -> Option<String> {
@@ -91,6 +103,18 @@ pub async fn admin_backend(database_url: &str, dir: &std::path::Path) -> Backend
         ..Config::default()
     };
     Backend::connect(database_url, config).await.unwrap()
+}
+
+/// A user with the test password, `<username>@example.com` and a display name.
+pub async fn create_user(backend: &Backend, username: &str, role: Role) -> i64 {
+    let input = UserInput {
+        username: username.into(),
+        display_name: format!("{username} test"),
+        email: Some(format!("{username}@example.com")),
+        role,
+        password: PASSWORD.into(),
+    };
+    backend.create_user(input, Utc::now()).await.unwrap()
 }
 
 pub async fn start() -> TestServer {
@@ -162,19 +186,7 @@ pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
 
 impl TestServer {
     pub async fn user(&self, username: &str, role: Role) -> i64 {
-        self.backend
-            .create_user(
-                UserInput {
-                    username: username.into(),
-                    display_name: format!("{username} test"),
-                    email: Some(format!("{username}@example.com")),
-                    role,
-                    password: PASSWORD.into(),
-                },
-                Utc::now(),
-            )
-            .await
-            .unwrap()
+        create_user(&self.backend, username, role).await
     }
 
     /// Mints like `keyward admin mint-token`: any expiry, even a past one.
@@ -258,7 +270,6 @@ pub trait Site {
         body["token"].as_str().expect("a login JWT").to_string()
     }
 
-    /// A browser-like client signed in as `username` (cookie jar + POST /rpc/login).
     /// A browser: it keeps cookies, does not follow redirects and, as browsers do, sends
     /// `Origin` with every call (without it, cookie calls are refused as cross-site).
     fn browser(&self) -> reqwest::Client {
@@ -360,6 +371,14 @@ impl ServeProcess {
 impl Site for ServeProcess {
     fn base(&self) -> &str {
         &self.base
+    }
+}
+
+impl ServeProcess {
+    /// SIGKILL, as a crash or the OOM killer would end it: no shutdown, no flush.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
