@@ -29,20 +29,22 @@ pub fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
-/// The value of the session cookie in a request's `Cookie` headers (the `__Host-` one
-/// first: only a secure page of this host can have set it).
+/// The value of the session cookie in a request's `Cookie` headers. Over https only the
+/// `__Host-` one counts: a plain `kw_session` there could have been planted by a sibling
+/// subdomain or over http (session fixation).
 pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
-    let cookies = || {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
+    let wanted = if is_https(headers) {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
     };
-    [SECURE_SESSION_COOKIE, SESSION_COOKIE]
-        .into_iter()
-        .find_map(|wanted| cookies().find(|(name, _)| *name == wanted))
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value)
 }
 
@@ -168,5 +170,18 @@ mod tests {
         let mut h = HeaderMap::new();
         h.append(header::COOKIE, HeaderValue::from_static("kw_session_x=1"));
         assert_eq!(session_cookie(&h), None);
+        // Over https, only the __Host- cookie counts (a planted plain one does not).
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("kw_session=planted"),
+        );
+        h.append("x-forwarded-proto", HeaderValue::from_static("https"));
+        assert_eq!(session_cookie(&h), None);
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("__Host-kw_session=mine"),
+        );
+        assert_eq!(session_cookie(&h), Some("mine"));
     }
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use keyward_core::{FieldError, Role, profile, validate};
 
+use crate::audit::{Action, Event};
 use crate::db::{EmailRow, UserRow};
 use crate::quota::Quota;
 use crate::{Backend, Error, avatar};
@@ -50,11 +51,22 @@ impl Backend {
             return Err(FieldError::new("email", "You already have this address.").into());
         }
         self.within_quota(user_id, Quota::Emails, now).await?;
-        self.repo.add_email(user_id, email).await
+        let id = self.repo.add_email(user_id, email).await?;
+        self.audit(
+            Event::success(Some(user_id), Action::EmailAdded, email),
+            now,
+        )
+        .await;
+        Ok(id)
     }
 
     /// Removes an address that is not the primary, so at least one always remains.
-    pub async fn remove_email(&self, user_id: i64, email_id: i64) -> Result<(), Error> {
+    pub async fn remove_email(
+        &self,
+        user_id: i64,
+        email_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
         let mine = self.repo.emails_of(user_id).await?;
         let target = mine
             .iter()
@@ -69,19 +81,27 @@ impl Backend {
             return Err(FieldError::new("email", message).into());
         }
         // Conditional on "not primary" in SQL too, in case it became primary meanwhile.
-        if self.repo.remove_secondary_email(user_id, email_id).await? {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
+        if !self.repo.remove_secondary_email(user_id, email_id).await? {
+            return Err(Error::NotFound);
         }
+        let event = Event::success(Some(user_id), Action::EmailRemoved, &target.email);
+        self.audit(event, now).await;
+        Ok(())
     }
 
-    pub async fn make_primary_email(&self, user_id: i64, email_id: i64) -> Result<(), Error> {
-        if self.repo.make_primary_email(user_id, email_id).await? {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
+    pub async fn make_primary_email(
+        &self,
+        user_id: i64,
+        email_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        if !self.repo.make_primary_email(user_id, email_id).await? {
+            return Err(Error::NotFound);
         }
+        let target = format!("address {email_id}");
+        let event = Event::success(Some(user_id), Action::EmailMadePrimary, &target);
+        self.audit(event, now).await;
+        Ok(())
     }
 
     /// Checks, scales and stores an uploaded avatar (decoding runs off the async threads).

@@ -44,10 +44,15 @@ pub enum Action {
     UserActivated,
     UserDeactivated,
     GrantChanged,
+    SecretSet,
+    SecretDeleted,
+    EmailAdded,
+    EmailRemoved,
+    EmailMadePrimary,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 27] = [
         Action::ApiTokenMinted,
         Action::ApiTokenRedated,
         Action::ApiTokenRevoked,
@@ -70,6 +75,11 @@ impl Action {
         Action::UserActivated,
         Action::UserDeactivated,
         Action::GrantChanged,
+        Action::SecretSet,
+        Action::SecretDeleted,
+        Action::EmailAdded,
+        Action::EmailRemoved,
+        Action::EmailMadePrimary,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +106,11 @@ impl Action {
             Action::UserActivated => "user.activated",
             Action::UserDeactivated => "user.deactivated",
             Action::GrantChanged => "grant.changed",
+            Action::SecretSet => "project_secret.set",
+            Action::SecretDeleted => "project_secret.deleted",
+            Action::EmailAdded => "email.added",
+            Action::EmailRemoved => "email.removed",
+            Action::EmailMadePrimary => "email.made_primary",
         }
     }
 
@@ -139,6 +154,11 @@ pub fn set_actor(actor: &str) {
             *slot = Some(actor.to_string());
         }
     });
+}
+
+/// The address of the current request, if any (for rate limits inside services).
+pub fn client_ip() -> Option<String> {
+    current().and_then(|c| c.ip)
 }
 
 fn current() -> Option<Client> {
@@ -190,13 +210,15 @@ impl Backend {
                 .unwrap_or_else(|| "anonymous".into()),
             None => "keyward admin".into(),
         };
+        // Bounded, whatever a caller passes: the log must not become a way to store data.
+        let bounded = |s: &str| s.chars().take(200).collect::<String>();
         let row = AuditRow {
             id: 0,
             at: now,
             user_id: event.user_id,
-            actor,
+            actor: bounded(&actor),
             action: event.action.as_str().into(),
-            target: event.target.into(),
+            target: bounded(event.target),
             outcome: if event.ok { "success" } else { "failure" }.into(),
             ip: client.as_ref().and_then(|c| c.ip.clone()),
             user_agent: client.and_then(|c| c.user_agent),

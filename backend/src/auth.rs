@@ -83,7 +83,8 @@ impl Backend {
             .check(&keys, now)
             .map_err(Error::RateLimited)?;
         let checked = self.authenticate_bearer_value(authorization, now).await;
-        if matches!(checked, Err(Error::Auth(_))) {
+        // No Authorization header at all is not a guess (a client that forgot it).
+        if authorization.is_some() && matches!(checked, Err(Error::Auth(_))) {
             self.throttle.fail(&keys, now);
             // Recorded once, when the failure empties the bucket (not at every refusal).
             if self.throttle.check(&keys, now).is_err() {
@@ -156,9 +157,9 @@ impl Backend {
             Ok(()) if !user.active => Some(AuthError::AccountDisabled),
             Ok(()) => None,
         };
+        audit::set_actor(&format!("{} ({})", user.username, row.display_prefix));
         self.audit_use(user.id, &row.display_prefix, row.last_used_at, refused, now)
             .await?;
-        audit::set_actor(&format!("{} ({})", user.username, row.display_prefix));
         if self.stale(row.last_used_at, now) {
             self.repo
                 .touch_api_token(row.id, now, now - self.config.touch_interval)

@@ -138,12 +138,16 @@ impl Backend {
         if !user.mfa_enabled {
             return Err(code_error("MFA is already off."));
         }
-        self.second_factor(user, Some(code), now)
-            .await
-            .map_err(|e| match e {
-                Error::Mfa(m) => code_error(&m.to_string()),
-                other => other,
-            })?;
+        let checked = self.second_factor(user, Some(code), now).await;
+        if let Err(Error::Mfa(m)) = &checked {
+            // A wrong code here is a guess too: it shows in the person's log.
+            let event = Event::failure(Some(user.id), Action::MfaDisabled, m.code());
+            self.audit(event, now).await;
+        }
+        checked.map_err(|e| match e {
+            Error::Mfa(m) => code_error(&m.to_string()),
+            other => other,
+        })?;
         self.repo.disable_totp(user.id).await?;
         let event = Event::success(Some(user.id), Action::MfaDisabled, "TOTP");
         self.audit(event, now).await;

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use keyward_core::{FieldError, Permissions, Scope, grant};
 
+use crate::audit;
 use crate::db::{GrantRow, ProjectRow, SecretRow, UserRow};
 use crate::sealing::secret_purpose;
 use crate::{Actor, Backend, Error, Principal};
@@ -220,7 +221,11 @@ impl Backend {
             return Err(FieldError::new("value", "Secret values are at most 64 KiB.").into());
         }
         let sealed = (self.config.sealer).seal(&secret_purpose(project_id, name), value);
-        self.repo.put_secret(project_id, name, &sealed, now).await
+        self.repo.put_secret(project_id, name, &sealed, now).await?;
+        let set = audit::Action::SecretSet;
+        self.audit_secret(principal, project_id, name, set, now)
+            .await;
+        Ok(())
     }
 
     pub async fn delete_secret(
@@ -228,13 +233,35 @@ impl Backend {
         principal: &Principal,
         project_id: i64,
         name: &str,
+        now: DateTime<Utc>,
     ) -> Result<(), Error> {
         self.authorize_project(principal, project_id, Action::ChangeSecrets)
             .await?;
-        if self.repo.delete_secret(project_id, name).await? {
-            Ok(())
-        } else {
-            Err(Error::NotFound)
+        if !self.repo.delete_secret(project_id, name).await? {
+            return Err(Error::NotFound);
         }
+        let deleted = audit::Action::SecretDeleted;
+        self.audit_secret(principal, project_id, name, deleted, now)
+            .await;
+        Ok(())
+    }
+
+    /// A secret set or deleted, by name (never its value), in the log of the person who did
+    /// it (a service token's: of the user answerable for it).
+    async fn audit_secret(
+        &self,
+        principal: &Principal,
+        project_id: i64,
+        name: &str,
+        action: audit::Action,
+        now: DateTime<Utc>,
+    ) {
+        let user_id = match &principal.actor {
+            crate::Actor::User(user) => user.id,
+            crate::Actor::Service(token) => token.created_by,
+        };
+        let target = format!("project {project_id}: {name}");
+        self.audit(audit::Event::success(Some(user_id), action, &target), now)
+            .await;
     }
 }

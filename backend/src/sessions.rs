@@ -89,7 +89,11 @@ impl Backend {
         ip: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<UserRow, Error> {
-        audit::set_actor(c.username.trim());
+        // The attempted username names the actor only if it can be one: a password typed
+        // into the Username field must not end up in the audit log.
+        let name = c.username.trim();
+        let actor = keyward_core::validate::username(name).unwrap_or("(not a username)");
+        audit::set_actor(actor);
         let keys = throttle::sign_in_keys(ip, c.username);
         let attempt = async {
             let user = self.check_password(c.username, c.password).await?;

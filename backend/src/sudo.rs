@@ -48,11 +48,19 @@ impl Backend {
         let keys = throttle::sign_in_keys(ip, username);
         let attempt = self.check_password(username, password);
         let checked = self.limited(&keys, now, attempt).await;
-        let event = match &checked {
-            Ok(_) => Event::success(Some(session.user.id), Action::AccessConfirmed, ""),
-            Err(_) => Event::failure(Some(session.user.id), Action::AccessConfirmed, ""),
-        };
-        self.audit(event, now).await;
+        let user = Some(session.user.id);
+        match &checked {
+            Ok(_) => {
+                self.audit(Event::success(user, Action::AccessConfirmed, ""), now)
+                    .await
+            }
+            Err(Error::BadCredentials) => {
+                let event = Event::failure(user, Action::AccessConfirmed, "wrong password");
+                self.audit(event, now).await;
+            }
+            // Refusals before a check (rate limited, busy) are not events of their own.
+            Err(_) => {}
+        }
         checked.map_err(|e| match e {
             Error::BadCredentials => {
                 FieldError::new("password", "That password is not right.").into()

@@ -108,7 +108,7 @@ impl Bucket {
 }
 
 /// Beyond this many buckets, full ones (which hold no failure) are dropped.
-const MAX_BUCKETS: usize = 100_000;
+const MAX_BUCKETS: usize = 20_000;
 
 pub struct Throttle {
     limits: Limits,
@@ -214,36 +214,68 @@ impl Throttle {
     fn prune(&self, buckets: &mut HashMap<Key, Bucket>, now: DateTime<Utc>) {
         buckets.retain(|key, b| b.level(self.rate(key.0), now) < f64::from(self.rate(key.0).burst));
         if buckets.len() >= MAX_BUCKETS {
-            // Only a flood from very many addresses gets here; forgetting is better than
-            // refusing everyone.
+            // Only a flood from very many networks gets here. The fullest half goes (those
+            // closest to forgiven); the emptiest, which hold the most failures, stay.
             tracing::warn!(
                 buckets = buckets.len(),
-                "rate limiter full: forgetting all buckets"
+                "rate limiter full: forgetting the fullest half"
             );
-            buckets.clear();
+            let fill = |key: &Key, b: &Bucket| {
+                let rate = self.rate(key.0);
+                b.level(rate, now) / f64::from(rate.burst)
+            };
+            let mut levels: Vec<f64> = buckets.iter().map(|(k, b)| fill(k, b)).collect();
+            levels.sort_by(f64::total_cmp);
+            let median = levels[levels.len() / 2];
+            buckets.retain(|k, b| fill(k, b) < median);
         }
+    }
+}
+
+/// The key of a client address: an IPv6 address by its /64 (one subscriber's network holds
+/// more addresses than any limit could count), an IPv4 address as it is.
+fn address(ip: Option<&str>) -> String {
+    match ip.and_then(|ip| ip.parse::<std::net::IpAddr>().ok()) {
+        Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or_else(String::new, |v4| v4.to_string()),
+        Some(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        None => "-".into(),
+    }
+}
+
+/// The key of an account: the username as it is looked up (trimmed, lower case); anything
+/// that cannot be a username is one shared key, so made-up names cannot fill memory.
+fn account(username: &str) -> String {
+    let name = username.trim().to_lowercase();
+    match keyward_core::validate::username(&name) {
+        Ok(_) => name,
+        Err(_) => "(not a username)".to_string(),
     }
 }
 
 /// The buckets of a sign-in attempt (password or TOTP step).
 pub fn sign_in_keys(ip: Option<&str>, username: &str) -> Vec<Key> {
-    let ip = ip.unwrap_or("-");
-    let account = username.trim().to_lowercase();
+    let (ip, account) = (address(ip), account(username));
     vec![
         (Scope::SignInPair, format!("{ip} {account}")),
         (Scope::SignInAccount, account),
-        (Scope::SignInIp, ip.to_owned()),
+        (Scope::SignInIp, ip),
     ]
 }
 
 /// The bucket of a setup-link try.
 pub fn setup_keys(ip: Option<&str>) -> Vec<Key> {
-    vec![(Scope::SignInIp, ip.unwrap_or("-").to_owned())]
+    vec![(Scope::SignInIp, address(ip))]
 }
 
 /// The bucket of a bearer authentication.
 pub fn bearer_keys(ip: Option<&str>) -> Vec<Key> {
-    vec![(Scope::BearerIp, ip.unwrap_or("-").to_owned())]
+    vec![(Scope::BearerIp, address(ip))]
 }
 
 #[cfg(test)]
@@ -319,6 +351,26 @@ mod tests {
         t.check(&keys, at(1)).unwrap();
         // Another address is not affected.
         t.check(&bearer_keys(Some("10.0.0.3")), at(0)).unwrap();
+    }
+
+    #[test]
+    fn keys_group_ipv6_networks_and_made_up_names() {
+        let pair = |ip, name| sign_in_keys(Some(ip), name)[0].1.clone();
+        assert_eq!(
+            pair("2001:db8:1:2::1", "Ada"),
+            pair("2001:db8:1:2:ffff::9", " ada ")
+        );
+        assert_ne!(
+            pair("2001:db8:1:2::1", "ada"),
+            pair("2001:db8:1:3::1", "ada")
+        );
+        assert_eq!(pair("::ffff:192.0.2.1", "ada"), pair("192.0.2.1", "ada"));
+        let huge = "x".repeat(1 << 20);
+        assert_eq!(sign_in_keys(None, &huge)[1].1, "(not a username)");
+        assert_eq!(
+            sign_in_keys(None, "hunter2 my password")[1].1,
+            "(not a username)"
+        );
     }
 
     #[test]

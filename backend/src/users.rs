@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use keyward_core::{FieldError, Role, validate};
 
-use crate::audit::{Action, Event};
+use crate::audit::{self, Action, Event};
 use crate::db::{NewUser, UserRow};
+use crate::throttle;
 use crate::work::Bounded;
 use crate::{Backend, Error, password};
 
@@ -85,18 +86,21 @@ impl Backend {
             .user_by_id(user_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let (pw, phc) = (current.to_string(), user.password_hash.clone());
-        if !self
-            .hashing
-            .run(move || password::verify(&pw, &phc))
-            .await?
-        {
-            let why = "wrong current password";
-            let event = Event::failure(Some(user_id), Action::PasswordChanged, why);
-            self.audit(event, now).await;
-            return Err(
-                FieldError::new("current_password", "The current password is wrong.").into(),
-            );
+        // A guess at the current password, like a sign-in: within the same limits.
+        let keys = throttle::sign_in_keys(audit::client_ip().as_deref(), &user.username);
+        let checked = self.limited(&keys, now, self.check_password(&user.username, current));
+        match checked.await {
+            Ok(_) => {}
+            Err(Error::BadCredentials) => {
+                let why = "wrong current password";
+                let event = Event::failure(Some(user_id), Action::PasswordChanged, why);
+                self.audit(event, now).await;
+                return Err(
+                    FieldError::new("current_password", "The current password is wrong.").into(),
+                );
+            }
+            // Rate limited, busy, unavailable: nothing is changed.
+            Err(e) => return Err(e),
         }
         validate::password(new, &user.username)
             .map_err(|e| FieldError::new("new_password", e.message))?;

@@ -64,6 +64,12 @@ pub async fn upload(
         Err(Error::Avatar(r)) => {
             Redirect::to(&format!("/profile/avatar?error={}", r.code())).into_response()
         }
+        Err(Error::Busy) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            "keyward is busy right now. Try the upload again in a moment.",
+        )
+            .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "avatar upload failed");
             (

@@ -11,7 +11,7 @@ use crate::rpc::audit::audit_log;
 use crate::types::{AuditPage, format_time};
 
 /// The actions an admin can filter by (the backend's `audit::Action` texts).
-const ACTIONS: [&str; 22] = [
+const ACTIONS: [&str; 27] = [
     "api_token.minted",
     "api_token.redated",
     "api_token.revoked",
@@ -34,6 +34,11 @@ const ACTIONS: [&str; 22] = [
     "user.activated",
     "user.deactivated",
     "grant.changed",
+    "project_secret.set",
+    "project_secret.deleted",
+    "email.added",
+    "email.removed",
+    "email.made_primary",
 ];
 
 #[derive(Clone, Debug, Default)]

@@ -78,14 +78,18 @@ pub async fn add_email(email: String) -> Result<(), AppError> {
 #[server(prefix = "/rpc", endpoint = "remove_email")]
 pub async fn remove_email(id: i64) -> Result<(), AppError> {
     let me = crate::ssr::sudo_session().await?.user;
-    crate::ssr::backend()?.remove_email(me.id, id).await?;
+    crate::ssr::backend()?
+        .remove_email(me.id, id, crate::ssr::now())
+        .await?;
     Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "make_primary_email")]
 pub async fn make_primary_email(id: i64) -> Result<(), AppError> {
     let me = crate::ssr::sudo_session().await?.user;
-    crate::ssr::backend()?.make_primary_email(me.id, id).await?;
+    crate::ssr::backend()?
+        .make_primary_email(me.id, id, crate::ssr::now())
+        .await?;
     Ok(())
 }
 

@@ -231,7 +231,9 @@ pub async fn set_project_secret(project: i64, name: String, value: String) -> Re
 pub async fn delete_project_secret(project: i64, name: String) -> Result<(), AppError> {
     use crate::ssr::{backend, current_session};
     let principal = imp::principal(current_session().await?);
-    backend()?.delete_secret(&principal, project, &name).await?;
+    backend()?
+        .delete_secret(&principal, project, &name, crate::ssr::now())
+        .await?;
     Ok(())
 }
 

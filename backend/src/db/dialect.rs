@@ -115,6 +115,9 @@ async fn sqlite(url: &str) -> Result<Connected> {
         .map_err(|e| Error::Config(format!("bad SQLite database URL: {e}")))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
+        // Deleted and overwritten content is zeroed in the file, so a value replaced by its
+        // sealed form (or a revoked row's data) does not linger in free pages.
+        .pragma("secure_delete", "ON")
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true);
     private_file(options.get_filename())?;

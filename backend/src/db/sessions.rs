@@ -97,9 +97,10 @@ impl SessionRepo for SqlRepository {
             VALUES ($1, $2, $3, $4, $4, $4, $5, $6, $7) RETURNING id";
         // Beyond the cap, the sessions seen least recently end, in the same transaction:
         // refusing the sign-in instead would lock the person out of the page that ends them.
+        // Per kind: a script's many API logins never end the person's browser sessions.
         let cap = "UPDATE sessions SET ended_at = $1
-            WHERE user_id = $2 AND ended_at IS NULL AND id NOT IN (
-                SELECT id FROM sessions WHERE user_id = $2 AND ended_at IS NULL
+            WHERE user_id = $2 AND kind = $4 AND ended_at IS NULL AND id NOT IN (
+                SELECT id FROM sessions WHERE user_id = $2 AND kind = $4 AND ended_at IS NULL
                 ORDER BY last_seen_at DESC, id DESC LIMIT $3)";
         Ok(in_transaction!(&self.db, |tx| {
             let id: i64 = sqlx::query_scalar(sql)
@@ -112,7 +113,15 @@ impl SessionRepo for SqlRepository {
                 .bind(&s.user_agent)
                 .fetch_one(&mut *tx)
                 .await?;
-            run!(&mut *tx, cap, Timestamp::from(now), s.user_id, MAX_SESSIONS)?;
+            let kind = s.kind.as_str();
+            run!(
+                &mut *tx,
+                cap,
+                Timestamp::from(now),
+                s.user_id,
+                MAX_SESSIONS,
+                kind
+            )?;
             id
         }))
     }

@@ -21,6 +21,8 @@ on_both_databases!(
     quotas_name_their_limit,
     secrets_are_sealed_at_rest,
     sensitive_changes_need_a_recent_password,
+    a_wrong_current_password_counts_as_a_failed_sign_in,
+    sessions_beyond_the_cap_end_oldest_first_per_kind,
 );
 use crate::{MfaError, totp};
 
@@ -85,26 +87,26 @@ async fn emails_are_unique_and_one_primary_always_remains(b: &Backend) {
     let primary = b.emails(alice).await.unwrap()[0].clone();
     assert!(primary.is_primary && primary.email == "alice@example.com");
     // The primary cannot go; another user's address is not found.
-    let e = b.remove_email(alice, primary.id).await.unwrap_err();
+    let e = b.remove_email(alice, primary.id, t0()).await.unwrap_err();
     assert!(e.to_string().contains("primary"), "{e}");
     assert!(matches!(
-        b.remove_email(bob, work).await,
+        b.remove_email(bob, work, t0()).await,
         Err(Error::NotFound)
     ));
     assert!(matches!(
-        b.make_primary_email(bob, work).await,
+        b.make_primary_email(bob, work, t0()).await,
         Err(Error::NotFound)
     ));
 
-    b.make_primary_email(alice, work).await.unwrap();
+    b.make_primary_email(alice, work, t0()).await.unwrap();
     let list = b.emails(alice).await.unwrap();
     assert_eq!(list.iter().filter(|e| e.is_primary).count(), 1);
     assert_eq!(list[0].email, "alice@work.example");
     let u = b.repo().user_by_id(alice).await.unwrap().unwrap();
     assert_eq!(u.email.as_deref(), Some("alice@work.example"));
 
-    b.remove_email(alice, primary.id).await.unwrap();
-    let e = b.remove_email(alice, work).await.unwrap_err();
+    b.remove_email(alice, primary.id, t0()).await.unwrap();
+    let e = b.remove_email(alice, work, t0()).await.unwrap_err();
     assert!(e.to_string().contains("at least one"), "{e}");
     // The freed address may now be taken by someone else.
     b.add_email(bob, "alice@example.com", t0()).await.unwrap();
@@ -504,4 +506,54 @@ async fn sensitive_changes_need_a_recent_password(b: &Backend) {
     assert_eq!(b.require_reauthentication("alice").await.unwrap(), 1);
     let r = b.require_recent_sign_in(&session(later).await.session, later);
     assert!(matches!(r, Err(Error::ReauthRequired)), "{r:?}");
+}
+
+async fn a_wrong_current_password_counts_as_a_failed_sign_in(b: &Backend) {
+    let alice = b.create_user(input("alice"), t0()).await.unwrap();
+    let new = "a brand new passphrase";
+    for _ in 0..b.config().limits.sign_in_pair.burst {
+        let e = b
+            .change_password(alice, 0, "wrong password!", new, t0())
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&e), "current_password");
+    }
+    // Then even the right one waits, and nothing changes.
+    let r = b
+        .change_password(alice, 0, "correct horse battery", new, t0())
+        .await;
+    assert!(matches!(r, Err(Error::RateLimited(_))), "{r:?}");
+    let right = creds("alice", "correct horse battery");
+    b.sign_in(right, from("192.0.2.3"), t0(), &mut rng())
+        .await
+        .unwrap();
+}
+
+async fn sessions_beyond_the_cap_end_oldest_first_per_kind(b: &Backend) {
+    b.create_user(input("alice"), t0()).await.unwrap();
+    let right = creds("alice", "correct horse battery");
+    let cap = crate::quota::SESSIONS;
+    let mut rng = rng();
+    let mut cookies = Vec::new();
+    for i in 0..cap {
+        let at = t0() + TimeDelta::seconds(i);
+        let s = b
+            .sign_in(right, from("192.0.2.4"), at, &mut rng)
+            .await
+            .unwrap();
+        cookies.push(s.cookie);
+    }
+    // API logins are capped apart: they end no browser session.
+    let later = t0() + TimeDelta::seconds(cap + 1);
+    b.api_login(right, from("192.0.2.4"), later, &mut rng)
+        .await
+        .unwrap();
+    b.session_user(cookies[0].expose(), later).await.unwrap();
+    // One browser session more ends the one seen least recently, only that one.
+    b.sign_in(right, from("192.0.2.4"), later, &mut rng)
+        .await
+        .unwrap();
+    let first = b.session_user(cookies[0].expose(), later).await;
+    assert!(matches!(first, Err(Error::NotSignedIn)), "{first:?}");
+    b.session_user(cookies[1].expose(), later).await.unwrap();
 }

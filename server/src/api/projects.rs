@@ -168,6 +168,6 @@ pub async fn delete_secret(
     Bearer(p): Bearer,
     Path((raw, name)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    b.delete_secret(&p, id(&raw)?, &name).await?;
+    b.delete_secret(&p, id(&raw)?, &name, Utc::now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
