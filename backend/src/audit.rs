@@ -26,6 +26,8 @@ pub enum Action {
     ServiceTokenMinted,
     ServiceTokenRevoked,
     ServiceTokenTransferred,
+    /// Its answerable user was deactivated.
+    ServiceTokenSuspended,
     /// A token's first authenticated request.
     TokenFirstUsed,
     /// A revoked, expired or suspended token was presented (the target says which).
@@ -52,13 +54,14 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::ApiTokenMinted,
         Action::ApiTokenRedated,
         Action::ApiTokenRevoked,
         Action::ServiceTokenMinted,
         Action::ServiceTokenRevoked,
         Action::ServiceTokenTransferred,
+        Action::ServiceTokenSuspended,
         Action::TokenFirstUsed,
         Action::TokenRefused,
         Action::SignedIn,
@@ -90,6 +93,7 @@ impl Action {
             Action::ServiceTokenMinted => "service_token.minted",
             Action::ServiceTokenRevoked => "service_token.revoked",
             Action::ServiceTokenTransferred => "service_token.transferred",
+            Action::ServiceTokenSuspended => "service_token.suspended",
             Action::TokenFirstUsed => "token.first_used",
             Action::TokenRefused => "token.refused",
             Action::SignedIn => "sign_in",

@@ -93,7 +93,11 @@ impl Backend {
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
         let user = self.user_named(username).await?;
-        self.repo.set_active(user.id, active, now).await?;
+        let suspended = self.repo.set_active(user.id, active, now).await?;
+        for prefix in &suspended {
+            let event = Event::success(Some(user.id), Action::ServiceTokenSuspended, prefix);
+            self.audit(event, now).await;
+        }
         let action = if active {
             Action::UserActivated
         } else {

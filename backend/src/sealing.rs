@@ -5,10 +5,11 @@
 //!
 //! A sealed value reads `kw1.<key id>.<base64 of nonce and ciphertext>`. The key id (the
 //! first 8 hex digits of the key's SHA-256) says which key sealed it, so a key can be
-//! rotated: the new key seals, the previous ones still open, and `keyward admin reseal`
-//! seals everything again with the new key. Each value is sealed for its place (its
-//! "purpose": `totp:<user id>`, `secret:<project id>:<name>`), so a sealed value copied into
-//! another row does not open there.
+//! rotated: the new key seals, the previous ones still open, and every start seals again,
+//! with the new key, whatever is not sealed with it ([`crate::Backend::reseal`]). Each
+//! value is sealed for its place (its "purpose": `totp:<user id>`,
+//! `secret:<project id>:<name>`), so a sealed value copied into another row does not open
+//! there.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;

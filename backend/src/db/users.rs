@@ -39,7 +39,15 @@ pub trait UserRepo {
     async fn set_role(&self, user_id: i64, role: Role) -> Result<()>;
     /// Activates or deactivates; deactivating also ends all the user's sessions, in one
     /// transaction (their service tokens are suspended by the same change).
-    async fn set_active(&self, user_id: i64, active: bool, now: DateTime<Utc>) -> Result<()>;
+    /// Activates or deactivates a user; a deactivation ends their sessions and suspends
+    /// their service tokens, in one transaction. The display prefixes of the tokens it
+    /// suspended.
+    async fn set_active(
+        &self,
+        user_id: i64,
+        active: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>>;
     /// Replaces the password hash and ends every open session of the user but `keep`, in
     /// one transaction.
     async fn set_password(
@@ -180,8 +188,13 @@ impl UserRepo for SqlRepository {
         Ok(())
     }
 
-    async fn set_active(&self, user_id: i64, active: bool, now: DateTime<Utc>) -> Result<()> {
-        in_transaction!(&self.db, |tx| {
+    async fn set_active(
+        &self,
+        user_id: i64,
+        active: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        Ok(in_transaction!(&self.db, |tx| {
             run!(
                 &mut *tx,
                 "UPDATE users SET active = $1 WHERE id = $2",
@@ -193,16 +206,19 @@ impl UserRepo for SqlRepository {
                 run!(&mut *tx, END_SESSIONS, user_id, Timestamp::from(now), 0_i64)?;
                 // Their service tokens are suspended, and stay so after a reactivation
                 // until an admin transfers or revokes them.
-                run!(
-                    &mut *tx,
+                sqlx::query_scalar(
                     "UPDATE service_tokens SET suspended_at = $1
-                     WHERE created_by = $2 AND revoked_at IS NULL AND suspended_at IS NULL",
-                    Timestamp::from(now),
-                    user_id
-                )?;
+                     WHERE created_by = $2 AND revoked_at IS NULL AND suspended_at IS NULL
+                     RETURNING display_prefix",
+                )
+                .bind(Timestamp::from(now))
+                .bind(user_id)
+                .fetch_all(&mut *tx)
+                .await?
+            } else {
+                Vec::new()
             }
-        });
-        Ok(())
+        }))
     }
 
     async fn set_password(

@@ -44,6 +44,7 @@ mod account;
 mod admin;
 mod audit;
 mod project_page;
+mod sealing;
 mod service_tokens;
 
 on_both_databases!(

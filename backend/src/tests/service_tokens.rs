@@ -385,6 +385,23 @@ async fn deactivation_suspends_until_revoked_or_transferred(b: &Backend) {
         .map(|t| t.id)
         .collect();
     assert_eq!(suspended, [keep, drop]);
+    // Each suspension is in the owner's log, by its display prefix.
+    let alice_id = b.user_named("alice").await.unwrap().id;
+    let query = crate::db::AuditQuery {
+        user_id: Some(alice_id),
+        action: Some("service_token.suspended".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let logged: Vec<String> = (b.audit_events(&query).await.unwrap().into_iter())
+        .map(|e| e.target)
+        .collect();
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert!(
+        logged
+            .iter()
+            .all(|t| t.starts_with("kwst_") && t.len() == 12)
+    );
 
     // bob must hold the grant: first he sees nothing, then only read, then secrets.
     assert_eq!(
