@@ -8,15 +8,17 @@ SHELL := bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # The server's unit/integration tests share the release profile with `make build`, so CI
 # compiles the dependency tree once, not twice.
-CARGO_TEST := cargo test --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server --features app/ssr
+CARGO_TEST := cargo test --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server -p keyward-cli --features app/ssr
 
 .PHONY: setup build run test test-rust test-api test-e2e lint fmt clean bench fuzz
 
 setup:
 	bash scripts/setup.sh
 
+# The server and site (cargo-leptos), then the `kw` client: target/release/kw.
 build: setup
 	cargo leptos build --release
+	cargo build --release --locked -p keyward-cli
 
 run: build
 	target/release/keyward serve
@@ -54,7 +56,10 @@ bench:
 
 lint:
 	cargo fmt --all -- --check
-	cargo clippy --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server --features app/ssr --all-targets -- -D warnings
+	cargo clippy --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server -p keyward-cli --features app/ssr --all-targets -- -D warnings
+	@# kw is rustls only: no OpenSSL anywhere in its dependency tree.
+	@if cargo tree --locked -p keyward-cli -e normal --prefix none | grep -E '^(openssl-sys|native-tls) '; then \
+		echo "lint: keyward-cli must not depend on OpenSSL"; exit 1; fi
 	cargo clippy --profile wasm-release --locked -p frontend -p app --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
 
 fmt:

@@ -207,6 +207,33 @@ pub fn email(s: &str) -> Result<&str, FieldError> {
     }
 }
 
+/// A project's config document: JSON text that must hold an object. A parse error names the
+/// line and column in words ("line 3, column 1"), the same on the page and in `kw`.
+pub fn config_document(text: &str) -> Result<serde_json::Value, FieldError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        // serde_json's message without its own " at line L column C" (said in words below).
+        let problem = e.to_string();
+        let problem = problem
+            .rfind(" at line ")
+            .map_or(problem.as_str(), |at| &problem[..at]);
+        FieldError::new(
+            "config",
+            format!(
+                "Not valid JSON: {problem} (line {}, column {}).",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    if !value.is_object() {
+        return Err(FieldError::new(
+            "config",
+            "The config must be a JSON object.",
+        ));
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -325,5 +352,22 @@ mod tests {
         for bad in ["", "a@b", "@b.co", "a b@c.de", "a@@b.co", "a@b.co."] {
             assert!(email(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn config_documents_are_json_objects_with_errors_in_words() {
+        assert_eq!(
+            config_document(r#"{"replicas": 2}"#).unwrap()["replicas"],
+            2
+        );
+        let e = config_document("{\n  \"a\": 1,\n}").unwrap_err();
+        assert_eq!(e.field, "config");
+        assert_eq!(
+            e.message,
+            "Not valid JSON: trailing comma (line 3, column 1)."
+        );
+        let e = config_document("[1, 2]").unwrap_err();
+        assert_eq!(e.message, "The config must be a JSON object.");
+        assert!(config_document("").is_err());
     }
 }

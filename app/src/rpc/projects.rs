@@ -177,8 +177,6 @@ pub async fn add_oplog_entry(
 #[server(prefix = "/rpc", endpoint = "set_project_config")]
 pub async fn set_project_config(project: i64, config: String) -> Result<(), AppError> {
     use crate::ssr::{backend, current_session};
-    use keyward_core::FieldError;
-
     let principal = imp::principal(current_session().await?);
     let backend = backend()?;
     // Authorized before the JSON is read, so a crafted call learns nothing from the parser.
@@ -189,31 +187,11 @@ pub async fn set_project_config(project: i64, config: String) -> Result<(), AppE
             keyward_backend::projects::Action::ChangeConfig,
         )
         .await?;
-    let value: serde_json::Value = serde_json::from_str(&config).map_err(|e| {
-        FieldError::new(
-            "config",
-            format!(
-                "Not valid JSON: {} (line {}, column {}).",
-                json_problem(&e),
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
+    let value = keyward_core::validate::config_document(&config)?;
     backend
         .set_project_config(&principal, project, &value)
         .await?;
     Ok(())
-}
-
-/// serde_json's message without its own " at line L column C" (the page says it in words).
-#[cfg(feature = "ssr")]
-fn json_problem(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
 }
 
 /// Creates or replaces a secret; the value is write-only.

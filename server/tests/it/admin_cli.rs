@@ -6,17 +6,25 @@ use std::process::{Command, Output, Stdio};
 use crate::support::{Site, code, start};
 
 pub fn keyward(database_url: &str, args: &[&str], stdin: &str) -> Output {
+    // Beside a SQLite test database by default; PostgreSQL tests share one in /tmp.
+    let key_file = match database_url.strip_prefix("sqlite://") {
+        Some(db) => std::path::Path::new(db).with_file_name("keyward.key"),
+        None => std::env::temp_dir().join("keyward-it.key"),
+    };
+    keyward_with_key(database_url, &key_file, args, stdin)
+}
+
+/// `keyward ...` with the sealing key in `key_file` (the one of the server it administers).
+pub fn keyward_with_key(
+    database_url: &str,
+    key_file: &std::path::Path,
+    args: &[&str],
+    stdin: &str,
+) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
         .args(args)
         .env("KEYWARD_DATABASE_URL", database_url)
-        // Beside a SQLite test database by default; PostgreSQL tests share one in /tmp.
-        .env(
-            "KEYWARD_SECRET_KEY_FILE",
-            match database_url.strip_prefix("sqlite://") {
-                Some(db) => std::path::Path::new(db).with_file_name("keyward.key"),
-                None => std::env::temp_dir().join("keyward-it.key"),
-            },
-        )
+        .env("KEYWARD_SECRET_KEY_FILE", key_file)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

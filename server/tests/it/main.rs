@@ -11,6 +11,7 @@ mod api;
 mod authz;
 mod durability;
 mod hardening;
+mod kw;
 mod pages;
 mod projects_rpc;
 mod rpc;

@@ -1,0 +1,391 @@
+//! The bearer API over HTTP: one request per command (two when a name is resolved), every
+//! answer mapped to data or to a [`Failure`] with its exit code.
+
+use std::time::Duration;
+
+use keyward_core::Secret;
+use keyward_core::api::ErrorBody;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::{Method, StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::failure::{Failure, one_line};
+
+/// The header a response to a soon-expiring credential carries (see the server's
+/// `api::expiry`): its words are shown on stderr.
+const WARNING_HEADER: &str = "keyward-token-warning";
+
+pub struct Api {
+    http: Client,
+    /// The server as the user named it (`https://keyward.example.com`), for messages.
+    pub server: String,
+    base: Url,
+    token: Secret,
+    timeout: Duration,
+}
+
+impl Api {
+    pub fn new(server: &str, token: Secret, timeout: Duration) -> Result<Api, Failure> {
+        let base = parse_server(server)?;
+        let http = Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            // An API never redirects; following one could carry the token somewhere else.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("kw/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Failure::server(format!("cannot start the HTTP client: {}", cause(&e))))?;
+        Ok(Api {
+            http,
+            server: server.to_string(),
+            base,
+            token,
+            timeout,
+        })
+    }
+
+    pub fn token(&self) -> &Secret {
+        &self.token
+    }
+
+    /// `GET /api/v1/<path>` decoded as `T`.
+    pub fn get<T: DeserializeOwned>(&self, path: &[&str]) -> Result<T, Failure> {
+        self.json(self.request(Method::GET, path))
+    }
+
+    /// A request with a JSON body, its answer decoded as `T`.
+    pub fn send<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &[&str],
+        body: &B,
+    ) -> Result<T, Failure> {
+        self.json(self.request(method, path).json(body))
+    }
+
+    /// A request whose success has no body (204).
+    pub fn call<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &[&str],
+        body: Option<&B>,
+    ) -> Result<(), Failure> {
+        let mut request = self.request(method, path);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.execute(request).map(drop)
+    }
+
+    fn request(&self, method: Method, path: &[&str]) -> RequestBuilder {
+        let mut url = self.base.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            // Each piece is one escaped segment: a secret named `a/b` cannot change the route.
+            segments.pop_if_empty().extend(["api", "v1"]).extend(path);
+        }
+        self.http
+            .request(method, url)
+            .bearer_auth(self.token.expose())
+    }
+
+    fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, Failure> {
+        let response = self.execute(request)?;
+        let url = response.url().path().to_string();
+        response.json().map_err(|e| {
+            Failure::server(format!(
+                "{} answered {url} with something that is not the expected JSON ({})",
+                self.server,
+                cause(&e)
+            ))
+        })
+    }
+
+    fn execute(&self, request: RequestBuilder) -> Result<Response, Failure> {
+        let response = request.send().map_err(|e| self.unreachable(&e))?;
+        if let Some(words) = response
+            .headers()
+            .get(WARNING_HEADER)
+            .and_then(|v| v.to_str().ok())
+        {
+            eprintln!("kw: warning: {}", one_line(words));
+        }
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        if status.is_redirection() {
+            let to = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("elsewhere");
+            return Err(Failure::server(format!(
+                "{} redirects to {to}: pass the server's own address with --url",
+                self.server
+            )));
+        }
+        let path = response.url().path().to_string();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        // Read whatever came: a proxy's HTML page is not our JSON.
+        let body = response.bytes().ok();
+        let error = body.and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok());
+        Err(refusal(
+            &self.server,
+            status,
+            &path,
+            error,
+            retry_after.as_deref(),
+        ))
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> Failure {
+        if e.is_timeout() {
+            Failure::server(format!(
+                "{} did not answer within {} s (timed out; --timeout sets the limit)",
+                self.server,
+                self.timeout.as_secs()
+            ))
+        } else {
+            Failure::server(format!("cannot reach {}: {}", self.server, cause(e)))
+        }
+    }
+}
+
+/// The exit code and words for an answer that is not a success.
+pub fn refusal(
+    server: &str,
+    status: StatusCode,
+    path: &str,
+    error: Option<ErrorBody>,
+    retry_after: Option<&str>,
+) -> Failure {
+    let (code, message, field) = match error {
+        Some(ErrorBody { error }) => (error.code, error.message, error.field),
+        None => (String::new(), String::new(), None),
+    };
+    let said = |fallback: &str| {
+        if message.is_empty() {
+            fallback.to_string()
+        } else {
+            message.clone()
+        }
+    };
+    match status {
+        StatusCode::UNAUTHORIZED => Failure::auth(format!(
+            "authentication failed: {} ({}).{} Run `kw login` with a valid token.",
+            auth_words(&code),
+            if code.is_empty() { "401" } else { &code },
+            if message.is_empty() {
+                String::new()
+            } else {
+                format!(" {message}")
+            }
+        )),
+        StatusCode::FORBIDDEN => Failure::denied(format!(
+            "permission denied ({}): {}",
+            if code.is_empty() { "403" } else { &code },
+            said("the server refused this request")
+        )),
+        StatusCode::NOT_FOUND => {
+            Failure::denied(format!("not found: {path}: {}", said("no such resource")))
+        }
+        StatusCode::TOO_MANY_REQUESTS => Failure::server(format!(
+            "{server} is rate limiting these requests: {}{}",
+            said("too many requests"),
+            retry_after.map_or(String::new(), |s| format!(" (retry after {s} s)"))
+        )),
+        s if s.is_client_error() => Failure::usage(format!(
+            "the server refused the request ({}{}): {}",
+            if code.is_empty() { s.as_str() } else { &code },
+            field.map_or(String::new(), |f| format!(", field `{f}`")),
+            said(s.canonical_reason().unwrap_or("bad request"))
+        )),
+        s => Failure::server(format!(
+            "{server} failed: HTTP {}{}",
+            s.as_u16(),
+            if message.is_empty() {
+                String::new()
+            } else {
+                format!(": {message}")
+            }
+        )),
+    }
+}
+
+/// The server's 401 code in words.
+fn auth_words(code: &str) -> &'static str {
+    match code {
+        "token_expired" => "the token has expired",
+        "token_revoked" => "the token has been revoked",
+        "token_suspended" => "the token is suspended until an administrator transfers it",
+        "token_rotated" => "the token was replaced by a rotation",
+        "account_disabled" => "the account behind the token is deactivated",
+        "session_revoked" => "the session has ended",
+        "ip_not_allowed" => "the token may not be used from this address",
+        "invalid_token" => "the token is not valid",
+        _ => "the server did not accept the token",
+    }
+}
+
+/// `http(s)://host[:port][/path]`, without credentials, query or fragment.
+pub fn parse_server(server: &str) -> Result<Url, Failure> {
+    let bad = |why: &str| Failure::usage(format!("--url {server:?} {why}"));
+    if !server.contains("://") {
+        return Err(bad("must start with http:// or https://"));
+    }
+    let url = Url::parse(server).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("must start with http:// or https://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not hold a user name or password"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a query or fragment"));
+    }
+    Ok(url)
+}
+
+/// The innermost cause of a network error ("Connection refused (os error 111)", "dns error:
+/// failed to lookup address information: ..."), which says more than the outer layers.
+fn cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner: &dyn std::error::Error = e;
+    while let Some(source) = inner.source() {
+        inner = source;
+    }
+    let words = inner.to_string();
+    if words.is_empty() {
+        e.to_string()
+    } else {
+        words
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::failure::exit;
+    use keyward_core::api::ErrorDetail;
+
+    fn body(code: &str, message: &str, field: Option<&str>) -> Option<ErrorBody> {
+        Some(ErrorBody {
+            error: ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+                field: field.map(Into::into),
+            },
+        })
+    }
+
+    #[test]
+    fn statuses_map_to_exit_codes_with_the_servers_words() {
+        let s = "http://k";
+        let f = refusal(
+            s,
+            StatusCode::UNAUTHORIZED,
+            "/api/v1/whoami",
+            body("token_revoked", "This token has been revoked.", None),
+            None,
+        );
+        assert_eq!(f.code, exit::AUTH);
+        assert!(
+            f.message
+                .contains("the token has been revoked (token_revoked)"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("This token has been revoked."),
+            "{}",
+            f.message
+        );
+        let f = refusal(
+            s,
+            StatusCode::UNAUTHORIZED,
+            "/",
+            body("token_expired", "x", None),
+            None,
+        );
+        assert!(f.message.contains("expired"));
+        let f = refusal(
+            s,
+            StatusCode::FORBIDDEN,
+            "/",
+            body("forbidden", "Your grant does not allow this.", None),
+            None,
+        );
+        assert_eq!(f.code, exit::DENIED);
+        assert!(f.message.ends_with("Your grant does not allow this."));
+        let f = refusal(
+            s,
+            StatusCode::NOT_FOUND,
+            "/api/v1/projects/9",
+            body("not_found", "No such resource.", None),
+            None,
+        );
+        assert_eq!(
+            (f.code, f.message.as_str()),
+            (
+                exit::DENIED,
+                "not found: /api/v1/projects/9: No such resource."
+            )
+        );
+        let f = refusal(
+            s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "/",
+            body(
+                "invalid_field",
+                "The config must be a JSON object.",
+                Some("config"),
+            ),
+            None,
+        );
+        assert_eq!(f.code, exit::USAGE);
+        assert!(f.message.contains("field `config`"), "{}", f.message);
+        let f = refusal(
+            s,
+            StatusCode::TOO_MANY_REQUESTS,
+            "/",
+            body("rate_limited", "Slow down.", None),
+            Some("60"),
+        );
+        assert_eq!(f.code, exit::SERVER);
+        assert!(f.message.contains("retry after 60 s"));
+        // Not our JSON (a proxy's page): the status alone.
+        let f = refusal(s, StatusCode::BAD_GATEWAY, "/", None, None);
+        assert_eq!(
+            (f.code, f.message.as_str()),
+            (exit::SERVER, "http://k failed: HTTP 502")
+        );
+        let f = refusal(s, StatusCode::UNAUTHORIZED, "/", None, None);
+        assert_eq!(f.code, exit::AUTH);
+    }
+
+    #[test]
+    fn server_urls_are_checked() {
+        assert!(parse_server("https://keyward.example.com").is_ok());
+        assert!(parse_server("http://127.0.0.1:3000/base/").is_ok());
+        for bad in [
+            "keyward.example.com",
+            "ftp://k",
+            "http://u:p@k",
+            "http://k/?a=1",
+            "http://",
+            "",
+        ] {
+            let e = parse_server(bad)
+                .err()
+                .unwrap_or_else(|| panic!("{bad} accepted"));
+            assert_eq!(e.code, exit::USAGE);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The credentials file (`~/.keywardrc`, or `KEYWARD_AUTH_FILE`): the server's URL and the
+//! token `kw login` checked. It is JSON, readable by its owner only (0600): a file others
+//! could read is refused, as ssh refuses a private key with open permissions, because its
+//! token may already have leaked.
+
+use std::fs::{self, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+
+use keyward_core::Secret;
+use serde::{Deserialize, Serialize};
+
+use crate::failure::{Failure, hold};
+
+pub const FILE_NAME: &str = ".keywardrc";
+pub const PATH_VARIABLE: &str = "KEYWARD_AUTH_FILE";
+
+/// What the file holds.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Saved {
+    pub url: String,
+    pub token: Secret,
+}
+
+/// `KEYWARD_AUTH_FILE`, else `$HOME/.keywardrc`.
+pub fn path() -> Result<PathBuf, Failure> {
+    if let Some(p) = std::env::var_os(PATH_VARIABLE).filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        Some(home) => Ok(Path::new(&home).join(FILE_NAME)),
+        None => Err(Failure::usage(format!(
+            "cannot find the credentials file: set HOME or {PATH_VARIABLE}"
+        ))),
+    }
+}
+
+/// The saved credentials, `None` when there is no file.
+pub fn load(path: &Path) -> Result<Option<Saved>, Failure> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Failure::usage(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    check_private(path)?;
+    // Only the position of a parse error: serde's message could quote the token.
+    let saved: Saved = serde_json::from_str(&text).map_err(|e| {
+        Failure::usage(format!(
+            "{} is not a kw credentials file (line {}, column {}): remove it and run `kw login`",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    hold(saved.token.expose());
+    Ok(Some(saved))
+}
+
+/// Writes the file whole or not at all: a private temporary file in the same directory,
+/// synced, then renamed over the old one, so a crash never leaves half a file and the token
+/// is never readable by others, not even for a moment.
+pub fn save(path: &Path, saved: &Saved) -> Result<(), Failure> {
+    check_private(path)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .map_or(FILE_NAME.into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    let written = write_private(&tmp, saved).and_then(|()| fs::rename(&tmp, path));
+    written.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Failure::usage(format!("cannot write {}: {e}", path.display()))
+    })
+}
+
+fn write_private(tmp: &Path, saved: &Saved) -> std::io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(tmp)?;
+    let json = serde_json::to_string_pretty(saved).map_err(std::io::Error::other)?;
+    file.write_all(json.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
+
+/// Removes the file; `false` when there was none.
+pub fn remove(path: &Path) -> Result<bool, Failure> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Failure::usage(format!(
+            "cannot remove {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Refuses an existing file that anyone but its owner may read or write.
+#[cfg(unix)]
+pub fn check_private(path: &Path) -> Result<(), Failure> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match fs::metadata(path) {
+        Ok(m) => m.permissions().mode() & 0o777,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(Failure::usage(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    if mode & 0o077 != 0 {
+        return Err(Failure::usage(format!(
+            "permissions {mode:04o} for {} are too open: it holds a token, which others may have read. \
+             Revoke that token if that matters, then run `chmod 600 {}` (or remove the file) and try again",
+            path.display(),
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+pub fn check_private(_path: &Path) -> Result<(), Failure> {
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn saved(token: &str) -> Saved {
+        Saved {
+            url: "http://127.0.0.1:3000".into(),
+            token: Secret::new(token.into()),
+        }
+    }
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn saved_files_are_private_and_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rc");
+        assert!(load(&path).unwrap().is_none());
+        save(&path, &saved("kwat_first")).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        save(&path, &saved("kwat_second")).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        let back = load(&path).unwrap().unwrap();
+        assert_eq!(back.token.expose(), "kwat_second");
+        assert_eq!(back.url, "http://127.0.0.1:3000");
+        // Nothing but the file is left behind.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert!(remove(&path).unwrap());
+        assert!(!remove(&path).unwrap());
+    }
+
+    #[test]
+    fn open_permissions_are_refused_for_reading_and_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rc");
+        save(&path, &saved("kwat_old")).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let e = load(&path).err().unwrap();
+        assert_eq!(e.code, crate::failure::exit::USAGE);
+        assert!(e.message.contains("permissions 0644"), "{}", e.message);
+        assert!(e.message.contains("chmod 600"), "{}", e.message);
+        assert!(save(&path, &saved("kwat_new")).is_err());
+        // The refused write changed nothing.
+        assert!(fs::read_to_string(&path).unwrap().contains("kwat_old"));
+        assert_eq!(mode(&path), 0o644);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        assert!(load(&path).is_err());
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(load(&path).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_damaged_file_is_named_without_quoting_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rc");
+        let mut options = OpenOptions::new();
+        std::os::unix::fs::OpenOptionsExt::mode(options.write(true).create_new(true), 0o600);
+        let mut file = options.open(&path).unwrap();
+        file.write_all(br#"{"url": 5, "token": "kwat_secretvalue"}"#)
+            .unwrap();
+        let e = load(&path).err().unwrap();
+        assert!(
+            e.message.contains("not a kw credentials file"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("kwat_secretvalue"), "{}", e.message);
+    }
+}

@@ -1,0 +1,260 @@
+//! `kw` as a process, where no server is needed: help, completions, usage errors, the
+//! offline token check (nothing is sent for a mistyped token), the credentials file's
+//! permissions, and unreachable or silent servers. The server's integration tests
+//! (`server/tests/it/kw.rs`) cover every command against a real server.
+
+mod support;
+
+use std::io::ErrorKind;
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+
+use keyward_core::TokenKind;
+use keyward_core::token::generate;
+use support::{Kw, mode};
+
+fn kw() -> Kw {
+    Kw::new(env!("CARGO_BIN_EXE_kw"))
+}
+
+fn token(kind: TokenKind) -> String {
+    generate(kind, &mut rand_core::OsRng).expose().to_string()
+}
+
+/// A listener nothing answers on; `connections()` counts who knocked.
+struct Silent(TcpListener);
+
+impl Silent {
+    fn new() -> Silent {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        Silent(l)
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.0.local_addr().unwrap())
+    }
+
+    fn connections(&self) -> usize {
+        let mut n = 0;
+        loop {
+            match self.0.accept() {
+                Ok(_) => n += 1,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return n,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn help_explains_every_command_with_an_example() {
+    let kw = kw();
+    let help = kw.run(&["--help"]);
+    let text = help.ok();
+    for words in [
+        "login",
+        "status",
+        "logout",
+        "projects",
+        "config",
+        "secrets",
+        "oplog",
+        "completions",
+        "Examples:",
+        "Exit codes: 0 ok, 2 usage",
+    ] {
+        assert!(text.contains(words), "kw --help lacks {words:?}:\n{text}");
+    }
+    for path in [
+        "login",
+        "status",
+        "logout",
+        "projects list",
+        "projects show",
+        "projects delete",
+        "config get",
+        "config set",
+        "secrets list",
+        "secrets set",
+        "secrets delete",
+        "oplog list",
+        "oplog entries",
+        "oplog add",
+        "oplog edit",
+        "oplog delete",
+        "completions",
+    ] {
+        let mut args: Vec<&str> = path.split(' ').collect();
+        args.push("--help");
+        let run = kw.run(&args);
+        assert!(
+            run.ok().contains("Examples:\n  "),
+            "kw {path} --help:\n{}",
+            run.stdout
+        );
+    }
+    // No command: the help, as a usage error.
+    let run = kw.run(&[]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("Usage: kw"), "{run:#?}");
+    assert!(kw.run(&["--version"]).ok().starts_with("kw "));
+}
+
+#[test]
+fn completions_for_bash_zsh_and_fish() {
+    let kw = kw();
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef kw"),
+        ("fish", "complete -c kw"),
+    ] {
+        let run = kw.run(&["completions", shell]);
+        assert!(run.ok().contains(marker), "{shell}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("secrets"),
+            "{shell} completes the subcommands"
+        );
+    }
+    kw.run(&["completions", "tcsh"])
+        .misused("invalid value 'tcsh'");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let kw = kw();
+    kw.run(&["projects", "frobnicate"])
+        .misused("unrecognized subcommand");
+    // A secret's value never comes from the command line (ps and shell history show it).
+    kw.run(&["secrets", "set", "3", "API_KEY", "the-value"])
+        .misused("unexpected argument 'the-value'");
+    kw.run(&["oplog", "entries", "five"])
+        .misused("invalid value 'five'");
+    kw.run(&["status", "--timeout", "0"]).misused("--timeout");
+    kw.run(&[
+        "login",
+        "--url",
+        "keyward.example.com",
+        "--token",
+        &token(TokenKind::ApiToken),
+    ])
+    .fails(2, "must start with http:// or https://");
+    kw.run_with(&["login", "--token", "-"], "", &[])
+        .fails(2, "standard input was empty");
+    // Without a terminal, login must be told where the token is.
+    kw.run(&["login"]).fails(2, "no token");
+}
+
+#[test]
+fn a_mistyped_token_is_refused_before_anything_is_sent() {
+    let kw = kw();
+    let server = Silent::new();
+    let good = token(TokenKind::ApiToken);
+    let mut typo = good.clone();
+    let last = if typo.ends_with('A') { "B" } else { "A" };
+    typo.replace_range(40..41, last);
+    let cases = [
+        (typo.as_str(), "checksum does not match"),
+        (&good[..40], "wrong length"),
+        ("ghp_0123456789abcdefghijABCDEFGHIJ123456", "unknown prefix"),
+        ("correct horse battery staple", "unknown prefix"),
+    ];
+    for (token, words) in cases {
+        let stderr = kw
+            .run_with(
+                &["login", "--token", "-", "--url", &server.url()],
+                &format!("{token}\n"),
+                &[],
+            )
+            .fails(3, words)
+            .to_string();
+        // The refusal does not repeat what was typed (it may be a password pasted by mistake).
+        assert!(!stderr.contains(token), "{stderr}");
+        kw.run_with(
+            &["status", "--url", &server.url()],
+            "",
+            &[("KW_TOKEN", token)],
+        )
+        .fails(3, words);
+    }
+    assert_eq!(
+        server.connections(),
+        0,
+        "a mistyped token reached the network"
+    );
+    assert!(!kw.rc().exists());
+}
+
+#[test]
+fn without_credentials_commands_say_how_to_log_in() {
+    let kw = kw();
+    let server = Silent::new();
+    let url = server.url();
+    for args in [
+        &["status"][..],
+        &["projects", "list"],
+        &["logout", "--revoke"],
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["--url", &url]);
+        kw.run(&args).fails(3, "not logged in: run `kw login");
+    }
+    // Logging out when logged out is not an error (a CI cleanup step may run twice).
+    let run = kw.run(&["logout"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stderr.contains("not logged in"));
+    assert_eq!(server.connections(), 0);
+}
+
+#[test]
+fn an_open_credentials_file_is_refused_like_an_ssh_key() {
+    let kw = kw();
+    let server = Silent::new();
+    let token = token(TokenKind::ServiceToken);
+    let rc = kw.rc();
+    let saved = format!(
+        "{{\"url\": \"{}\", \"token\": \"{token}\"}}\n",
+        server.url()
+    );
+    std::fs::write(&rc, &saved).unwrap();
+    std::fs::set_permissions(&rc, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let words = format!("permissions 0644 for {} are too open", rc.display());
+    kw.run(&["status"]).fails(2, &words);
+    kw.run(&["projects", "list"]).fails(2, "chmod 600");
+    let other = self::token(TokenKind::ApiToken);
+    kw.run_with(&["login", "--token", "-"], &other, &[])
+        .fails(2, &words);
+    // Refused before anything was sent, and the file is as it was.
+    assert_eq!(server.connections(), 0);
+    assert_eq!(std::fs::read_to_string(&rc).unwrap(), saved);
+    assert_eq!(mode(&rc), 0o644);
+    kw.assert_never_printed(&[&token, &other]);
+}
+
+#[test]
+fn unreachable_and_silent_servers_exit_5_naming_the_server() {
+    let kw = kw();
+    let token = token(TokenKind::ApiToken);
+    let closed = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let run = kw.run_with(&["login", "--token", "-", "--url", &closed], &token, &[]);
+    run.fails(5, &format!("cannot reach {closed}: "));
+    assert!(
+        run.stderr.to_lowercase().contains("connection refused"),
+        "{run:#?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+
+    // Accepts the connection (the kernel does) and never answers.
+    let silent = Silent::new();
+    let run = kw.run_with(
+        &["projects", "list", "--url", &silent.url(), "--timeout", "1"],
+        "",
+        &[("KW_TOKEN", &token)],
+    );
+    run.fails(5, &format!("{} did not answer within 1 s", silent.url()));
+    assert!(!kw.rc().exists());
+    kw.assert_never_printed(&[&token]);
+}

@@ -1,0 +1,163 @@
+//! `kw` run as a process, as a person or a CI job runs it: a home directory of its own (so
+//! `~/.keywardrc` starts absent), no `KW_*` or `KEYWARD_AUTH_FILE` unless a test sets them,
+//! and every byte it prints kept, so a test can search all of it for a token.
+//!
+//! Shared by `cli/tests/` and the server's integration tests (`#[path]`), which pass the
+//! binary's path: only the cli crate's own tests have `CARGO_BIN_EXE_kw`.
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// No `kw` command in a test may take longer than this (its own --timeout is 30 s at most).
+const WATCHDOG: Duration = Duration::from_secs(60);
+
+pub struct Kw {
+    bin: PathBuf,
+    pub home: tempfile::TempDir,
+    printed: RefCell<String>,
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts exit 0 and gives stdout.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, 0, "expected success: {self:#?}");
+        &self.stdout
+    }
+
+    /// Asserts the exit code and that stderr names `words`; gives stderr.
+    #[track_caller]
+    pub fn fails(&self, code: i32, words: &str) -> &str {
+        assert_eq!(self.code, code, "expected exit {code}: {self:#?}");
+        assert!(
+            self.stderr.contains(words),
+            "stderr lacks {words:?}: {self:#?}"
+        );
+        assert_eq!(
+            self.stderr
+                .trim_end()
+                .lines()
+                .last()
+                .map(|l| l.starts_with("kw: ")),
+            Some(true),
+            "the failure is one `kw: ...` line: {self:#?}"
+        );
+        &self.stderr
+    }
+
+    /// Asserts a usage error that clap found in the arguments (exit 2, its `error:` text).
+    #[track_caller]
+    pub fn misused(&self, words: &str) {
+        assert_eq!(self.code, 2, "expected a usage error: {self:#?}");
+        assert!(self.stderr.starts_with("error: "), "{self:#?}");
+        assert!(
+            self.stderr.contains(words),
+            "stderr lacks {words:?}: {self:#?}"
+        );
+        assert!(self.stdout.is_empty(), "{self:#?}");
+    }
+}
+
+impl Kw {
+    pub fn new(bin: impl Into<PathBuf>) -> Kw {
+        let bin = bin.into();
+        assert!(
+            bin.exists(),
+            "no kw binary at {} (build it: cargo build --release -p keyward-cli)",
+            bin.display()
+        );
+        Kw {
+            bin,
+            home: tempfile::tempdir().unwrap(),
+            printed: RefCell::new(String::new()),
+        }
+    }
+
+    /// The default credentials file, `~/.keywardrc`.
+    pub fn rc(&self) -> PathBuf {
+        self.home.path().join(".keywardrc")
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, "", &[])
+    }
+
+    pub fn run_with(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+        let mut command = Command::new(&self.bin);
+        command
+            .args(args)
+            .env("HOME", self.home.path())
+            .env_remove("KW_TOKEN")
+            .env_remove("KW_URL")
+            .env_remove("KW_TIMEOUT")
+            .env_remove("KEYWARD_AUTH_FILE")
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        // A command that fails before reading stdin closes it: a broken pipe is expected.
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        let pid = child.id();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait_with_output());
+        });
+        let output = match rx.recv_timeout(WATCHDOG) {
+            Ok(output) => output.unwrap(),
+            Err(_) => {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+                panic!("kw {args:?} ran longer than {WATCHDOG:?}");
+            }
+        };
+        let run = Run {
+            code: output
+                .status
+                .code()
+                .expect("kw exited, not killed by a signal"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        };
+        self.printed
+            .borrow_mut()
+            .push_str(&format!("{}{}", run.stdout, run.stderr));
+        run
+    }
+
+    /// Everything every `kw` of this test printed, on stdout or stderr.
+    pub fn printed(&self) -> String {
+        self.printed.borrow().clone()
+    }
+
+    /// Asserts that no token in `tokens` was ever printed whole.
+    #[track_caller]
+    pub fn assert_never_printed(&self, tokens: &[&str]) {
+        let printed = self.printed();
+        assert!(!printed.is_empty());
+        for token in tokens {
+            assert!(
+                !printed.contains(token),
+                "kw printed the token {}…",
+                &token[..12]
+            );
+        }
+    }
+}
+
+/// The octal permission bits of a file.
+pub fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
