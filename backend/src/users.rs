@@ -29,16 +29,11 @@ impl UserInput {
             None | Some("") => None,
             Some(e) => Some(validate::email(e)?.to_string()),
         };
+        // The same rule as Update Personal Information: no control, direction-changing or
+        // invisible characters (they would reach terminals through `kw status`), NFC.
         let display_name = match self.display_name.trim() {
             "" => username.clone(),
-            name if name.chars().count() > 100 => {
-                return Err(keyward_core::FieldError::new(
-                    "display_name",
-                    "Display name must be at most 100 characters.",
-                )
-                .into());
-            }
-            name => name.to_string(),
+            name => keyward_core::profile::display_name(name)?,
         };
         let pw = self.password;
         let password_hash = hashing.run(move || password::hash(&pw)).await??;

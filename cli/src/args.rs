@@ -5,8 +5,6 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
-pub const DEFAULT_URL: &str = "http://127.0.0.1:3000";
-
 const MAIN_EXAMPLES: &str = "\
 Examples:
   echo \"$KEYWARD_TOKEN\" | kw login --token - --url https://keyward.example.com
@@ -16,13 +14,14 @@ Examples:
   printf %s \"$DB_PASSWORD\" | kw secrets set 3 DB_PASSWORD
 
 Credentials: `kw login` saves the server and token in ~/.keywardrc (mode 0600;
-KEYWARD_AUTH_FILE names another file). KW_TOKEN and KW_URL override it for one command.
+KEYWARD_AUTH_FILE names another file); the saved token is sent to that server only.
+KW_TOKEN (with --url or KW_URL, else the saved server) overrides it for one command.
 
 Exit codes: 0 ok, 2 usage or input error, 3 authentication failed (no credentials, a
 mistyped token, or 401: expired, revoked, invalid), 4 permission denied or not found (403,
 404), 5 server or network error.";
 
-#[derive(Parser, Debug)]
+#[derive(Parser)]
 #[command(
     name = "kw",
     version,
@@ -38,9 +37,10 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct Global {
-    /// The keyward server. Default: the one `kw login` saved, else http://127.0.0.1:3000.
+    /// The keyward server (https://, or http:// for localhost). Default: the one `kw login`
+    /// saved; a saved token is only ever sent to its own server.
     #[arg(long, env = "KW_URL", global = true, value_name = "URL")]
     pub url: Option<String>,
     /// Seconds to wait for the server before giving up.
@@ -52,13 +52,14 @@ pub struct Global {
     pub json: bool,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 pub enum Command {
     /// Check a token with the server and save it with the server's URL.
     #[command(after_help = "\
 Examples:
   echo \"$KEYWARD_TOKEN\" | kw login --token - --url https://keyward.example.com
   KW_TOKEN=kwat_... kw login --url http://127.0.0.1:3000
+  kw login --url https://keyward.example.com      # asks for the token, without echo
 
 The token's format and checksum are checked first, so a mistyped token is refused before
 anything is sent. Then the server is asked who the token is (whoami), and only a token it
@@ -66,8 +67,8 @@ accepts is saved, in ~/.keywardrc (or KEYWARD_AUTH_FILE), readable by you alone.
 --token - over a value on the command line, which other users can see in `ps`.")]
     Login {
         /// The API token (kwat_...) or service token (kwst_...); `-` reads it from standard
-        /// input. Default: KW_TOKEN, else asked for at a terminal.
-        #[arg(long, env = "KW_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+        /// input. Default: the KW_TOKEN variable, else asked for (hidden) at a terminal.
+        #[arg(long, value_name = "TOKEN")]
         token: Option<String>,
     },
     /// Show the server, who the token acts as, its kind, prefix, permissions and expiry.
@@ -116,14 +117,14 @@ Examples:
 }
 
 /// A project, by id or by its exact name.
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub struct ProjectArg {
     /// The project's id, or its exact name (`kw projects list` shows both).
     #[arg(value_name = "PROJECT")]
     pub project: String,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 pub enum ProjectsCommand {
     /// The projects this token can read, with what it may do on each.
     #[command(after_help = "\
@@ -152,7 +153,7 @@ Examples:
     },
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 pub enum ConfigCommand {
     /// Print the config document (JSON).
     #[command(after_help = "\
@@ -177,7 +178,7 @@ Invalid JSON is refused before anything is sent, with its line and column.")]
     },
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 pub enum SecretsCommand {
     /// The project's secrets: names and when they changed (--json includes the values).
     #[command(after_help = "\
@@ -198,6 +199,10 @@ Examples:
         project: ProjectArg,
         /// The secret's name: 1-100 of A-Z a-z 0-9 . _ -
         name: String,
+        /// Accept an empty value (otherwise refused: an unset variable in a pipeline would
+        /// blank the secret).
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// Delete a secret (needs can_change_secrets).
     #[command(after_help = "\
@@ -210,7 +215,7 @@ Examples:
     },
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 pub enum OplogCommand {
     /// The operation logs this token can read.
     #[command(after_help = "\
@@ -257,7 +262,7 @@ Examples:
 }
 
 /// An entry's fields; each one given is sent, the others are left out.
-#[derive(Args, Debug, Default)]
+#[derive(Args, Default)]
 pub struct EntryFields {
     /// When the operation started (RFC 3339, e.g. 2026-12-03T10:00:00Z).
     #[arg(long, value_name = "TIME")]

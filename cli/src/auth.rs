@@ -1,5 +1,9 @@
 //! Which token and server a command uses, and the commands about them: `kw login`,
 //! `kw status`, `kw logout`.
+//!
+//! A token is sent only to the server it belongs with: a saved token to the saved URL (a
+//! typo in `--url`, or a stray `KW_URL`, must not hand it to another host), and `KW_TOKEN`
+//! to `--url`/`KW_URL`, else the saved URL. There is no default server.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,9 +15,9 @@ use keyward_core::{ExpiryStatus, Scope, Secret};
 use reqwest::Method;
 use serde::Serialize;
 
-use crate::args::{DEFAULT_URL, Global};
-use crate::client::{Api, parse_server};
-use crate::failure::{Failure, exit, hold};
+use crate::args::Global;
+use crate::client::{Api, normalize_server};
+use crate::failure::{Failure, exit, hold, say};
 use crate::{input, output, rc};
 
 pub const TOKEN_VARIABLE: &str = "KW_TOKEN";
@@ -34,8 +38,7 @@ impl Source {
     }
 }
 
-/// The server and token of a command: `KW_TOKEN` over the file's token, `--url`/`KW_URL`
-/// over the file's URL. The file is read only when one of them is needed from it.
+/// The server and token of a command.
 pub struct Credentials {
     pub url: String,
     pub token: Secret,
@@ -47,35 +50,56 @@ impl Credentials {
         let from_env = std::env::var(TOKEN_VARIABLE)
             .ok()
             .filter(|t| !t.trim().is_empty());
-        let file = if from_env.is_none() || global.url.is_none() {
+        let given = global.url.as_deref().map(normalize_server).transpose()?;
+        // The file is read only when one of its two values is needed.
+        let saved = if from_env.is_none() || given.is_none() {
             let path = rc::path()?;
             rc::load(&path)?.map(|saved| (path, saved))
         } else {
             None
         };
-        let url = global
-            .url
-            .clone()
-            .or_else(|| file.as_ref().map(|(_, saved)| saved.url.clone()))
-            .unwrap_or_else(|| DEFAULT_URL.into());
-        let (token, source) = match (from_env, file) {
-            (Some(token), _) => (checked(&token, TOKEN_VARIABLE)?, Source::Environment),
+        match (from_env, saved) {
+            (Some(token), saved) => {
+                let url = match (given, saved) {
+                    (Some(url), _) => url,
+                    (None, Some((_, saved))) => saved.url,
+                    (None, None) => return Err(no_server()),
+                };
+                let token = checked(&token, TOKEN_VARIABLE)?;
+                Ok(Credentials {
+                    url,
+                    token,
+                    source: Source::Environment,
+                })
+            }
             (None, Some((path, saved))) => {
+                let url = normalize_server(&saved.url)?;
+                if let Some(other) = given.filter(|g| *g != url) {
+                    return Err(Failure::usage(format!(
+                        "the token saved in {} is for {url}, not {other}: run `kw login --url {other}` to use that server, or set {TOKEN_VARIABLE}",
+                        path.display()
+                    )));
+                }
                 let token = checked(saved.token.expose(), &path.display().to_string())?;
-                (token, Source::File(path))
+                Ok(Credentials {
+                    url,
+                    token,
+                    source: Source::File(path),
+                })
             }
-            (None, None) => {
-                return Err(Failure::auth(format!(
-                    "not logged in: run `kw login --token -` with a token on standard input, or set {TOKEN_VARIABLE}"
-                )));
-            }
-        };
-        Ok(Credentials { url, token, source })
+            (None, None) => Err(Failure::auth(format!(
+                "not logged in: run `kw login --url URL --token -` with a token on standard input, or set {TOKEN_VARIABLE}"
+            ))),
+        }
     }
 
     pub fn api(&self, global: &Global) -> Result<Api, Failure> {
         Api::new(&self.url, self.token.clone(), timeout(global))
     }
+}
+
+fn no_server() -> Failure {
+    Failure::usage("no server: pass --url https://keyward.example.com, or set KW_URL")
 }
 
 /// For the commands that call the API with the current credentials.
@@ -92,6 +116,9 @@ fn timeout(global: &Global) -> Duration {
 /// password pasted by mistake.
 fn checked(token: &str, from: &str) -> Result<Secret, Failure> {
     hold(token);
+    if token.trim().is_empty() {
+        return Err(Failure::usage(format!("no token: {from} is empty")));
+    }
     match keyward_core::token::parse(token) {
         Ok(_) => Ok(Secret::new(token.trim().to_string())),
         Err(e) => Err(Failure::auth(format!(
@@ -100,47 +127,49 @@ fn checked(token: &str, from: &str) -> Result<Secret, Failure> {
     }
 }
 
-pub fn login(global: &Global, token: Option<String>) -> Result<(), Failure> {
-    let token = match token.as_deref() {
-        Some("-") => input::read_stdin("the token")?,
-        Some(token) => token.to_string(),
-        None if input::stdin_is_terminal() => input::hidden("Paste your keyward token: ")?,
-        None => {
-            return Err(Failure::usage(
-                "no token: pass --token - with the token on standard input, --token TOKEN, or set KW_TOKEN",
-            ));
-        }
-    };
-    if token.trim().is_empty() {
-        return Err(Failure::usage("no token: standard input was empty"));
+/// The token for `kw login`: `--token`, `--token -` (stdin), `KW_TOKEN`, or a hidden prompt.
+fn login_token(token: Option<String>) -> Result<Secret, Failure> {
+    let prompt = || input::hidden("Paste your keyward token (it is not shown): ");
+    let from_env = std::env::var(TOKEN_VARIABLE).ok();
+    match (token.as_deref(), from_env) {
+        // Typed at a terminal, a token would be shown on the screen as it is typed.
+        (Some("-"), _) if input::stdin_is_terminal() => checked(&prompt()?, "the prompt"),
+        (Some("-"), _) => checked(&input::read_stdin("the token")?, "standard input"),
+        (Some(token), _) => checked(token, "--token"),
+        (None, Some(token)) => checked(&token, TOKEN_VARIABLE),
+        (None, None) if input::stdin_is_terminal() => checked(&prompt()?, "the prompt"),
+        (None, None) => Err(Failure::usage(
+            "no token: pass --token - with the token on standard input, --token TOKEN, or set KW_TOKEN",
+        )),
     }
-    let token = checked(&token, "--token")?;
+}
+
+pub fn login(global: &Global, token: Option<String>) -> Result<(), Failure> {
+    let token = login_token(token)?;
     let path = rc::path()?;
     // Refused before anything is sent: the file we would write over may have leaked.
     rc::check_private(&path)?;
     let url = match &global.url {
         Some(url) => url.clone(),
-        None => rc::load(&path)?.map_or_else(|| DEFAULT_URL.into(), |saved| saved.url),
+        None => rc::load(&path)?
+            .map(|saved| saved.url)
+            .ok_or_else(no_server)?,
     };
-    let url = parse_server(&url)?
-        .as_str()
-        .trim_end_matches('/')
-        .to_string();
+    let url = normalize_server(&url)?;
     let api = Api::new(&url, token, timeout(global))?;
     let who: Whoami = api.get(&["whoami"])?;
-    let token = api.token().clone();
     rc::save(
         &path,
         &rc::Saved {
             url: url.clone(),
-            token,
+            token: api.token().clone(),
         },
     )?;
     output::print(&format!(
         "Logged in to {url} as {} with {} {}…; saved in {}.\n",
         identity(&who),
         kind_words(who.credential.kind),
-        who.credential.display_prefix,
+        output::plain(&who.credential.display_prefix),
         path.display()
     ))
 }
@@ -193,40 +222,65 @@ pub fn status(global: &Global) -> Result<(), Failure> {
     ]))
 }
 
+/// 401 codes after which the token works nowhere, so forgetting it without a revocation is
+/// safe. A suspended token, a deactivated account or an address outside an allowlist can
+/// come back: those are not "gone".
+const GONE: [&str; 4] = [
+    "token_revoked",
+    "token_expired",
+    "invalid_token",
+    "token_rotated",
+];
+
 pub fn logout(global: &Global, revoke: bool) -> Result<(), Failure> {
+    let path = rc::path()?;
     if revoke {
+        // Read (and its permissions checked) before anything is revoked.
+        let saved = rc::load(&path)?;
         let credentials = Credentials::current(global)?;
         let api = credentials.api(global)?;
         let prefix = credentials.token.display_prefix().to_string();
         match api.call(Method::DELETE, &["tokens", "current"], None::<&()>) {
             Ok(()) => output::print(&format!("Revoked {prefix}… on {}.\n", api.server))?,
-            // Expired, revoked or unknown: it works nowhere already, so forgetting it is safe.
-            Err(f) if f.code == exit::AUTH => eprintln!(
-                "kw: {prefix}… was not accepted by {} (already revoked, expired or invalid); forgetting it",
-                api.server
-            ),
+            Err(f)
+                if f.code == exit::AUTH
+                    && f.reason.as_deref().is_some_and(|r| GONE.contains(&r)) =>
+            {
+                say(&format!(
+                    "{prefix}… no longer works on {} ({}); forgetting it",
+                    api.server,
+                    f.reason.unwrap_or_default()
+                ))
+            }
+            Err(f) if f.code == exit::AUTH => {
+                return Err(Failure::auth(format!(
+                    "{prefix}… was NOT revoked, and is kept: {}",
+                    f.message
+                )));
+            }
             Err(f) => return Err(f),
         }
-        if credentials.source == Source::Environment {
-            let path = rc::path()?;
-            let saved = rc::load(&path)?;
-            if saved.is_some_and(|s| s.token != credentials.token) {
-                eprintln!("kw: {} holds another token; left in place", path.display());
-                return Ok(());
-            }
+        if credentials.source == Source::Environment
+            && saved.as_ref().is_some_and(|s| s.token != credentials.token)
+        {
+            say(&format!(
+                "{} holds another token; left in place",
+                path.display()
+            ));
+            return Ok(());
         }
     }
-    let path = rc::path()?;
     if rc::remove(&path)? {
         output::print(&format!("Removed {}.\n", path.display()))
     } else {
-        eprintln!("kw: not logged in (no {})", path.display());
+        say(&format!("not logged in (no {})", path.display()));
         Ok(())
     }
 }
 
+/// Who the token acts as. Names come from the server: shown without control characters.
 fn identity(who: &Whoami) -> String {
-    match (&who.user, &who.service_principal) {
+    let text = match (&who.user, &who.service_principal) {
         (Some(user), _) if user.display_name.is_empty() || user.display_name == user.username => {
             format!("{} (role {})", user.username, user.role.as_str())
         }
@@ -238,7 +292,8 @@ fn identity(who: &Whoami) -> String {
         ),
         (None, Some(principal)) => format!("service principal {}", principal.name),
         (None, None) => "unknown".into(),
-    }
+    };
+    output::plain(&text)
 }
 
 fn kind_words(kind: CredentialKind) -> &'static str {

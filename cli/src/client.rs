@@ -1,6 +1,8 @@
 //! The bearer API over HTTP: one request per command (two when a name is resolved), every
 //! answer mapped to data or to a [`Failure`] with its exit code.
 
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use keyward_core::Secret;
@@ -9,12 +11,17 @@ use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use url::Host;
 
-use crate::failure::{Failure, one_line};
+use crate::failure::{Failure, say};
 
 /// The header a response to a soon-expiring credential carries (see the server's
 /// `api::expiry`): its words are shown on stderr.
 const WARNING_HEADER: &str = "keyward-token-warning";
+/// The most of an error answer that is read: enough for the API's JSON, not a stream.
+const ERROR_BODY_MAX: u64 = 64 * 1024;
+/// The warning is said once per command, however many requests it makes.
+static WARNED: AtomicBool = AtomicBool::new(false);
 
 pub struct Api {
     http: Client,
@@ -92,11 +99,11 @@ impl Api {
     fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, Failure> {
         let response = self.execute(request)?;
         let url = response.url().path().to_string();
-        response.json().map_err(|e| {
+        // Not the decoder's words: they can quote the answer, which may hold secret values.
+        response.json().map_err(|_| {
             Failure::server(format!(
-                "{} answered {url} with something that is not the expected JSON ({})",
-                self.server,
-                cause(&e)
+                "{} answered {url} with something that is not the expected JSON",
+                self.server
             ))
         })
     }
@@ -107,8 +114,9 @@ impl Api {
             .headers()
             .get(WARNING_HEADER)
             .and_then(|v| v.to_str().ok())
+            && !WARNED.swap(true, Ordering::Relaxed)
         {
-            eprintln!("kw: warning: {}", one_line(words));
+            say(&format!("warning: {words}"));
         }
         let status = response.status();
         if status.is_success() {
@@ -131,9 +139,12 @@ impl Api {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        // Read whatever came: a proxy's HTML page is not our JSON.
-        let body = response.bytes().ok();
-        let error = body.and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok());
+        // Read what came, within bounds: a proxy's HTML page is not our JSON.
+        let mut body = Vec::new();
+        let read = response.take(ERROR_BODY_MAX).read_to_end(&mut body);
+        let error = read
+            .ok()
+            .and_then(|_| serde_json::from_slice::<ErrorBody>(&body).ok());
         Err(refusal(
             &self.server,
             status,
@@ -175,11 +186,18 @@ pub fn refusal(
             message.clone()
         }
     };
-    match status {
+    let named = |fallback: &str| {
+        if code.is_empty() {
+            fallback.to_string()
+        } else {
+            code.clone()
+        }
+    };
+    let mut failure = match status {
         StatusCode::UNAUTHORIZED => Failure::auth(format!(
             "authentication failed: {} ({}).{} Run `kw login` with a valid token.",
             auth_words(&code),
-            if code.is_empty() { "401" } else { &code },
+            named("401"),
             if message.is_empty() {
                 String::new()
             } else {
@@ -188,20 +206,24 @@ pub fn refusal(
         )),
         StatusCode::FORBIDDEN => Failure::denied(format!(
             "permission denied ({}): {}",
-            if code.is_empty() { "403" } else { &code },
+            named("403"),
             said("the server refused this request")
         )),
         StatusCode::NOT_FOUND => {
             Failure::denied(format!("not found: {path}: {}", said("no such resource")))
         }
-        StatusCode::TOO_MANY_REQUESTS => Failure::server(format!(
-            "{server} is rate limiting these requests: {}{}",
-            said("too many requests"),
+        // Not the caller's input: the way to the server, or the server, is in the way.
+        StatusCode::TOO_MANY_REQUESTS
+        | StatusCode::PROXY_AUTHENTICATION_REQUIRED
+        | StatusCode::REQUEST_TIMEOUT => Failure::server(format!(
+            "{server} answered HTTP {}: {}{}",
+            status.as_u16(),
+            said(status.canonical_reason().unwrap_or("try again later")),
             retry_after.map_or(String::new(), |s| format!(" (retry after {s} s)"))
         )),
         s if s.is_client_error() => Failure::usage(format!(
             "the server refused the request ({}{}): {}",
-            if code.is_empty() { s.as_str() } else { &code },
+            named(s.as_str()),
             field.map_or(String::new(), |f| format!(", field `{f}`")),
             said(s.canonical_reason().unwrap_or("bad request"))
         )),
@@ -214,7 +236,9 @@ pub fn refusal(
                 format!(": {message}")
             }
         )),
-    }
+    };
+    failure.reason = (!code.is_empty()).then_some(code);
+    failure
 }
 
 /// The server's 401 code in words.
@@ -232,18 +256,31 @@ fn auth_words(code: &str) -> &'static str {
     }
 }
 
-/// `http(s)://host[:port][/path]`, without credentials, query or fragment.
+/// `http(s)://host[:port][/path]`, without credentials, query or fragment. Plain http only
+/// to this machine: anywhere else the token would cross the network in the clear.
 pub fn parse_server(server: &str) -> Result<Url, Failure> {
-    let bad = |why: &str| Failure::usage(format!("--url {server:?} {why}"));
+    let bad = |why: &str| Failure::usage(format!("the server URL {server:?} {why}"));
     if !server.contains("://") {
-        return Err(bad("must start with http:// or https://"));
+        return Err(bad(
+            "must start with https:// (or http:// for this machine)",
+        ));
     }
     let url = Url::parse(server).map_err(|e| bad(&format!("is not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("must start with http:// or https://"));
+        return Err(bad(
+            "must start with https:// (or http:// for this machine)",
+        ));
     }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("has no host"));
+    let loopback = match url.host() {
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(bad("has no host")),
+    };
+    if url.scheme() == "http" && !loopback {
+        return Err(bad(
+            "uses plain http: a token must not cross the network in the clear, so use https:// (http is accepted for localhost only)",
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(bad("must not hold a user name or password"));
@@ -252,6 +289,14 @@ pub fn parse_server(server: &str) -> Result<Url, Failure> {
         return Err(bad("must not have a query or fragment"));
     }
     Ok(url)
+}
+
+/// The one spelling of a server URL that is saved and compared (no trailing slash).
+pub fn normalize_server(server: &str) -> Result<String, Failure> {
+    Ok(parse_server(server)?
+        .as_str()
+        .trim_end_matches('/')
+        .to_string())
 }
 
 /// The innermost cause of a network error ("Connection refused (os error 111)", "dns error:

@@ -1,9 +1,11 @@
-//! Why a `kw` command failed, as one line on stderr and an exit code a script can branch on.
+//! Why a `kw` command failed, as one line on stderr and an exit code a script can branch on;
+//! and the one way `kw` writes to stderr, which never shows a token whole.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use keyward_core::token::display_prefix;
+use keyward_core::token::{CHECKSUM_LEN, RANDOM_LEN, TokenKind, display_prefix};
 
 /// Exit codes, part of the CLI's contract (README, `kw --help`).
 pub mod exit {
@@ -22,6 +24,8 @@ pub mod exit {
 pub struct Failure {
     pub code: u8,
     pub message: String,
+    /// The API's error code (`token_revoked`, `forbidden`, ...) when the server gave one.
+    pub reason: Option<String>,
 }
 
 impl Failure {
@@ -38,17 +42,18 @@ impl Failure {
         Failure::new(exit::SERVER, message)
     }
 
-    fn new(code: u8, message: impl Into<String>) -> Self {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
         Failure {
             code,
             message: message.into(),
+            reason: None,
         }
     }
 
     /// Prints `kw: <message>` as one line (tokens masked) and gives the exit code.
     pub fn report(&self) -> ExitCode {
         if !self.message.is_empty() {
-            eprintln!("kw: {}", one_line(&self.message));
+            say(&self.message);
         }
         ExitCode::from(self.code)
     }
@@ -65,13 +70,30 @@ impl From<std::io::Error> for Failure {
     }
 }
 
-/// Token values this process has held. Nothing `kw` prints should contain one (messages
-/// are built from display prefixes), but a server or library message might echo one back:
-/// [`one_line`] masks them as a last line of defence.
+/// `kw: <text>` on stderr, one line, tokens masked. A closed stderr is ignored rather than
+/// a panic: the exit code still tells what happened.
+pub fn say(text: &str) {
+    let _ = writeln!(std::io::stderr(), "kw: {}", one_line(text));
+}
+
+/// A line for the person on stderr that is not a failure ("No projects ..."), made safe.
+pub fn note(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{}", one_line(text));
+}
+
+/// Text for stderr as it is (clap's usage errors), tokens masked.
+pub fn say_raw(text: &str) {
+    let _ = write!(std::io::stderr(), "{}", mask(text));
+}
+
+/// Token values this process has held, trimmed as they are sent. Anything token-shaped is
+/// masked by [`mask`] anyway; this also covers a held value that is not (a mistyped one).
 static HELD: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 pub fn hold(token: &str) {
+    let token = token.trim();
     if let Ok(mut held) = HELD.lock()
+        && !token.is_empty()
         && !held.iter().any(|t| t == token)
     {
         held.push(token.to_string());
@@ -79,30 +101,81 @@ pub fn hold(token: &str) {
 }
 
 /// Text from anywhere (the server, the network stack) made safe for a terminal line: control
-/// characters (a newline, an escape sequence) become spaces and held tokens their prefix.
+/// characters (a newline, an escape sequence) become spaces, and tokens their prefix.
 pub fn one_line(text: &str) -> String {
-    let mut line: String = text
+    let line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
+    mask(line.trim())
+}
+
+/// Every held value, and every string of a keyward token's shape (checksum or not), replaced
+/// by its display prefix and `…`.
+pub fn mask(text: &str) -> String {
+    let mut out = text.to_string();
     if let Ok(held) = HELD.lock() {
-        for token in held.iter().filter(|t| !t.is_empty()) {
-            line = line.replace(token.as_str(), &format!("{}…", display_prefix(token)));
+        for token in held.iter() {
+            // A value that is not a token may be a password pasted by mistake: none of it.
+            let shown = match keyward_core::token::parse(token) {
+                Ok(t) => format!("{}…", t.display_prefix()),
+                Err(_) => "[hidden]".into(),
+            };
+            out = out.replace(token.as_str(), &shown);
         }
     }
-    line.trim().to_string()
+    let body = RANDOM_LEN + CHECKSUM_LEN;
+    for kind in TokenKind::ALL {
+        let mut from = 0;
+        while let Some(at) = out[from..].find(kind.prefix()).map(|i| i + from) {
+            let start = at + kind.prefix().len();
+            let run = out[start..]
+                .bytes()
+                .take_while(u8::is_ascii_alphanumeric)
+                .count();
+            if run >= body {
+                let prefix = display_prefix(&out[at..]).to_string();
+                out.replace_range(at..start + run, &format!("{prefix}…"));
+            }
+            from = start;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
+    use keyward_core::token::generate;
+
     use super::*;
 
     #[test]
     fn messages_are_one_line_without_held_tokens() {
-        let token = "kwat_0123456789abcdefghijABCDEFGHIJ123456";
-        hold(token);
+        // As `echo "$TOKEN" | kw login --token -` delivers it: with a newline.
+        let piped = format!(
+            "{}\n",
+            generate(TokenKind::ApiToken, &mut rand_core::OsRng).expose()
+        );
+        let token = piped.trim();
+        hold(&piped);
         let shown = one_line(&format!("bad\ntoken {token}\x1b[31m here"));
-        assert_eq!(shown, "bad token kwat_0123456… [31m here");
-        assert!(!shown.contains(token));
+        assert_eq!(shown, format!("bad token {}… [31m here", &token[..12]));
+        // A held value that is not a token (mistyped, or a password) is hidden whole.
+        hold("kwst_short-one");
+        assert_eq!(one_line("got kwst_short-one"), "got [hidden]");
+    }
+
+    #[test]
+    fn anything_token_shaped_is_masked() {
+        let a = "kwat_ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ";
+        let b = "kwst_YYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYY";
+        let text =
+            format!("error: unexpected argument '{a}' found; also {b}x, kwat_ and kwat_short");
+        let shown = mask(&text);
+        assert!(!shown.contains(a) && !shown.contains(&b[..20]), "{shown}");
+        assert_eq!(
+            shown,
+            "error: unexpected argument 'kwat_ZZZZZZZ…' found; also kwst_YYYYYYY…, kwat_ and kwat_short"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! What `kw` reads from the person or the pipe: tokens and secret values come from standard
 //! input or a hidden prompt, never from the command line.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 
 use crate::failure::Failure;
 
@@ -26,7 +26,9 @@ pub fn hidden(prompt: &str) -> Result<String, Failure> {
 
 /// Asks at the terminal, echoing the answer (a confirmation).
 pub fn line(prompt: &str) -> Result<String, Failure> {
-    eprint!("{prompt}");
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "{prompt}");
+    let _ = stderr.flush();
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)

@@ -21,12 +21,35 @@ pub use crate::failure::{Failure, exit};
 
 /// Parses the command line, runs the command, and says how it ended.
 pub fn main() -> ExitCode {
-    // clap exits 2 on a usage error and 0 for --help and --version.
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return misused(&e),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),
     }
+}
+
+/// clap's answer to arguments it could not take: help and version on stdout (exit 0), a
+/// usage error on stderr (exit 2). clap quotes what it did not expect, which may be a token
+/// or a secret value put where it does not belong (`kw login kwat_...`,
+/// `kw secrets set 3 KEY value`): such a word is not repeated.
+fn misused(e: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let mut text = e.render().to_string();
+    if e.kind() == ErrorKind::UnknownArgument
+        && let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidArg)
+        && !word.starts_with('-')
+    {
+        text = text.replace(&format!("'{word}'"), "'…' (not repeated: it may be secret)");
+    }
+    if e.use_stderr() {
+        failure::say_raw(&text);
+    } else {
+        let _ = output::print(&text);
+    }
+    ExitCode::from(e.exit_code() as u8)
 }
 
 pub fn run(cli: Cli) -> Result<(), Failure> {

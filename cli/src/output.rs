@@ -70,7 +70,7 @@ impl Table {
     /// script counting lines counts none).
     pub fn print(&self, empty: &str) -> Result<(), Failure> {
         if self.rows.len() == 1 {
-            eprintln!("{empty}");
+            crate::failure::note(empty);
             return Ok(());
         }
         print(&self.render())
@@ -82,14 +82,14 @@ pub fn fields(pairs: &[(&str, String)]) -> String {
     let width = pairs.iter().map(|(l, _)| l.len()).max().unwrap_or(0) + 3;
     pairs
         .iter()
-        .map(|(label, value)| format!("{:<width$}{}\n", format!("{label}:"), cell_line(value)))
+        .map(|(label, value)| format!("{:<width$}{}\n", format!("{label}:"), plain(value)))
         .collect()
 }
 
 /// A cell from data anyone may have written (an entry's output, a name): one line, no
 /// control characters (no terminal escape sequences), at most [`CELL_MAX`] characters.
 fn cell(text: &str) -> String {
-    let line = cell_line(text);
+    let line = plain(text);
     if line.chars().count() <= CELL_MAX {
         return line;
     }
@@ -98,7 +98,8 @@ fn cell(text: &str) -> String {
     short
 }
 
-fn cell_line(text: &str) -> String {
+/// One line without control characters (no terminal escape sequences from server data).
+pub fn plain(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

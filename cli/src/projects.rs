@@ -6,7 +6,7 @@ use reqwest::Method;
 
 use crate::args::{ConfigCommand, Global, ProjectsCommand, SecretsCommand};
 use crate::client::Api;
-use crate::failure::Failure;
+use crate::failure::{Failure, note};
 use crate::input;
 use crate::output::{self, Table};
 
@@ -64,7 +64,8 @@ fn confirm_delete(api: &Api, id: &str) -> Result<(), Failure> {
     let p: Project = api.get(&["projects", id])?;
     let answer = input::line(&format!(
         "This deletes project {} ({}) with its config, secrets and operation logs.\nType its name to confirm: ",
-        p.id, p.name
+        p.id,
+        output::plain(&p.name)
     ))?;
     if answer != p.name {
         return Err(Failure::usage(format!(
@@ -91,9 +92,7 @@ pub fn config(api: &Api, global: &Global, command: ConfigCommand) -> Result<(), 
                 ),
                 _ => {
                     if input::stdin_is_terminal() {
-                        eprintln!(
-                            "Reading the config (JSON) from standard input; end with Ctrl-D."
-                        );
+                        note("Reading the config (JSON) from standard input; end with Ctrl-D.");
                     }
                     (input::read_stdin("the config")?, "standard input".into())
                 }
@@ -127,12 +126,22 @@ pub fn secrets(api: &Api, global: &Global, command: SecretsCommand) -> Result<()
             }
             table.print(&format!("Project {id} has no secrets."))
         }
-        SecretsCommand::Set { project, name } => {
+        SecretsCommand::Set {
+            project,
+            name,
+            allow_empty,
+        } => {
+            secret_name(&name)?;
             let value = if input::stdin_is_terminal() {
-                input::hidden(&format!("Value of {name}: "))?
+                input::hidden(&format!("Value of {name} (not shown): "))?
             } else {
                 input::without_final_newline(input::read_stdin("the secret value")?)
             };
+            if value.is_empty() && !allow_empty {
+                return Err(Failure::usage(format!(
+                    "not setting {name} to an empty value (standard input was empty; --allow-empty means it)"
+                )));
+            }
             let id = project_id(api, &project.project)?;
             api.call(
                 Method::PUT,
@@ -142,6 +151,7 @@ pub fn secrets(api: &Api, global: &Global, command: SecretsCommand) -> Result<()
             output::print(&format!("Set secret {name} of project {id}.\n"))
         }
         SecretsCommand::Delete { project, name } => {
+            secret_name(&name)?;
             let id = project_id(api, &project.project)?;
             api.call(
                 Method::DELETE,
@@ -153,26 +163,42 @@ pub fn secrets(api: &Api, global: &Global, command: SecretsCommand) -> Result<()
     }
 }
 
-/// A project's id: the argument itself when it is a number, else the one visible project
-/// with exactly that name.
-fn project_id(api: &Api, project: &str) -> Result<String, Failure> {
-    if project.parse::<i64>().is_ok() {
-        return Ok(project.to_string());
+/// `.` and `..` cannot travel as a URL path segment (they would name another route).
+fn secret_name(name: &str) -> Result<(), Failure> {
+    if name == "." || name == ".." {
+        return Err(Failure::usage(format!(
+            "a secret cannot be named {name:?} here"
+        )));
     }
+    Ok(())
+}
+
+/// A project's id: the argument when it is a number, else the one visible project with
+/// exactly that name. A number that is also another visible project's name is refused as
+/// ambiguous rather than guessed (`kw projects delete 42 --yes` must not pick the wrong one).
+fn project_id(api: &Api, project: &str) -> Result<String, Failure> {
     let projects: Vec<Project> = api.get(&["projects"])?;
-    let ids: Vec<String> = projects
+    let named: Vec<String> = projects
         .iter()
         .filter(|p| p.name == project)
         .map(|p| p.id.to_string())
         .collect();
-    match ids.as_slice() {
+    if project.parse::<i64>().is_ok() {
+        if let Some(other) = named.iter().find(|id| *id != project) {
+            return Err(Failure::usage(format!(
+                "{project:?} is both a project id and the name of project {other}: give the id of the one you mean"
+            )));
+        }
+        return Ok(project.to_string());
+    }
+    match named.as_slice() {
         [id] => Ok(id.clone()),
         [] => Err(Failure::denied(format!(
             "not found: no project named {project:?} is visible to this token"
         ))),
         _ => Err(Failure::usage(format!(
             "several projects are named {project:?} (ids {}): give the id",
-            ids.join(", ")
+            named.join(", ")
         ))),
     }
 }

@@ -38,6 +38,7 @@ pub fn path() -> Result<PathBuf, Failure> {
 
 /// The saved credentials, `None` when there is no file.
 pub fn load(path: &Path) -> Result<Option<Saved>, Failure> {
+    check_private(path)?;
     let text = match fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
@@ -48,7 +49,6 @@ pub fn load(path: &Path) -> Result<Option<Saved>, Failure> {
             )));
         }
     };
-    check_private(path)?;
     // Only the position of a parse error: serde's message could quote the token.
     let saved: Saved = serde_json::from_str(&text).map_err(|e| {
         Failure::usage(format!(
@@ -71,25 +71,39 @@ pub fn save(path: &Path, saved: &Saved) -> Result<(), Failure> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    let cannot =
+        |e: std::io::Error| Failure::usage(format!("cannot write {}: {e}", path.display()));
+    // A name no other process picks (its own id and the clock); create_new refuses to
+    // reuse anything there, and only a file this process created is ever removed.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     let tmp = dir.join(format!(
-        ".{}.{}.tmp",
+        ".{}.{}-{nanos}.tmp",
         path.file_name()
             .map_or(FILE_NAME.into(), |n| n.to_string_lossy()),
         std::process::id()
     ));
-    let written = write_private(&tmp, saved).and_then(|()| fs::rename(&tmp, path));
+    let mut file = private_file(&tmp).map_err(cannot)?;
+    let written = write_json(&mut file, saved)
+        .and_then(|()| fs::rename(&tmp, path))
+        // The rename itself is durable only once the directory is.
+        .and_then(|()| fs::File::open(dir)?.sync_all());
     written.map_err(|e| {
         let _ = fs::remove_file(&tmp);
-        Failure::usage(format!("cannot write {}: {e}", path.display()))
+        cannot(e)
     })
 }
 
-fn write_private(tmp: &Path, saved: &Saved) -> std::io::Result<()> {
+fn private_file(tmp: &Path) -> std::io::Result<fs::File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(tmp)?;
+    options.open(tmp)
+}
+
+fn write_json(file: &mut fs::File, saved: &Saved) -> std::io::Result<()> {
     let json = serde_json::to_string_pretty(saved).map_err(std::io::Error::other)?;
     file.write_all(json.as_bytes())?;
     file.write_all(b"\n")?;
@@ -108,12 +122,15 @@ pub fn remove(path: &Path) -> Result<bool, Failure> {
     }
 }
 
-/// Refuses an existing file that anyone but its owner may read or write.
+/// Refuses an existing file that anyone but its owner may read or write, that someone else
+/// owns (another user could have planted it, with their own server's URL), or that is a
+/// symbolic link (a save would replace the link and leave its target, with the old token,
+/// behind).
 #[cfg(unix)]
 pub fn check_private(path: &Path) -> Result<(), Failure> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = match fs::metadata(path) {
-        Ok(m) => m.permissions().mode() & 0o777,
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
         Err(e) => {
             return Err(Failure::usage(format!(
@@ -122,12 +139,25 @@ pub fn check_private(path: &Path) -> Result<(), Failure> {
             )));
         }
     };
+    let shown = path.display();
+    if meta.file_type().is_symlink() {
+        return Err(Failure::usage(format!(
+            "{shown} is a symbolic link: kw keeps its token in a regular file only (remove the link, or point KEYWARD_AUTH_FILE at the file)"
+        )));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Err(Failure::usage(format!(
+            "{shown} belongs to another user (uid {}): kw uses a credentials file of your own only",
+            meta.uid()
+        )));
+    }
+    let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(Failure::usage(format!(
-            "permissions {mode:04o} for {} are too open: it holds a token, which others may have read. \
-             Revoke that token if that matters, then run `chmod 600 {}` (or remove the file) and try again",
-            path.display(),
-            path.display()
+            "permissions {mode:04o} for {shown} are too open: it holds a token, which others may have read. \
+             Revoke that token if that matters, then run `chmod 600 {shown}` (or remove the file) and try again"
         )));
     }
     Ok(())
@@ -200,8 +230,8 @@ mod tests {
         let mut options = OpenOptions::new();
         std::os::unix::fs::OpenOptionsExt::mode(options.write(true).create_new(true), 0o600);
         let mut file = options.open(&path).unwrap();
-        file.write_all(br#"{"url": 5, "token": "kwat_secretvalue"}"#)
-            .unwrap();
+        // serde would name an unknown field in its message: here, the token itself.
+        file.write_all(br#"{"kwat_secretvalue": 1}"#).unwrap();
         let e = load(&path).err().unwrap();
         assert!(
             e.message.contains("not a kw credentials file"),
@@ -209,5 +239,23 @@ mod tests {
             e.message
         );
         assert!(!e.message.contains("kwat_secretvalue"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_symbolic_link_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real");
+        save(&target, &saved("kwat_old")).unwrap();
+        let link = dir.path().join("rc");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(load(&link).err().unwrap().message.contains("symbolic link"));
+        assert!(save(&link, &saved("kwat_new")).is_err());
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(fs::read_to_string(&target).unwrap().contains("kwat_old"));
     }
 }

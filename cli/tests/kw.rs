@@ -5,9 +5,10 @@
 
 mod support;
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
+use std::sync::{Arc, Mutex};
 
 use keyward_core::TokenKind;
 use keyward_core::token::generate;
@@ -126,8 +127,15 @@ fn usage_errors_exit_2() {
     kw.run(&["projects", "frobnicate"])
         .misused("unrecognized subcommand");
     // A secret's value never comes from the command line (ps and shell history show it).
-    kw.run(&["secrets", "set", "3", "API_KEY", "the-value"])
-        .misused("unexpected argument 'the-value'");
+    // ... and a word put where none belongs is not repeated: it may be that value.
+    let run = kw.run(&["secrets", "set", "3", "API_KEY", "the-value"]);
+    run.misused("unexpected argument '…' (not repeated: it may be secret)");
+    assert!(!run.stderr.contains("the-value"), "{run:#?}");
+    let stray = token(TokenKind::ApiToken);
+    kw.run(&["login", &stray]).misused("unexpected argument");
+    kw.run(&["status", "--timeout", &stray])
+        .misused("invalid value");
+    kw.assert_never_printed(&[&stray]);
     kw.run(&["oplog", "entries", "five"])
         .misused("invalid value 'five'");
     kw.run(&["status", "--timeout", "0"]).misused("--timeout");
@@ -138,9 +146,9 @@ fn usage_errors_exit_2() {
         "--token",
         &token(TokenKind::ApiToken),
     ])
-    .fails(2, "must start with http:// or https://");
+    .fails(2, "must start with https://");
     kw.run_with(&["login", "--token", "-"], "", &[])
-        .fails(2, "standard input was empty");
+        .fails(2, "no token: standard input is empty");
     // Without a terminal, login must be told where the token is.
     kw.run(&["login"]).fails(2, "no token");
 }
@@ -257,4 +265,159 @@ fn unreachable_and_silent_servers_exit_5_naming_the_server() {
     run.fails(5, &format!("{} did not answer within 1 s", silent.url()));
     assert!(!kw.rc().exists());
     kw.assert_never_printed(&[&token]);
+}
+
+/// A server that gives every request the same answer, and keeps what it was asked.
+struct Responder {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Responder {
+    /// Answers at most `count` requests (the test knows how many kw makes).
+    fn new(response: String, count: usize) -> Responder {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let kept = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(count) {
+                let mut stream = stream.unwrap();
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                kept.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&head).into_owned());
+                let _ = stream.write_all(response.as_bytes());
+            }
+        });
+        Responder { url, requests }
+    }
+
+    fn json(status: &str, body: &str) -> Responder {
+        Responder::new(
+            format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+            1,
+        )
+    }
+}
+
+#[test]
+fn redirects_are_not_followed_with_the_token() {
+    let kw = kw();
+    let elsewhere = Silent::new();
+    let redirect = Responder::new(
+        format!(
+            "HTTP/1.1 302 Found\r\nlocation: {}/api/v1/projects\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            elsewhere.url()
+        ),
+        1,
+    );
+    let token = token(TokenKind::ApiToken);
+    let run = kw.run_with(
+        &["projects", "list", "--url", &redirect.url],
+        "",
+        &[("KW_TOKEN", &token)],
+    );
+    run.fails(
+        5,
+        &format!(
+            "{} redirects to {}/api/v1/projects",
+            redirect.url,
+            elsewhere.url()
+        ),
+    );
+    assert_eq!(elsewhere.connections(), 0, "the redirect was followed");
+    let asked = redirect.requests.lock().unwrap().clone();
+    assert!(asked[0].starts_with("GET /api/v1/projects "), "{asked:?}");
+    assert!(
+        asked[0].contains(&format!("authorization: Bearer {token}")),
+        "{asked:?}"
+    );
+}
+
+#[test]
+fn a_token_echoed_by_the_server_is_masked() {
+    let kw = kw();
+    let token = token(TokenKind::ServiceToken);
+    for status in [
+        "500 Internal Server Error",
+        "401 Unauthorized",
+        "422 Unprocessable Entity",
+    ] {
+        let echo = Responder::json(
+            status,
+            &format!(r#"{{"error": {{"code": "x", "message": "bad token {token}\u001b[2J"}}}}"#),
+        );
+        // Piped with its newline, as `echo "$TOKEN" |` delivers it.
+        let run = kw.run_with(
+            &["login", "--token", "-", "--url", &echo.url],
+            &format!("{token}\n"),
+            &[],
+        );
+        assert!(
+            run.stderr.contains(&format!("bad token {}…", &token[..12])),
+            "{run:#?}"
+        );
+        assert!(!run.stderr.contains('\x1b'), "{run:#?}");
+    }
+    kw.assert_never_printed(&[&token]);
+    assert!(!kw.rc().exists());
+}
+
+#[test]
+fn a_token_goes_only_to_its_own_server_and_never_over_plain_http_elsewhere() {
+    let kw = kw();
+    let (home, other) = (Silent::new(), Silent::new());
+    let token = token(TokenKind::ApiToken);
+    let mut options = std::fs::OpenOptions::new();
+    std::os::unix::fs::OpenOptionsExt::mode(options.write(true).create_new(true), 0o600);
+    let mut file = options.open(kw.rc()).unwrap();
+    write!(file, r#"{{"url": "{}", "token": "{token}"}}"#, home.url()).unwrap();
+    let is_for = format!("is for {}, not {}", home.url(), other.url());
+    kw.run(&["status", "--url", &other.url()]).fails(2, &is_for);
+    kw.run_with(&["projects", "list"], "", &[("KW_URL", &other.url())])
+        .fails(2, &is_for);
+    // Plain http leaves this machine for nobody, whichever token.
+    kw.run_with(
+        &["status", "--url", "http://keyward.example.com"],
+        "",
+        &[("KW_TOKEN", &token)],
+    )
+    .fails(2, "uses plain http");
+    kw.run_with(
+        &["login", "--token", "-", "--url", "http://10.1.2.3:3000"],
+        &token,
+        &[],
+    )
+    .fails(2, "uses plain http");
+    assert_eq!((home.connections(), other.connections()), (0, 0));
+    // No server named anywhere: no guess.
+    std::fs::remove_file(kw.rc()).unwrap();
+    kw.run_with(&["status"], "", &[("KW_TOKEN", &token)])
+        .fails(2, "no server: pass --url");
+    kw.run_with(&["login", "--token", "-"], &token, &[])
+        .fails(2, "no server");
+    kw.assert_never_printed(&[&token]);
+}
+
+#[test]
+fn kw_url_and_kw_timeout_come_from_the_environment() {
+    let kw = kw();
+    let silent = Silent::new();
+    let token = token(TokenKind::ApiToken);
+    let env = [
+        ("KW_TOKEN", token.as_str()),
+        ("KW_URL", &silent.url()),
+        ("KW_TIMEOUT", "1"),
+    ];
+    kw.run_with(&["projects", "list"], "", &env)
+        .fails(5, &format!("{} did not answer within 1 s", silent.url()));
+    assert_eq!(silent.connections(), 1);
 }

@@ -233,6 +233,30 @@ async fn users_are_validated_and_unique(b: &Backend) {
     );
     assert_eq!(alice.email.as_deref(), Some("alice@example.com"));
 
+    for bad in ["evil\x1b]0;title\x07", "bidi\u{202e}name", &"x".repeat(101)] {
+        let e = b
+            .create_user(
+                UserInput {
+                    display_name: bad.into(),
+                    ..input("mallory")
+                },
+                t0(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Invalid(f) if f.field == "display_name"),
+            "{bad:?}: {e:?}"
+        );
+    }
+    assert!(
+        b.repo()
+            .user_by_username("mallory")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
     let dup = b.create_user(input("alice"), t0()).await.unwrap_err();
     assert!(
         matches!(dup, Error::Conflict(Constraint::Username)),

@@ -95,14 +95,25 @@ impl Kw {
     }
 
     pub fn run_with(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
-        let mut command = Command::new(&self.bin);
+        // Under umask 0, so a file kw creates has exactly the mode kw asked for.
+        let mut command = Command::new("sh");
         command
+            .args(["-c", "umask 0 && exec \"$0\" \"$@\""])
+            .arg(&self.bin)
             .args(args)
             .env("HOME", self.home.path())
             .env_remove("KW_TOKEN")
             .env_remove("KW_URL")
             .env_remove("KW_TIMEOUT")
             .env_remove("KEYWARD_AUTH_FILE")
+            // A proxy would answer for 127.0.0.1 (reqwest does not bypass loopback), and a
+            // test that counts connections must see kw's own.
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -184,7 +184,9 @@ async fn a_ci_job_logs_in_from_stdin_and_uses_every_resource_command() {
         2,
         "standard input: Not valid JSON: trailing comma (line 3, column 1).",
     );
-    kw_in(&["config", "set", &web], "[1]").fails(2, "must be a JSON object");
+    // Refused here, not by the server (which says the same words without the source).
+    kw_in(&["config", "set", &web], "[1]")
+        .fails(2, "standard input: The config must be a JSON object.");
     kw(&["config", "set", &web, "--file", "/no/such/file.json"])
         .fails(2, "cannot read /no/such/file.json");
     let config: Value = serde_json::from_str(kw(&["config", "get", "web"]).ok()).unwrap();
@@ -216,6 +218,14 @@ async fn a_ci_job_logs_in_from_stdin_and_uses_every_resource_command() {
         "one final newline dropped"
     );
     kw_in(&["secrets", "set", &web, "no spaces"], "x").fails(2, "field `name`");
+    // An unset variable in `printf %s "$X" |` must not blank the secret.
+    kw_in(&["secrets", "set", &web, "DB_PASSWORD"], "").fails(2, "--allow-empty");
+    let secrets: Vec<SecretValue> =
+        serde_json::from_str(kw(&["secrets", "list", &web, "--json"]).ok()).unwrap();
+    assert_eq!(
+        secrets[0].value, "hunter2-horse",
+        "the refused write changed nothing"
+    );
     kw(&["secrets", "delete", &web, "DB_PASSWORD"]).ok();
     let empty = kw(&["secrets", "list", &web]);
     assert_eq!(
@@ -337,7 +347,25 @@ async fn the_home_file_is_private_remembers_the_url_and_refuses_open_permissions
     w.kw.run_with(&["login", "--token", "-"], &other, &[]).ok();
     assert_eq!(mode(&rc), 0o600);
     assert!(w.kw.run(&["status"]).ok().contains(&other[..12]));
-    w.assert_tokens_kept(&[&token, &other]);
+
+    // A number that is also another project's name is not guessed at.
+    let alpha = w.admin(&["create-project", "--name", "alpha"]);
+    let named = w.admin(&["create-project", "--name", &alpha]);
+    w.kw.run(&["projects", "delete", &alpha, "--yes"]).fails(
+        2,
+        &format!("\"{alpha}\" is both a project id and the name of project {named}"),
+    );
+    assert!(
+        w.kw.run(&["projects", "show", "alpha"])
+            .ok()
+            .contains(&format!("ID:            {alpha}\n"))
+    );
+
+    // KW_TOKEN is a source for login too.
+    let third = w.token("dev", &["--expires-in-days", "5"]);
+    w.kw.run_with(&["login"], "", &[("KW_TOKEN", &third)]).ok();
+    assert!(std::fs::read_to_string(&rc).unwrap().contains(&third));
+    w.assert_tokens_kept(&[&token, &other, &third]);
 }
 
 #[tokio::test]
@@ -410,14 +438,41 @@ async fn expired_revoked_and_mistyped_tokens_exit_3_in_words() {
         .fails(3, "the token has been revoked (token_revoked)");
     // A dead token can still be forgotten.
     let out = w.kw.run(&["logout", "--revoke"]);
-    assert!(out.stderr.contains("was not accepted"), "{out:#?}");
+    assert!(out.stderr.contains("no longer works on"), "{out:#?}");
+    assert!(
+        out.stderr.contains("(token_revoked); forgetting it"),
+        "{out:#?}"
+    );
     assert!(!w.kw.rc().exists());
+
+    // A suspended token can come back (an admin may transfer it): logout --revoke must not
+    // report success and forget it.
+    w.user("sam", "manager");
+    let web = w.admin(&["create-project", "--name", "web"]);
+    let suspended = w.admin(&[
+        "mint-service-token",
+        "--created-by",
+        "sam",
+        "--principal",
+        "nightly",
+        "--name",
+        "backup",
+        "--project",
+        &web,
+    ]);
+    login(&suspended).ok();
+    w.admin(&["deactivate-user", "--username", "sam"]);
+    w.kw.run(&["logout", "--revoke"]).fails(
+        3,
+        "was NOT revoked, and is kept: authentication failed: the token is suspended",
+    );
+    assert!(w.kw.rc().exists());
 
     let mut typo = w.token("eve", &["--expires-in-days", "30"]);
     let swapped = if typo.ends_with('0') { "1" } else { "0" };
     typo.replace_range(40..41, swapped);
     login(&typo).fails(3, "checksum does not match");
-    w.assert_tokens_kept(&[&expired, &live, &typo]);
+    w.assert_tokens_kept(&[&expired, &live, &typo, &suspended]);
 }
 
 #[tokio::test]
