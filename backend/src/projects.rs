@@ -3,6 +3,7 @@
 //! needed flag it is refused (403).
 
 use chrono::{DateTime, Utc};
+use keyward_core::validate::secret_name;
 use keyward_core::{FieldError, Permissions, Scope, grant};
 
 use crate::audit;
@@ -35,23 +36,6 @@ impl Action {
 pub struct VisibleProject {
     pub project: ProjectRow,
     pub permissions: Permissions,
-}
-
-/// Secret names: 1-100 of `A-Z a-z 0-9 . _ -` (they appear in URLs).
-fn secret_name(name: &str) -> Result<&str, Error> {
-    let ok = (1..=100).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if ok {
-        Ok(name)
-    } else {
-        Err(FieldError::new(
-            "name",
-            "Secret names are 1-100 characters of A-Z, a-z, 0-9, '.', '_' or '-'.",
-        )
-        .into())
-    }
 }
 
 const SECRET_VALUE_MAX: usize = 64 * 1024;

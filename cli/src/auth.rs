@@ -16,7 +16,7 @@ use reqwest::Method;
 use serde::Serialize;
 
 use crate::args::Global;
-use crate::client::{Api, normalize_server};
+use crate::client::{Api, LOGIN_HINT, normalize_server};
 use crate::failure::{Failure, exit, hold, say};
 use crate::{input, output, rc};
 
@@ -145,19 +145,26 @@ fn login_token(token: Option<String>) -> Result<Secret, Failure> {
 }
 
 pub fn login(global: &Global, token: Option<String>) -> Result<(), Failure> {
-    let token = login_token(token)?;
     let path = rc::path()?;
-    // Refused before anything is sent: the file we would write over may have leaked.
-    rc::check_private(&path)?;
-    let url = match &global.url {
-        Some(url) => url.clone(),
-        None => rc::load(&path)?
-            .map(|saved| saved.url)
-            .ok_or_else(no_server)?,
+    // Refused before the token is asked for or anything is sent: the file we would write
+    // over may have leaked, and without a server there is nowhere to check the token.
+    let saved = rc::load(&path)?;
+    let url = match (&global.url, &saved) {
+        (Some(url), _) => url.clone(),
+        (None, Some(saved)) => saved.url.clone(),
+        (None, None) => return Err(no_server()),
     };
     let url = normalize_server(&url)?;
+    let token = login_token(token)?;
     let api = Api::new(&url, token, timeout(global))?;
     let who: Whoami = api.get(&["whoami"])?;
+    if let Some(old) = saved.filter(|s| normalize_server(&s.url).ok().as_ref() != Some(&url)) {
+        say(&format!(
+            "replacing the saved login for {} in {}",
+            output::plain(&old.url),
+            path.display()
+        ));
+    }
     rc::save(
         &path,
         &rc::Saved {
@@ -255,16 +262,19 @@ pub fn logout(global: &Global, revoke: bool) -> Result<(), Failure> {
             Err(f) if f.code == exit::AUTH => {
                 return Err(Failure::auth(format!(
                     "{prefix}… was NOT revoked, and is kept: {}",
-                    f.message
+                    f.message.trim_end_matches(LOGIN_HINT)
                 )));
             }
             Err(f) => return Err(f),
         }
-        if credentials.source == Source::Environment
-            && saved.as_ref().is_some_and(|s| s.token != credentials.token)
-        {
+        // KW_TOKEN was revoked: the file is removed only if it held that token for that server.
+        let other = saved.as_ref().is_some_and(|s| {
+            s.token != credentials.token
+                || normalize_server(&s.url).ok() != Some(api.server.clone())
+        });
+        if credentials.source == Source::Environment && other {
             say(&format!(
-                "{} holds another token; left in place",
+                "{} holds another login; left in place",
                 path.display()
             ));
             return Ok(());

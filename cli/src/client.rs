@@ -18,6 +18,8 @@ use crate::failure::{Failure, say};
 /// The header a response to a soon-expiring credential carries (see the server's
 /// `api::expiry`): its words are shown on stderr.
 const WARNING_HEADER: &str = "keyward-token-warning";
+/// The end of a 401's message: what to do next.
+pub const LOGIN_HINT: &str = " Run `kw login` with a valid token.";
 /// The most of an error answer that is read: enough for the API's JSON, not a stream.
 const ERROR_BODY_MAX: u64 = 64 * 1024;
 /// The warning is said once per command, however many requests it makes.
@@ -35,7 +37,13 @@ pub struct Api {
 impl Api {
     pub fn new(server: &str, token: Secret, timeout: Duration) -> Result<Api, Failure> {
         let base = parse_server(server)?;
-        let http = Client::builder()
+        let mut http = Client::builder();
+        if is_loopback(&base) {
+            // reqwest would send even a request for 127.0.0.1 through HTTP_PROXY/ALL_PROXY,
+            // and over plain http that proxy would read the token.
+            http = http.no_proxy();
+        }
+        let http = http
             .timeout(timeout)
             .connect_timeout(timeout)
             // An API never redirects; following one could carry the token somewhere else.
@@ -195,7 +203,7 @@ pub fn refusal(
     };
     let mut failure = match status {
         StatusCode::UNAUTHORIZED => Failure::auth(format!(
-            "authentication failed: {} ({}).{} Run `kw login` with a valid token.",
+            "authentication failed: {} ({}).{}{LOGIN_HINT}",
             auth_words(&code),
             named("401"),
             if message.is_empty() {
@@ -259,7 +267,7 @@ fn auth_words(code: &str) -> &'static str {
 /// `http(s)://host[:port][/path]`, without credentials, query or fragment. Plain http only
 /// to this machine: anywhere else the token would cross the network in the clear.
 pub fn parse_server(server: &str) -> Result<Url, Failure> {
-    let bad = |why: &str| Failure::usage(format!("the server URL {server:?} {why}"));
+    let bad = |why: &str| Failure::usage(format!("the server URL {:?} {why}", shown(server)));
     if !server.contains("://") {
         return Err(bad(
             "must start with https:// (or http:// for this machine)",
@@ -271,13 +279,10 @@ pub fn parse_server(server: &str) -> Result<Url, Failure> {
             "must start with https:// (or http:// for this machine)",
         ));
     }
-    let loopback = match url.host() {
-        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(bad("has no host")),
-    };
-    if url.scheme() == "http" && !loopback {
+    if url.host().is_none() {
+        return Err(bad("has no host"));
+    }
+    if url.scheme() == "http" && !is_loopback(&url) {
         return Err(bad(
             "uses plain http: a token must not cross the network in the clear, so use https:// (http is accepted for localhost only)",
         ));
@@ -289,6 +294,33 @@ pub fn parse_server(server: &str) -> Result<Url, Failure> {
         return Err(bad("must not have a query or fragment"));
     }
     Ok(url)
+}
+
+/// A server URL as a message may quote it: without a password or a query, which may hold
+/// credentials (`https://user:pw@host`, `?token=...`).
+fn shown(server: &str) -> String {
+    let mut text = server.to_string();
+    if let Some(at) = text.find(['?', '#']) {
+        text.replace_range(at.., "…");
+    }
+    let host_from = text.find("://").map_or(0, |i| i + 3);
+    let host_end = text[host_from..]
+        .find('/')
+        .map_or(text.len(), |i| i + host_from);
+    if let Some(at) = text[host_from..host_end].rfind('@') {
+        text.replace_range(host_from..host_from + at, "…");
+    }
+    text
+}
+
+/// Whether the server is this machine, where plain http is acceptable and no proxy is used.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// The one spelling of a server URL that is saved and compared (no trailing slash).
@@ -405,6 +437,19 @@ mod tests {
         );
         assert_eq!(f.code, exit::SERVER);
         assert!(f.message.contains("retry after 60 s"));
+        // The way to the server is in the way, not the caller's input.
+        for status in [
+            StatusCode::PROXY_AUTHENTICATION_REQUIRED,
+            StatusCode::REQUEST_TIMEOUT,
+        ] {
+            let f = refusal(s, status, "/", None, None);
+            assert_eq!(f.code, exit::SERVER, "{status}");
+            assert!(
+                f.message.starts_with("http://k answered HTTP 40"),
+                "{}",
+                f.message
+            );
+        }
         // Not our JSON (a proxy's page): the status alone.
         let f = refusal(s, StatusCode::BAD_GATEWAY, "/", None, None);
         assert_eq!(
@@ -419,18 +464,58 @@ mod tests {
     fn server_urls_are_checked() {
         assert!(parse_server("https://keyward.example.com").is_ok());
         assert!(parse_server("http://127.0.0.1:3000/base/").is_ok());
+        assert!(parse_server("http://[::1]:3000").is_ok());
+        assert!(parse_server("http://LOCALHOST").is_ok());
         for bad in [
             "keyward.example.com",
             "ftp://k",
-            "http://u:p@k",
-            "http://k/?a=1",
+            "https://u:p@k",
+            "https://k/?a=1",
+            "https://k/#top",
             "http://",
             "",
+            // Plain http to anything that is not this machine, however it is spelled.
+            "http://k",
+            "http://localhost.evil.com",
+            "http://127.0.0.1.nip.io",
+            "http://[::ffff:127.0.0.1]",
+            "http://10.0.0.1",
         ] {
             let e = parse_server(bad)
                 .err()
                 .unwrap_or_else(|| panic!("{bad} accepted"));
             assert_eq!(e.code, exit::USAGE);
         }
+        // A refusal never quotes a password or a query.
+        for (url, hidden) in [
+            ("https://alice:hunter2@k", "hunter2"),
+            ("ftp://alice:hunter2@k/x", "hunter2"),
+            ("https://k/?token=abc123", "abc123"),
+            ("http://k@evil:pw@host/", "evil:pw"),
+        ] {
+            let e = parse_server(url).unwrap_err();
+            assert!(!e.message.contains(hidden), "{}", e.message);
+        }
+        assert_eq!(shown("https://u:p@k/a?b"), "https://…@k/a…");
+    }
+
+    #[test]
+    fn one_server_has_one_spelling() {
+        let one = normalize_server("https://keyward.example.com").unwrap();
+        for other in [
+            "https://keyward.example.com/",
+            "HTTPS://Keyward.Example.COM",
+            "https://keyward.example.com:443",
+        ] {
+            assert_eq!(normalize_server(other).unwrap(), one, "{other}");
+        }
+        assert_eq!(
+            normalize_server("http://127.0.0.1:3000/base/").unwrap(),
+            "http://127.0.0.1:3000/base"
+        );
+        assert_ne!(
+            normalize_server("https://keyward.example.com:8443").unwrap(),
+            one
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use keyward_core::token::{CHECKSUM_LEN, RANDOM_LEN, TokenKind, display_prefix};
+use keyward_core::token::{DISPLAY_PREFIX_LEN, TokenKind};
 
 /// Exit codes, part of the CLI's contract (README, `kw --help`).
 pub mod exit {
@@ -92,26 +92,25 @@ static HELD: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 pub fn hold(token: &str) {
     let token = token.trim();
+    // A shorter value would hide innocent words in every message ("[hidden]" for each "ok");
+    // messages never quote what was typed anyway.
     if let Ok(mut held) = HELD.lock()
-        && !token.is_empty()
+        && token.len() >= 8
         && !held.iter().any(|t| t == token)
     {
         held.push(token.to_string());
     }
 }
 
-/// Text from anywhere (the server, the network stack) made safe for a terminal line: control
-/// characters (a newline, an escape sequence) become spaces, and tokens their prefix.
+/// Text from anywhere (the server, the network stack) made safe for a terminal line: see
+/// [`crate::output::plain`]; and tokens shown as their prefix.
 pub fn one_line(text: &str) -> String {
-    let line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    mask(line.trim())
+    mask(crate::output::plain(text).trim())
 }
 
-/// Every held value, and every string of a keyward token's shape (checksum or not), replaced
-/// by its display prefix and `…`.
+/// Every held value, and every string that starts like a keyward token and goes on past its
+/// display prefix (whole, cut short or run on: checksum or not), replaced by that prefix and
+/// `…`.
 pub fn mask(text: &str) -> String {
     let mut out = text.to_string();
     if let Ok(held) = HELD.lock() {
@@ -124,8 +123,8 @@ pub fn mask(text: &str) -> String {
             out = out.replace(token.as_str(), &shown);
         }
     }
-    let body = RANDOM_LEN + CHECKSUM_LEN;
     for kind in TokenKind::ALL {
+        let shown = DISPLAY_PREFIX_LEN - kind.prefix().len();
         let mut from = 0;
         while let Some(at) = out[from..].find(kind.prefix()).map(|i| i + from) {
             let start = at + kind.prefix().len();
@@ -133,9 +132,8 @@ pub fn mask(text: &str) -> String {
                 .bytes()
                 .take_while(u8::is_ascii_alphanumeric)
                 .count();
-            if run >= body {
-                let prefix = display_prefix(&out[at..]).to_string();
-                out.replace_range(at..start + run, &format!("{prefix}…"));
+            if run > shown {
+                out.replace_range(start + shown..start + run, "…");
             }
             from = start;
         }
@@ -163,19 +161,33 @@ mod tests {
         // A held value that is not a token (mistyped, or a password) is hidden whole.
         hold("kwst_short-one");
         assert_eq!(one_line("got kwst_short-one"), "got [hidden]");
+        // Not a token at all, piped with its newline: hidden as it is sent, trimmed.
+        hold("hunter2-password\n");
+        assert_eq!(one_line("bad hunter2-password"), "bad [hidden]");
+        // Too short to hide without hiding ordinary words.
+        hold("ok");
+        assert_eq!(one_line("ok"), "ok");
     }
 
     #[test]
     fn anything_token_shaped_is_masked() {
         let a = "kwat_ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ";
         let b = "kwst_YYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYYY";
-        let text =
-            format!("error: unexpected argument '{a}' found; also {b}x, kwat_ and kwat_short");
+        // Cut short by a copy or a terminal's width, a token still gives most of itself away.
+        let cut = &a[..20];
+        let text = format!(
+            "error: unexpected argument '{a}' found; also {b}x, {cut}, kwat_ and kwat_short"
+        );
         let shown = mask(&text);
         assert!(!shown.contains(a) && !shown.contains(&b[..20]), "{shown}");
         assert_eq!(
             shown,
-            "error: unexpected argument 'kwat_ZZZZZZZ…' found; also kwst_YYYYYYY…, kwat_ and kwat_short"
+            "error: unexpected argument 'kwat_ZZZZZZZ…' found; also kwst_YYYYYYY…, kwat_ZZZZZZZ…, kwat_ and kwat_short"
+        );
+        // Seven characters after the prefix are the display prefix itself: shown.
+        assert_eq!(
+            mask("kwat_ABCDEFG and kwat_ABCDEFGH"),
+            "kwat_ABCDEFG and kwat_ABCDEFG…"
         );
     }
 }

@@ -34,15 +34,26 @@ pub fn main() -> ExitCode {
 /// clap's answer to arguments it could not take: help and version on stdout (exit 0), a
 /// usage error on stderr (exit 2). clap quotes what it did not expect, which may be a token
 /// or a secret value put where it does not belong (`kw login kwat_...`,
-/// `kw secrets set 3 KEY value`): such a word is not repeated.
+/// `kw secrets set 3 KEY value`): no word the person typed is repeated, except flags.
 fn misused(e: &clap::Error) -> ExitCode {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    use clap::error::{ContextKind, ContextValue};
     let mut text = e.render().to_string();
-    if e.kind() == ErrorKind::UnknownArgument
-        && let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidArg)
-        && !word.starts_with('-')
-    {
-        text = text.replace(&format!("'{word}'"), "'…' (not repeated: it may be secret)");
+    let typed = |word: &str| {
+        std::env::args_os()
+            .skip(1)
+            .any(|a| a.to_str() == Some(word))
+    };
+    for kind in [
+        ContextKind::InvalidArg,
+        ContextKind::InvalidValue,
+        ContextKind::InvalidSubcommand,
+    ] {
+        if let Some(ContextValue::String(word)) = e.get(kind)
+            && !word.starts_with('-')
+            && typed(word)
+        {
+            text = text.replace(&format!("'{word}'"), "'…' (not repeated: it may be secret)");
+        }
     }
     if e.use_stderr() {
         failure::say_raw(&text);

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
+use keyward_core::validate::is_deceptive;
 use serde::Serialize;
 
 use crate::failure::Failure;
@@ -98,10 +99,12 @@ fn cell(text: &str) -> String {
     short
 }
 
-/// One line without control characters (no terminal escape sequences from server data).
+/// One line as it will look: control characters (a newline, a terminal escape sequence) and
+/// the bidirectional and invisible ones that make text show as something it is not, each a
+/// space. The server refuses these in names it stores; this is for whatever else it sends.
 pub fn plain(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if is_deceptive(c) { ' ' } else { c })
         .collect()
 }
 
@@ -137,5 +140,8 @@ mod tests {
     fn field_lists_pad_their_labels() {
         let text = fields(&[("ID", "3".into()), ("Name", "web\nsite".into())]);
         assert_eq!(text, "ID:    3\nName:  web site\n");
+        // Shown right to left from the override on, this would read "deployexe.txt".
+        let text = fields(&[("File", "deploy\u{202E}txt.exe\u{200B}".into())]);
+        assert_eq!(text, "File:  deploy txt.exe \n");
     }
 }

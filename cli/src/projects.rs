@@ -1,7 +1,7 @@
 //! `kw projects`, `kw config` and `kw secrets`: a project and what it holds.
 
 use keyward_core::api::{Project, PutSecret, SecretValue};
-use keyward_core::validate::config_document;
+use keyward_core::validate::{self, config_document};
 use reqwest::Method;
 
 use crate::args::{ConfigCommand, Global, ProjectsCommand, SecretsCommand};
@@ -163,14 +163,12 @@ pub fn secrets(api: &Api, global: &Global, command: SecretsCommand) -> Result<()
     }
 }
 
-/// `.` and `..` cannot travel as a URL path segment (they would name another route).
+/// Checked before anything is read or sent. The refusal does not repeat the name: given
+/// `KEY=value`, what was typed holds the value.
 fn secret_name(name: &str) -> Result<(), Failure> {
-    if name == "." || name == ".." {
-        return Err(Failure::usage(format!(
-            "a secret cannot be named {name:?} here"
-        )));
-    }
-    Ok(())
+    validate::secret_name(name)
+        .map(drop)
+        .map_err(|e| Failure::usage(format!("the secret name is refused: {}", e.message)))
 }
 
 /// A project's id: the argument when it is a number, else the one visible project with

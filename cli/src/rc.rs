@@ -4,7 +4,7 @@
 //! token may already have leaked.
 
 use std::fs::{self, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
 use keyward_core::Secret;
@@ -36,19 +36,28 @@ pub fn path() -> Result<PathBuf, Failure> {
     }
 }
 
-/// The saved credentials, `None` when there is no file.
+/// The saved credentials, `None` when there is no file. What is checked is what was opened
+/// (no link followed), so the file cannot be swapped between the check and the read.
 pub fn load(path: &Path) -> Result<Option<Saved>, Failure> {
-    check_private(path)?;
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
+    let cannot = |e: std::io::Error| Failure::usage(format!("cannot read {}: {e}", path.display()));
+    let mut options = OpenOptions::new();
+    options.read(true);
+    // Not through a link; and not stuck opening a FIFO planted in its place.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
+    let mut file = match options.open(path) {
+        Ok(file) => file,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Failure::usage(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(symlink(path)),
+        Err(e) => return Err(cannot(e)),
     };
+    check(path, &file.metadata().map_err(cannot)?)?;
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(cannot)?;
     // Only the position of a parse error: serde's message could quote the token.
     let saved: Saved = serde_json::from_str(&text).map_err(|e| {
         Failure::usage(format!(
@@ -85,14 +94,15 @@ pub fn save(path: &Path, saved: &Saved) -> Result<(), Failure> {
         std::process::id()
     ));
     let mut file = private_file(&tmp).map_err(cannot)?;
-    let written = write_json(&mut file, saved)
-        .and_then(|()| fs::rename(&tmp, path))
-        // The rename itself is durable only once the directory is.
-        .and_then(|()| fs::File::open(dir)?.sync_all());
-    written.map_err(|e| {
+    if let Err(e) = write_json(&mut file, saved).and_then(|()| fs::rename(&tmp, path)) {
         let _ = fs::remove_file(&tmp);
-        cannot(e)
-    })
+        return Err(cannot(e));
+    }
+    // The rename is durable once the directory is. Best effort: the file is in place either
+    // way, and some file systems cannot sync a directory.
+    #[cfg(unix)]
+    let _ = fs::File::open(dir).and_then(|d| d.sync_all());
+    Ok(())
 }
 
 fn private_file(tmp: &Path) -> std::io::Result<fs::File> {
@@ -110,8 +120,12 @@ fn write_json(file: &mut fs::File, saved: &Saved) -> std::io::Result<()> {
     file.sync_all()
 }
 
-/// Removes the file; `false` when there was none.
+/// Removes the file; `false` when there was none. Not a symbolic link: removing the link
+/// would leave its target, with the token, and say it was removed.
 pub fn remove(path: &Path) -> Result<bool, Failure> {
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(symlink(path));
+    }
     match fs::remove_file(path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
@@ -125,24 +139,33 @@ pub fn remove(path: &Path) -> Result<bool, Failure> {
 /// Refuses an existing file that anyone but its owner may read or write, that someone else
 /// owns (another user could have planted it, with their own server's URL), or that is a
 /// symbolic link (a save would replace the link and leave its target, with the old token,
-/// behind).
-#[cfg(unix)]
+/// behind) or anything but a regular file.
 pub fn check_private(path: &Path) -> Result<(), Failure> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(symlink(path)),
+        Ok(meta) => check(path, &meta),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Failure::usage(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn symlink(path: &Path) -> Failure {
+    Failure::usage(format!(
+        "{} is a symbolic link: kw keeps its token in a regular file only (remove the link and what it points to, or point KEYWARD_AUTH_FILE at the file)",
+        path.display()
+    ))
+}
+
+#[cfg(unix)]
+fn check(path: &Path, meta: &fs::Metadata) -> Result<(), Failure> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let meta = match fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
-        Err(e) => {
-            return Err(Failure::usage(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
-    };
     let shown = path.display();
-    if meta.file_type().is_symlink() {
+    if !meta.is_file() {
         return Err(Failure::usage(format!(
-            "{shown} is a symbolic link: kw keeps its token in a regular file only (remove the link, or point KEYWARD_AUTH_FILE at the file)"
+            "{shown} is not a regular file: kw keeps its token in a regular file only"
         )));
     }
     // SAFETY: geteuid has no preconditions and cannot fail.
@@ -164,7 +187,7 @@ pub fn check_private(path: &Path) -> Result<(), Failure> {
 }
 
 #[cfg(not(unix))]
-pub fn check_private(_path: &Path) -> Result<(), Failure> {
+fn check(_path: &Path, _meta: &fs::Metadata) -> Result<(), Failure> {
     Ok(())
 }
 
@@ -257,5 +280,47 @@ mod tests {
                 .is_symlink()
         );
         assert!(fs::read_to_string(&target).unwrap().contains("kwat_old"));
+        assert!(
+            remove(&link)
+                .err()
+                .unwrap()
+                .message
+                .contains("symbolic link")
+        );
+        assert!(fs::symlink_metadata(&link).is_ok());
+    }
+
+    #[test]
+    fn anything_but_a_regular_file_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("rc");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // A plain open would block here until a writer came.
+        let e = load(&fifo).err().unwrap();
+        assert!(e.message.contains("not a regular file"), "{}", e.message);
+        assert!(save(&fifo, &saved("kwat_new")).is_err());
+    }
+
+    #[test]
+    fn a_file_of_another_user_is_refused() {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipped: only root can give a file to another user");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rc");
+        save(&path, &saved("kwat_theirs")).unwrap();
+        std::os::unix::fs::chown(&path, Some(65534), None).unwrap();
+        let e = load(&path).err().unwrap();
+        assert!(
+            e.message.contains("belongs to another user (uid 65534)"),
+            "{}",
+            e.message
+        );
+        assert!(save(&path, &saved("kwat_mine")).is_err());
+        assert!(fs::read_to_string(&path).unwrap().contains("kwat_theirs"));
     }
 }

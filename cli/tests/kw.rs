@@ -118,14 +118,32 @@ fn completions_for_bash_zsh_and_fish() {
         );
     }
     kw.run(&["completions", "tcsh"])
-        .misused("invalid value 'tcsh'");
+        .misused("invalid value '…' (not repeated: it may be secret) for '<SHELL>'");
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let kw = kw();
-    kw.run(&["projects", "frobnicate"])
-        .misused("unrecognized subcommand");
+    // No word typed is repeated (whatever its error: it may be a secret in the wrong place);
+    // the error says which argument it was.
+    for (args, words) in [
+        (
+            &["projects", "frobnicate"][..],
+            "unrecognized subcommand '…'",
+        ),
+        (
+            &["oplog", "entries", "five"],
+            "invalid value '…' (not repeated: it may be secret) for '<OPLOG>'",
+        ),
+        (
+            &["status", "--timeout", "s3cret-word"],
+            "for '--timeout <SECONDS>'",
+        ),
+    ] {
+        let run = kw.run(args);
+        run.misused(words);
+        assert!(!run.stderr.contains(args[args.len() - 1]), "{run:#?}");
+    }
     // A secret's value never comes from the command line (ps and shell history show it).
     // ... and a word put where none belongs is not repeated: it may be that value.
     let run = kw.run(&["secrets", "set", "3", "API_KEY", "the-value"]);
@@ -136,8 +154,6 @@ fn usage_errors_exit_2() {
     kw.run(&["status", "--timeout", &stray])
         .misused("invalid value");
     kw.assert_never_printed(&[&stray]);
-    kw.run(&["oplog", "entries", "five"])
-        .misused("invalid value 'five'");
     kw.run(&["status", "--timeout", "0"]).misused("--timeout");
     kw.run(&[
         "login",
@@ -147,10 +163,11 @@ fn usage_errors_exit_2() {
         &token(TokenKind::ApiToken),
     ])
     .fails(2, "must start with https://");
-    kw.run_with(&["login", "--token", "-"], "", &[])
+    let url = ["--url", "https://keyward.example.com"];
+    kw.run_with(&["login", "--token", "-", url[0], url[1]], "", &[])
         .fails(2, "no token: standard input is empty");
     // Without a terminal, login must be told where the token is.
-    kw.run(&["login"]).fails(2, "no token");
+    kw.run(&["login", url[0], url[1]]).fails(2, "no token");
 }
 
 #[test]
@@ -420,4 +437,85 @@ fn kw_url_and_kw_timeout_come_from_the_environment() {
     kw.run_with(&["projects", "list"], "", &env)
         .fails(5, &format!("{} did not answer within 1 s", silent.url()));
     assert_eq!(silent.connections(), 1);
+}
+
+#[test]
+fn no_proxy_sees_a_token_sent_to_this_machine() {
+    let kw = kw();
+    let (proxy, server) = (Silent::new(), Silent::new());
+    let token = token(TokenKind::ApiToken);
+    let env = [
+        ("KW_TOKEN", token.as_str()),
+        ("HTTP_PROXY", &proxy.url()),
+        ("http_proxy", &proxy.url()),
+        ("ALL_PROXY", &proxy.url()),
+        ("all_proxy", &proxy.url()),
+    ];
+    kw.run_with(
+        &["projects", "list", "--url", &server.url(), "--timeout", "1"],
+        "",
+        &env,
+    )
+    .fails(5, &format!("{} did not answer", server.url()));
+    // Over plain http, a proxy would have read the token.
+    assert_eq!((proxy.connections(), server.connections()), (0, 1));
+}
+
+#[test]
+fn a_secret_name_is_checked_before_its_value_is_read() {
+    let kw = kw();
+    let server = Silent::new();
+    let token = token(TokenKind::ApiToken);
+    let env = [("KW_TOKEN", token.as_str()), ("KW_URL", &server.url())];
+    // `KEY=value` is the likeliest mistake, and the name then holds the value.
+    for name in ["API_KEY=s3cret-value", "..", ".", "a/b"] {
+        let run = kw.run_with(&["secrets", "set", "3", name], "other-value\n", &env);
+        run.fails(
+            2,
+            "the secret name is refused: Secret names are 1-100 characters",
+        );
+        assert!(!run.stderr.contains("s3cret"), "{run:#?}");
+        assert!(name.len() < 3 || !run.stderr.contains(name), "{run:#?}");
+        kw.run_with(&["secrets", "delete", "3", name], "", &env)
+            .fails(2, "the secret name is refused");
+    }
+    assert_eq!(
+        server.connections(),
+        0,
+        "a refused name reached the network"
+    );
+    assert!(!kw.printed().contains("other-value"));
+}
+
+#[test]
+fn odd_answers_are_bounded_and_never_quoted() {
+    let kw = kw();
+    let token = token(TokenKind::ApiToken);
+    let env = |url: &str| [("KW_TOKEN", token.clone()), ("KW_URL", url.to_string())];
+    let run = |responder: &Responder| {
+        let env = env(&responder.url);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        kw.run_with(&["projects", "list"], "", &env)
+    };
+    // An error page far larger than any JSON error: read in part, not shown.
+    let huge = format!(
+        r#"{{"error": {{"code": "x", "message": "{}"}}}}"#,
+        "A".repeat(1 << 20)
+    );
+    let run_huge = run(&Responder::json("500 Internal Server Error", &huge));
+    run_huge.fails(5, "failed: HTTP 500");
+    assert!(
+        run_huge.stderr.len() < 200,
+        "{} bytes",
+        run_huge.stderr.len()
+    );
+    // A success that is not the expected JSON: the decoder's words (which quote what came,
+    // here a secret value) are not repeated.
+    let odd = Responder::json("200 OK", r#"[{"hunter2-secret": 1}]"#);
+    let run_odd = run(&odd);
+    run_odd.fails(
+        5,
+        "answered /api/v1/projects with something that is not the expected JSON",
+    );
+    assert!(!run_odd.stderr.contains("hunter2"), "{run_odd:#?}");
 }

@@ -234,8 +234,54 @@ pub fn config_document(text: &str) -> Result<serde_json::Value, FieldError> {
     Ok(value)
 }
 
+/// A secret's name: 1-100 of `A-Z a-z 0-9 . _ -`, and not `.` or `..`. Names travel as one
+/// URL path segment, where `.` and `..` would name another route.
+pub fn secret_name(name: &str) -> Result<&str, FieldError> {
+    let ok = (1..=100).contains(&name.len())
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok {
+        Ok(name)
+    } else {
+        Err(FieldError::new(
+            "name",
+            "Secret names are 1-100 characters of A-Z, a-z, 0-9, '.', '_' or '-', other than '.' and '..'.",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn secret_names_fit_one_url_segment() {
+        use super::secret_name;
+        for good in [
+            "API_KEY",
+            "db.password",
+            "a",
+            "...",
+            "-x-",
+            &"k".repeat(100),
+        ] {
+            assert_eq!(secret_name(good), Ok(good));
+        }
+        for bad in [
+            ".",
+            "..",
+            "",
+            "a/b",
+            "KEY=value",
+            "sp ace",
+            "é",
+            &"k".repeat(101),
+        ] {
+            assert_eq!(secret_name(bad).unwrap_err().field, "name", "{bad:?}");
+        }
+    }
 
     #[test]
     fn names_are_normalised_and_refuse_deceptive_characters() {

@@ -7,11 +7,10 @@
 #![allow(dead_code)]
 
 use std::cell::RefCell;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// No `kw` command in a test may take longer than this (its own --timeout is 30 s at most).
 const WATCHDOG: Duration = Duration::from_secs(60);
@@ -121,25 +120,31 @@ impl Kw {
         let mut child = command.spawn().unwrap();
         // A command that fails before reading stdin closes it: a broken pipe is expected.
         let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-        let pid = child.id();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(child.wait_with_output());
-        });
-        let output = match rx.recv_timeout(WATCHDOG) {
-            Ok(output) => output.unwrap(),
-            Err(_) => {
-                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        let drain = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                String::from_utf8(bytes).unwrap()
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().unwrap()));
+        let stderr = drain(Box::new(child.stderr.take().unwrap()));
+        let deadline = Instant::now() + WATCHDOG;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
                 panic!("kw {args:?} ran longer than {WATCHDOG:?}");
             }
+            std::thread::sleep(Duration::from_millis(5));
         };
         let run = Run {
-            code: output
-                .status
-                .code()
-                .expect("kw exited, not killed by a signal"),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
+            code: status.code().expect("kw exited, not killed by a signal"),
+            stdout: stdout.join().unwrap(),
+            stderr: stderr.join().unwrap(),
         };
         self.printed
             .borrow_mut()

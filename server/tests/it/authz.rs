@@ -456,6 +456,18 @@ async fn config_secrets_and_deletion_work_and_bad_bodies_name_the_field() {
         }
     }
 
+    // `.` and `..` cannot reach the route over HTTP (clients resolve them as a path), but
+    // the rule is the backend's, not the transport's.
+    let caller = principal(&s, &t).await;
+    for name in [".", ".."] {
+        let refused = b.put_secret(&caller, p, name, "x", Utc::now()).await;
+        assert!(
+            matches!(&refused, Err(Error::Invalid(e)) if e.field == "name"),
+            "{name}: {refused:?}"
+        );
+    }
+    assert!(b.project_secrets(&caller, p).await.unwrap().is_empty());
+
     let res = client
         .put(url("/secrets/API_KEY"))
         .bearer_auth(&t)

@@ -217,7 +217,8 @@ async fn a_ci_job_logs_in_from_stdin_and_uses_every_resource_command() {
         ("DB_PASSWORD", "hunter2-horse"),
         "one final newline dropped"
     );
-    kw_in(&["secrets", "set", &web, "no spaces"], "x").fails(2, "field `name`");
+    // The server's rule, applied before the value is read.
+    kw_in(&["secrets", "set", &web, "no spaces"], "x").fails(2, "the secret name is refused");
     // An unset variable in `printf %s "$X" |` must not blank the secret.
     kw_in(&["secrets", "set", &web, "DB_PASSWORD"], "").fails(2, "--allow-empty");
     let secrets: Vec<SecretValue> =
@@ -361,9 +362,19 @@ async fn the_home_file_is_private_remembers_the_url_and_refuses_open_permissions
             .contains(&format!("ID:            {alpha}\n"))
     );
 
-    // KW_TOKEN is a source for login too.
+    // KW_TOKEN is a source for login too; a login for another server (here the same one
+    // by another name) says which login it replaces.
     let third = w.token("dev", &["--expires-in-days", "5"]);
-    w.kw.run_with(&["login"], "", &[("KW_TOKEN", &third)]).ok();
+    let localhost = w.base().replace("127.0.0.1", "localhost");
+    let replaced =
+        w.kw.run_with(&["login", "--url", &localhost], "", &[("KW_TOKEN", &third)]);
+    replaced.ok();
+    assert!(
+        replaced
+            .stderr
+            .contains(&format!("replacing the saved login for {}", w.base())),
+        "{replaced:#?}"
+    );
     assert!(std::fs::read_to_string(&rc).unwrap().contains(&third));
     w.assert_tokens_kept(&[&token, &other, &third]);
 }
@@ -400,7 +411,7 @@ async fn kw_token_overrides_the_file_for_one_command() {
         w.kw.run_with(&["logout", "--revoke"], "", &[("KW_TOKEN", &bob)]);
     assert!(out.ok().contains("Revoked"));
     assert!(
-        out.stderr.contains("holds another token; left in place"),
+        out.stderr.contains("holds another login; left in place"),
         "{out:#?}"
     );
     assert_eq!(w.server.whoami(&bob).await.0, 401);
@@ -462,10 +473,13 @@ async fn expired_revoked_and_mistyped_tokens_exit_3_in_words() {
     ]);
     login(&suspended).ok();
     w.admin(&["deactivate-user", "--username", "sam"]);
-    w.kw.run(&["logout", "--revoke"]).fails(
+    let kept = w.kw.run(&["logout", "--revoke"]);
+    kept.fails(
         3,
         "was NOT revoked, and is kept: authentication failed: the token is suspended",
     );
+    // Not "run kw login": that would replace a token that still needs revoking.
+    assert!(!kept.stderr.contains("kw login"), "{kept:#?}");
     assert!(w.kw.rc().exists());
 
     let mut typo = w.token("eve", &["--expires-in-days", "30"]);
@@ -533,6 +547,10 @@ async fn a_service_token_sees_403_and_404_and_warnings_before_expiry() {
         list.stderr
             .contains("kw: warning: This credential expires in 3 days")
     );
+    // Two requests (the name is looked up first), one warning.
+    let show = w.kw.run(&["projects", "show", "web"]);
+    show.ok();
+    assert_eq!(show.stderr.matches("kw: warning:").count(), 1, "{show:#?}");
 
     // Visible without the flag: 403, with the server's words; nothing changed.
     w.kw.run_with(&["config", "set", &web], r#"{"a": 1}"#, &[])
