@@ -58,7 +58,9 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server -p keyward-cli --features app/ssr --all-targets -- -D warnings
 	@# kw is rustls only: no OpenSSL anywhere in its dependency tree.
-	@if cargo tree --locked -p keyward-cli -e normal --prefix none | grep -E '^(openssl-sys|native-tls) '; then \
+	@# The tree is read first, so a failing cargo tree fails the check instead of passing it.
+	@tree=$$(cargo tree --locked -p keyward-cli -e normal --prefix none) && \
+		if grep -E '^(openssl-sys|native-tls) ' <<< "$$tree"; then \
 		echo "lint: keyward-cli must not depend on OpenSSL"; exit 1; fi
 	cargo clippy --profile wasm-release --locked -p frontend -p app --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
 

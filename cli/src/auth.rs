@@ -3,7 +3,7 @@
 //!
 //! A token is sent only to the server it belongs with: a saved token to the saved URL (a
 //! typo in `--url`, or a stray `KW_URL`, must not hand it to another host), and `KW_TOKEN`
-//! to `--url`/`KW_URL`, else the saved URL. There is no default server.
+//! to `--url`/`KW_URL` only. There is no default server.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,7 +16,7 @@ use reqwest::Method;
 use serde::Serialize;
 
 use crate::args::Global;
-use crate::client::{Api, LOGIN_HINT, normalize_server};
+use crate::client::{Api, normalize_server};
 use crate::failure::{Failure, exit, hold, say};
 use crate::{input, output, rc};
 
@@ -47,50 +47,43 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn current(global: &Global) -> Result<Credentials, Failure> {
-        let from_env = std::env::var(TOKEN_VARIABLE)
-            .ok()
-            .filter(|t| !t.trim().is_empty());
         let given = global.url.as_deref().map(normalize_server).transpose()?;
-        // The file is read only when one of its two values is needed.
-        let saved = if from_env.is_none() || given.is_none() {
-            let path = rc::path()?;
-            rc::load(&path)?.map(|saved| (path, saved))
-        } else {
-            None
-        };
-        match (from_env, saved) {
-            (Some(token), saved) => {
-                let url = match (given, saved) {
-                    (Some(url), _) => url,
-                    (None, Some((_, saved))) => saved.url,
-                    (None, None) => return Err(no_server()),
-                };
-                let token = checked(&token, TOKEN_VARIABLE)?;
-                Ok(Credentials {
-                    url,
-                    token,
-                    source: Source::Environment,
-                })
-            }
-            (None, Some((path, saved))) => {
-                let url = normalize_server(&saved.url)?;
-                if let Some(other) = given.filter(|g| *g != url) {
-                    return Err(Failure::usage(format!(
-                        "the token saved in {} is for {url}, not {other}: run `kw login --url {other}` to use that server, or set {TOKEN_VARIABLE}",
-                        path.display()
-                    )));
-                }
-                let token = checked(saved.token.expose(), &path.display().to_string())?;
-                Ok(Credentials {
-                    url,
-                    token,
-                    source: Source::File(path),
-                })
-            }
-            (None, None) => Err(Failure::auth(format!(
-                "not logged in: run `kw login --url URL --token -` with a token on standard input, or set {TOKEN_VARIABLE}"
-            ))),
+        if let Some(token) = std::env::var(TOKEN_VARIABLE)
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+        {
+            // Not the saved login's server: that may be another keyward, which has no
+            // business seeing this token (and would only answer that it is invalid).
+            let url = given.ok_or_else(|| {
+                Failure::usage(format!(
+                    "{TOKEN_VARIABLE} needs its server: pass --url https://keyward.example.com, or set KW_URL"
+                ))
+            })?;
+            return Ok(Credentials {
+                url,
+                token: checked(&token, TOKEN_VARIABLE)?,
+                source: Source::Environment,
+            });
         }
+        let path = rc::path()?;
+        let Some(saved) = rc::load(&path)? else {
+            return Err(Failure::auth(format!(
+                "not logged in: run `kw login --url URL --token -` with a token on standard input, or set {TOKEN_VARIABLE} and KW_URL"
+            )));
+        };
+        let url = normalize_server(&saved.url)?;
+        if let Some(other) = given.filter(|g| *g != url) {
+            return Err(Failure::usage(format!(
+                "the token saved in {} is for {url}, not {other}: run `kw login --url {other}` to use that server, or set {TOKEN_VARIABLE}",
+                path.display()
+            )));
+        }
+        let token = checked(saved.token.expose(), &path.display().to_string())?;
+        Ok(Credentials {
+            url,
+            token,
+            source: Source::File(path),
+        })
     }
 
     pub fn api(&self, global: &Global) -> Result<Api, Failure> {
@@ -158,7 +151,7 @@ pub fn login(global: &Global, token: Option<String>) -> Result<(), Failure> {
     let token = login_token(token)?;
     let api = Api::new(&url, token, timeout(global))?;
     let who: Whoami = api.get(&["whoami"])?;
-    if let Some(old) = saved.filter(|s| normalize_server(&s.url).ok().as_ref() != Some(&url)) {
+    if let Some(old) = saved.filter(|s| !s.is_for(&url)) {
         say(&format!(
             "replacing the saved login for {} in {}",
             output::plain(&old.url),
@@ -241,9 +234,10 @@ const GONE: [&str; 4] = [
 
 pub fn logout(global: &Global, revoke: bool) -> Result<(), Failure> {
     let path = rc::path()?;
+    // Read and checked first: only a kw credentials file of this user's is ever removed
+    // (KEYWARD_AUTH_FILE may name any file), and nothing is revoked when it is not one.
+    let saved = rc::load(&path)?;
     if revoke {
-        // Read (and its permissions checked) before anything is revoked.
-        let saved = rc::load(&path)?;
         let credentials = Credentials::current(global)?;
         let api = credentials.api(global)?;
         let prefix = credentials.token.display_prefix().to_string();
@@ -262,16 +256,15 @@ pub fn logout(global: &Global, revoke: bool) -> Result<(), Failure> {
             Err(f) if f.code == exit::AUTH => {
                 return Err(Failure::auth(format!(
                     "{prefix}… was NOT revoked, and is kept: {}",
-                    f.message.trim_end_matches(LOGIN_HINT)
+                    f.message
                 )));
             }
             Err(f) => return Err(f),
         }
         // KW_TOKEN was revoked: the file is removed only if it held that token for that server.
-        let other = saved.as_ref().is_some_and(|s| {
-            s.token != credentials.token
-                || normalize_server(&s.url).ok() != Some(api.server.clone())
-        });
+        let other = saved
+            .as_ref()
+            .is_some_and(|s| s.token != credentials.token || !s.is_for(&credentials.url));
         if credentials.source == Source::Environment && other {
             say(&format!(
                 "{} holds another login; left in place",
@@ -280,7 +273,7 @@ pub fn logout(global: &Global, revoke: bool) -> Result<(), Failure> {
             return Ok(());
         }
     }
-    if rc::remove(&path)? {
+    if saved.is_some() && rc::remove(&path)? {
         output::print(&format!("Removed {}.\n", path.display()))
     } else {
         say(&format!("not logged in (no {})", path.display()));

@@ -19,7 +19,7 @@ use crate::failure::{Failure, say};
 /// `api::expiry`): its words are shown on stderr.
 const WARNING_HEADER: &str = "keyward-token-warning";
 /// The end of a 401's message: what to do next.
-pub const LOGIN_HINT: &str = " Run `kw login` with a valid token.";
+const LOGIN_HINT: &str = " Run `kw login` with a valid token.";
 /// The most of an error answer that is read: enough for the API's JSON, not a stream.
 const ERROR_BODY_MAX: u64 = 64 * 1024;
 /// The warning is said once per command, however many requests it makes.
@@ -203,7 +203,7 @@ pub fn refusal(
     };
     let mut failure = match status {
         StatusCode::UNAUTHORIZED => Failure::auth(format!(
-            "authentication failed: {} ({}).{}{LOGIN_HINT}",
+            "authentication failed: {} ({}).{}",
             auth_words(&code),
             named("401"),
             if message.is_empty() {
@@ -211,7 +211,8 @@ pub fn refusal(
             } else {
                 format!(" {message}")
             }
-        )),
+        ))
+        .with_hint(LOGIN_HINT),
         StatusCode::FORBIDDEN => Failure::denied(format!(
             "permission denied ({}): {}",
             named("403"),
@@ -299,16 +300,34 @@ pub fn parse_server(server: &str) -> Result<Url, Failure> {
 /// A server URL as a message may quote it: without a password or a query, which may hold
 /// credentials (`https://user:pw@host`, `?token=...`).
 fn shown(server: &str) -> String {
-    let mut text = server.to_string();
-    if let Some(at) = text.find(['?', '#']) {
-        text.replace_range(at.., "…");
+    let url = match Url::parse(server) {
+        // "alice:pw@k" parses as the scheme "alice" followed by an opaque path that may
+        // well be a password: nothing of it is quoted.
+        Ok(url) if url.cannot_be_a_base() => return "…".into(),
+        Ok(url) => url,
+        // Where a URL that does not parse ends its user name or password is anyone's
+        // guess: only its scheme is quoted, or the whole of a plain host name.
+        Err(_) => {
+            return match server.split_once("://") {
+                Some((scheme, _)) if scheme.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                    format!("{scheme}://…")
+                }
+                None if !server.contains(['@', ':', '?', '#', '/']) => server.to_string(),
+                _ => "…".into(),
+            };
+        }
+    };
+    let mut text = format!("{}://", url.scheme());
+    if !url.username().is_empty() || url.password().is_some() {
+        text.push_str("…@");
     }
-    let host_from = text.find("://").map_or(0, |i| i + 3);
-    let host_end = text[host_from..]
-        .find('/')
-        .map_or(text.len(), |i| i + host_from);
-    if let Some(at) = text[host_from..host_end].rfind('@') {
-        text.replace_range(host_from..host_from + at, "…");
+    text.push_str(url.host_str().unwrap_or_default());
+    if let Some(port) = url.port() {
+        text.push_str(&format!(":{port}"));
+    }
+    text.push_str(url.path());
+    if url.query().is_some() || url.fragment().is_some() {
+        text.push('…');
     }
     text
 }
@@ -492,11 +511,17 @@ mod tests {
             ("ftp://alice:hunter2@k/x", "hunter2"),
             ("https://k/?token=abc123", "abc123"),
             ("http://k@evil:pw@host/", "evil:pw"),
+            // Not a URL at all: where its password ends is a guess.
+            ("https://alice:pa/ss word@k", "pa"),
+            ("https://alice:hunter2@[k", "hunter2"),
         ] {
             let e = parse_server(url).unwrap_err();
             assert!(!e.message.contains(hidden), "{}", e.message);
         }
         assert_eq!(shown("https://u:p@k/a?b"), "https://…@k/a…");
+        assert_eq!(shown("https://k:8443/x"), "https://k:8443/x");
+        assert_eq!(shown("keyward.example.com"), "keyward.example.com");
+        assert_eq!(shown("alice:pw@k"), "…");
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub struct Failure {
     pub message: String,
     /// The API's error code (`token_revoked`, `forbidden`, ...) when the server gave one.
     pub reason: Option<String>,
+    /// What to do about it, said after the message when the failure ends the command (a
+    /// command that handles the failure words it its own way).
+    pub hint: Option<&'static str>,
 }
 
 impl Failure {
@@ -47,13 +50,25 @@ impl Failure {
             code,
             message: message.into(),
             reason: None,
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(self, hint: &'static str) -> Self {
+        Failure {
+            hint: Some(hint),
+            ..self
         }
     }
 
     /// Prints `kw: <message>` as one line (tokens masked) and gives the exit code.
     pub fn report(&self) -> ExitCode {
         if !self.message.is_empty() {
-            say(&self.message);
+            say(&format!(
+                "{}{}",
+                self.message,
+                self.hint.unwrap_or_default()
+            ));
         }
         ExitCode::from(self.code)
     }

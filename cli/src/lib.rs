@@ -32,35 +32,54 @@ pub fn main() -> ExitCode {
 }
 
 /// clap's answer to arguments it could not take: help and version on stdout (exit 0), a
-/// usage error on stderr (exit 2). clap quotes what it did not expect, which may be a token
-/// or a secret value put where it does not belong (`kw login kwat_...`,
-/// `kw secrets set 3 KEY value`): no word the person typed is repeated, except flags.
+/// usage error on stderr (exit 2).
 fn misused(e: &clap::Error) -> ExitCode {
-    use clap::error::{ContextKind, ContextValue};
-    let mut text = e.render().to_string();
-    let typed = |word: &str| {
-        std::env::args_os()
-            .skip(1)
-            .any(|a| a.to_str() == Some(word))
-    };
-    for kind in [
-        ContextKind::InvalidArg,
-        ContextKind::InvalidValue,
-        ContextKind::InvalidSubcommand,
-    ] {
-        if let Some(ContextValue::String(word)) = e.get(kind)
-            && !word.starts_with('-')
-            && typed(word)
-        {
-            text = text.replace(&format!("'{word}'"), "'…' (not repeated: it may be secret)");
-        }
-    }
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let text = unquoted(e, &args);
     if e.use_stderr() {
         failure::say_raw(&text);
     } else {
         let _ = output::print(&text);
     }
     ExitCode::from(e.exit_code() as u8)
+}
+
+/// clap's error without the words it quotes from the command line, which may be a token or
+/// a secret value put where it does not belong (`kw login kwat_...`,
+/// `kw secrets set 3 KEY value`, `--timeout=value`), even one that looks like a flag. The
+/// flag a value was given to stays: it says which argument it was.
+fn unquoted(e: &clap::Error, args: &[String]) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    const WHY: &str = "(not repeated: it may be secret)";
+    let mut text = e.render().to_string();
+    for kind in [
+        ContextKind::InvalidArg,
+        ContextKind::InvalidValue,
+        ContextKind::InvalidSubcommand,
+    ] {
+        let Some(ContextValue::String(word)) = e.get(kind) else {
+            continue;
+        };
+        let typed = args.iter().any(|a| {
+            a == word
+                || a.strip_suffix(word.as_str())
+                    .is_some_and(|f| f.ends_with('='))
+        });
+        let shown = match word.split_once('=') {
+            // `--flag=value`: the flag is shown, its value is not.
+            Some((flag, _)) if flag.starts_with('-') => format!("{flag}=…"),
+            _ if !typed => continue,
+            _ => "…".to_string(),
+        };
+        // clap quotes it in its message and again in a tip ("use '-- value'").
+        text = text
+            .replace(&format!("'{word}'"), &format!("'{shown}' {WHY}"))
+            .replace(&format!("'-- {word}'"), &format!("'-- {shown}'"));
+    }
+    text
 }
 
 pub fn run(cli: Cli) -> Result<(), Failure> {

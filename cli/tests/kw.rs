@@ -155,6 +155,16 @@ fn usage_errors_exit_2() {
         .misused("invalid value");
     kw.assert_never_printed(&[&stray]);
     kw.run(&["status", "--timeout", "0"]).misused("--timeout");
+    // Nor a value written into its flag, or given to a flag kw does not have.
+    for args in [
+        &["status", "--timeout=s3cret-word"][..],
+        &["status", "--tokn=s3cret-word"],
+        &["secrets", "set", "3", "KEY", "--", "-s3cret-word"],
+    ] {
+        let run = kw.run(args);
+        assert_eq!(run.code, 2, "{run:#?}");
+        assert!(!run.stderr.contains("s3cret"), "{run:#?}");
+    }
     kw.run(&[
         "login",
         "--url",
@@ -249,11 +259,28 @@ fn an_open_credentials_file_is_refused_like_an_ssh_key() {
     let other = self::token(TokenKind::ApiToken);
     kw.run_with(&["login", "--token", "-"], &other, &[])
         .fails(2, &words);
+    kw.run(&["logout"]).fails(2, &words);
     // Refused before anything was sent, and the file is as it was.
     assert_eq!(server.connections(), 0);
     assert_eq!(std::fs::read_to_string(&rc).unwrap(), saved);
     assert_eq!(mode(&rc), 0o644);
     kw.assert_never_printed(&[&token, &other]);
+}
+
+#[test]
+fn logout_removes_a_kw_credentials_file_only() {
+    let kw = kw();
+    let dir = tempfile::tempdir().unwrap();
+    let precious = dir.path().join("notes.txt");
+    let mut options = std::fs::OpenOptions::new();
+    std::os::unix::fs::OpenOptionsExt::mode(options.write(true).create_new(true), 0o600);
+    write!(options.open(&precious).unwrap(), "not a login\n").unwrap();
+    let env = [("KEYWARD_AUTH_FILE", precious.to_str().unwrap())];
+    for args in [&["logout"][..], &["logout", "--revoke"]] {
+        kw.run_with(args, "", &env)
+            .fails(2, "is not a kw credentials file");
+        assert_eq!(std::fs::read_to_string(&precious).unwrap(), "not a login\n");
+    }
 }
 
 #[test]
@@ -389,6 +416,28 @@ fn a_token_echoed_by_the_server_is_masked() {
 }
 
 #[test]
+fn a_token_in_what_the_server_answers_is_masked_on_stdout_too() {
+    let kw = kw();
+    let token = token(TokenKind::ApiToken);
+    let whoami = format!(
+        r#"{{"user": {{"id": 1, "username": "ann", "display_name": "{token}", "role": "user"}},
+            "service_principal": null,
+            "credential": {{"kind": "api_token", "display_prefix": "{token}", "expires_at": null}},
+            "grants": {{"all_projects": false, "scope": null, "permissions": []}}}}"#
+    );
+    for json in [false, true] {
+        let echo = Responder::json("200 OK", &whoami);
+        let mut args = vec!["status", "--url", &echo.url];
+        if json {
+            args.push("--json");
+        }
+        let run = kw.run_with(&args, "", &[("KW_TOKEN", &token)]);
+        assert!(run.ok().contains(&format!("{}…", &token[..12])), "{run:#?}");
+    }
+    kw.assert_never_printed(&[&token]);
+}
+
+#[test]
 fn a_token_goes_only_to_its_own_server_and_never_over_plain_http_elsewhere() {
     let kw = kw();
     let (home, other) = (Silent::new(), Silent::new());
@@ -401,6 +450,12 @@ fn a_token_goes_only_to_its_own_server_and_never_over_plain_http_elsewhere() {
     kw.run(&["status", "--url", &other.url()]).fails(2, &is_for);
     kw.run_with(&["projects", "list"], "", &[("KW_URL", &other.url())])
         .fails(2, &is_for);
+    // KW_TOKEN goes to the server named with it, not to the saved login's.
+    let variable = self::token(TokenKind::ServiceToken);
+    for args in [&["status"][..], &["logout", "--revoke"]] {
+        kw.run_with(args, "", &[("KW_TOKEN", &variable)])
+            .fails(2, "KW_TOKEN needs its server: pass --url");
+    }
     // Plain http leaves this machine for nobody, whichever token.
     kw.run_with(
         &["status", "--url", "http://keyward.example.com"],
@@ -418,10 +473,10 @@ fn a_token_goes_only_to_its_own_server_and_never_over_plain_http_elsewhere() {
     // No server named anywhere: no guess.
     std::fs::remove_file(kw.rc()).unwrap();
     kw.run_with(&["status"], "", &[("KW_TOKEN", &token)])
-        .fails(2, "no server: pass --url");
+        .fails(2, "KW_TOKEN needs its server: pass --url");
     kw.run_with(&["login", "--token", "-"], &token, &[])
         .fails(2, "no server");
-    kw.assert_never_printed(&[&token]);
+    kw.assert_never_printed(&[&token, &variable]);
 }
 
 #[test]

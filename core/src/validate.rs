@@ -57,13 +57,19 @@ pub fn token_name(s: &str) -> Result<String, FieldError> {
 
 /// Characters no name or description may hold: control characters; the bidirectional
 /// overrides, embeddings and isolates, which make text display as something it is not
-/// (`deploy\u{202E}txt.exe` shows as `deployexe.txt`); and the invisible ones (zero-width space, joiners, word joiner,
-/// byte order mark), which make two different names look the same.
+/// (`deploy\u{202E}txt.exe` shows as `deployexe.txt`); the line and paragraph separators;
+/// and the invisible ones (zero-width space, joiners, soft hyphen, fillers, variation
+/// selectors, tags, byte order mark: Unicode's format characters and the blanks that look
+/// like nothing), which make two different names look the same.
 pub fn is_deceptive(c: char) -> bool {
     c.is_control()
         || matches!(c,
-            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}'
+            | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}')
 }
 
 /// Text a person typed, as it is stored: trimmed, in Unicode NFC (so an `é` typed as one
@@ -299,6 +305,12 @@ mod tests {
             "\u{FEFF}bom",
             "tab\tinside",
             "nul\u{0}",
+            "soft\u{00AD}hyphen",
+            "line\u{2028}break",
+            "hangul\u{3164}filler",
+            "varied\u{FE0F}",
+            "tag\u{E0041}",
+            "\u{180E}mongolian",
         ] {
             let e = name("name", bad).unwrap_err();
             assert_eq!(e.field, "name", "{bad:?}");

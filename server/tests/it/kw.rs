@@ -14,10 +14,37 @@ use serde_json::Value;
 use crate::admin_cli::{keyward_with_key, stderr, stdout};
 use crate::support::{PASSWORD, ServeProcess, Site, TestDatabase, code};
 
-/// `kw` is built beside `keyward` (`make test` builds the cli crate's tests, and with them
-/// the binary, in the same run).
+/// `kw` beside `keyward`: `cargo test` builds it with the workspace (`make test-rust`
+/// names keyward-cli). Refused when older than the sources it is built from, so a test run
+/// that rebuilt only the server does not test last week's client.
 fn kw_binary() -> PathBuf {
-    std::path::Path::new(env!("CARGO_BIN_EXE_keyward")).with_file_name("kw")
+    let kw = std::path::Path::new(env!("CARGO_BIN_EXE_keyward")).with_file_name("kw");
+    let built = std::fs::metadata(&kw).and_then(|m| m.modified());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let newest = ["cli/src", "cli/Cargo.toml", "core/src", "core/Cargo.toml"]
+        .iter()
+        .filter_map(|p| newest_change(&root.join(p)))
+        .max();
+    if let (Ok(built), Some(newest)) = (built, newest) {
+        assert!(
+            built >= newest,
+            "{} is older than the cli/ and core/ sources: cargo build --release -p keyward-cli",
+            kw.display()
+        );
+    }
+    kw
+}
+
+/// The latest modification time of a file, or of anything under a directory.
+fn newest_change(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|e| newest_change(&e.ok()?.path()))
+        .max()
 }
 
 struct World {
@@ -389,7 +416,11 @@ async fn kw_token_overrides_the_file_for_one_command() {
     w.kw.run_with(&["login", "--token", "-", "--url", w.base()], &ann, &[])
         .ok();
 
-    let as_bob = w.kw.run_with(&["status"], "", &[("KW_TOKEN", &bob)]);
+    // The variable's token goes to the server named with it, never to the saved one's.
+    w.kw.run_with(&["status"], "", &[("KW_TOKEN", &bob)])
+        .fails(2, "KW_TOKEN needs its server");
+    let bob_env = [("KW_TOKEN", bob.as_str()), ("KW_URL", w.base())];
+    let as_bob = w.kw.run_with(&["status"], "", &bob_env);
     assert!(
         as_bob.ok().contains("Identity:     bob (role user)"),
         "{as_bob:#?}"
@@ -407,8 +438,7 @@ async fn kw_token_overrides_the_file_for_one_command() {
     );
 
     // Revoking the variable's token leaves the file (another token) in place.
-    let out =
-        w.kw.run_with(&["logout", "--revoke"], "", &[("KW_TOKEN", &bob)]);
+    let out = w.kw.run_with(&["logout", "--revoke"], "", &bob_env);
     assert!(out.ok().contains("Revoked"));
     assert!(
         out.stderr.contains("holds another login; left in place"),
@@ -417,7 +447,7 @@ async fn kw_token_overrides_the_file_for_one_command() {
     assert_eq!(w.server.whoami(&bob).await.0, 401);
     assert_eq!(w.server.whoami(&ann).await.0, 200);
     assert!(w.kw.rc().exists());
-    w.kw.run_with(&["status"], "", &[("KW_TOKEN", &bob)])
+    w.kw.run_with(&["status"], "", &bob_env)
         .fails(3, "the token has been revoked (token_revoked)");
     w.assert_tokens_kept(&[&ann, &bob]);
 }
