@@ -83,6 +83,10 @@ pub fn App() -> impl IntoView {
                     path=path!("/admin/service-tokens")
                     view=|| view! { <AdminPage section=Section::ServiceTokens/> }
                 />
+                <Route
+                    path=path!("/admin/settings")
+                    view=|| view! { <AdminPage section=Section::Settings/> }
+                />
             </Routes>
         </Router>
     }

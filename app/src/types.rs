@@ -2,7 +2,7 @@
 //! [`MintedToken`], the response that creates it.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keyward_core::{Permissions, Role, Secret};
+use keyward_core::{Permissions, Policy, Role, Secret};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in user, for the header and the Profile Overview card.
@@ -34,11 +34,13 @@ pub struct ApiTokenView {
 pub struct ApiTokenList {
     pub now: DateTime<Utc>,
     pub tokens: Vec<ApiTokenView>,
-    /// The date the new-token form proposes (30 days ahead).
+    /// The date the new-token form proposes (the policy's default lifetime ahead).
     pub default_expiry: NaiveDate,
     /// The earliest and latest dates the policy allows.
     pub min_expiry: NaiveDate,
     pub max_expiry: NaiveDate,
+    /// For the rows minted under a looser policy ("Beyond policy").
+    pub policy: Policy,
 }
 
 /// A token value, shown once (`expires_at` is `None` for a service token that never
@@ -94,8 +96,8 @@ pub struct ServiceTokenList {
     pub principals: Vec<(i64, String)>,
     pub projects: Vec<ProjectChoice>,
     pub oplogs: Vec<OplogChoice>,
-    pub max_days: u32,
-    pub allow_never: bool,
+    /// What the form allows, and which rows are beyond it.
+    pub policy: Policy,
 }
 
 /// A profile as the viewer may see it (`/profile` and `/users/{username}`). `email` and

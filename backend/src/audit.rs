@@ -51,10 +51,12 @@ pub enum Action {
     EmailAdded,
     EmailRemoved,
     EmailMadePrimary,
+    /// An admin changed the token settings (the target lists them).
+    SettingsChanged,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Action::ApiTokenMinted,
         Action::ApiTokenRedated,
         Action::ApiTokenRevoked,
@@ -83,6 +85,7 @@ impl Action {
         Action::EmailAdded,
         Action::EmailRemoved,
         Action::EmailMadePrimary,
+        Action::SettingsChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +118,7 @@ impl Action {
             Action::EmailAdded => "email.added",
             Action::EmailRemoved => "email.removed",
             Action::EmailMadePrimary => "email.made_primary",
+            Action::SettingsChanged => "settings.changed",
         }
     }
 

@@ -3,41 +3,9 @@
 
 use keyward_core::FieldError;
 
-/// Why a bearer credential was refused. Each maps to a 401 code of the API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum AuthError {
-    /// Missing, malformed, wrong checksum, foreign prefix or unknown.
-    #[error("the bearer token is missing, malformed or unknown")]
-    InvalidToken,
-    #[error("the token has expired")]
-    TokenExpired,
-    #[error("the token has been revoked")]
-    TokenRevoked,
-    /// The user answerable for a service token was deactivated; an admin must revoke or
-    /// transfer it.
-    #[error("the service token is suspended: the user answerable for it was deactivated")]
-    TokenSuspended,
-    /// The session behind a login JWT was ended (signed out or revoked by an admin).
-    #[error("the session of this login token has been revoked")]
-    SessionRevoked,
-    /// The owner was deactivated.
-    #[error("the account that owns this credential is deactivated")]
-    AccountDisabled,
-}
-
-impl AuthError {
-    /// The `code` of the JSON error body.
-    pub fn code(self) -> &'static str {
-        match self {
-            AuthError::InvalidToken => "invalid_token",
-            AuthError::TokenExpired => "token_expired",
-            AuthError::TokenRevoked => "token_revoked",
-            AuthError::TokenSuspended => "token_suspended",
-            AuthError::SessionRevoked => "session_revoked",
-            AuthError::AccountDisabled => "account_disabled",
-        }
-    }
-}
+/// Why a bearer credential was refused: in `keyward-core`, as the `kw` client reads the
+/// codes back with the same type.
+pub use keyward_core::api::AuthError;
 
 /// Why a sign-in's TOTP step failed (after the password was right).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]

@@ -15,6 +15,7 @@ pub mod login;
 pub mod mfa;
 pub mod oplogs;
 pub mod password;
+pub mod policy;
 pub mod projects;
 pub mod quota;
 pub mod resources;

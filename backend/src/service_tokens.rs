@@ -14,9 +14,6 @@ use crate::projects::Action;
 use crate::quota::Quota;
 use crate::{Backend, Error};
 
-/// Settings key: `"false"` forbids service tokens that never expire.
-pub const ALLOW_NEVER_EXPIRING_KEY: &str = "allow_never_expiring_service_tokens";
-
 /// The principal a new token belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrincipalChoice {
@@ -73,16 +70,6 @@ fn field(name: &str, message: impl Into<String>) -> Error {
 }
 
 impl Backend {
-    /// Whether the policy allows service tokens that never expire (an admin setting).
-    pub async fn allow_never_expiring(&self) -> Result<bool, Error> {
-        Ok(self
-            .repo
-            .setting(ALLOW_NEVER_EXPIRING_KEY)
-            .await?
-            .as_deref()
-            != Some("false"))
-    }
-
     /// The no-escalation rule: `user` must hold, now, everything `scope` would grant. A
     /// target the user cannot see is reported as missing, like any other invisible row.
     pub async fn check_grantable(&self, user: &UserRow, scope: &Scope) -> Result<(), Error> {
@@ -171,12 +158,15 @@ impl Backend {
     ) -> Result<MintedServiceToken, Error> {
         let name = validate::token_name(&request.name)?.to_string();
         let expires_at = match request.lifetime {
-            Lifetime::Days(days) => validate::service_token_expiry(
-                days,
-                now,
-                self.max_token_days().await?,
-                self.allow_never_expiring().await?,
-            )?,
+            Lifetime::Days(days) => {
+                let policy = self.policy().await?;
+                validate::service_token_expiry(
+                    days,
+                    now,
+                    policy.max_token_days,
+                    policy.allow_never_expiring,
+                )?
+            }
             Lifetime::Until(at) => Some(at),
         };
         self.check_grantable(creator, &request.scope).await?;

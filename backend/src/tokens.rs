@@ -10,9 +10,6 @@ use crate::db::{ApiTokenRow, NewApiToken, ReplacedSecret, TokenHash};
 use crate::quota::Quota;
 use crate::{Actor, Backend, Error, Principal};
 
-/// Settings key of the maximum API token lifetime in days.
-pub const MAX_TOKEN_DAYS_KEY: &str = "max_api_token_days";
-
 /// A token just created or re-issued: the only place its value ever exists.
 #[derive(Clone, Debug)]
 pub struct Minted {
@@ -23,16 +20,6 @@ pub struct Minted {
 }
 
 impl Backend {
-    /// The longest lifetime an API token may be given, in days (an admin setting).
-    pub async fn max_token_days(&self) -> Result<u32, Error> {
-        Ok(self
-            .repo
-            .setting(MAX_TOKEN_DAYS_KEY)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(validate::DEFAULT_MAX_TOKEN_DAYS))
-    }
-
     /// Mints a token for the profile page: the date must be in the future and within policy.
     pub async fn mint_api_token(
         &self,
@@ -43,7 +30,8 @@ impl Backend {
         rng: &mut (impl RngCore + CryptoRng + Send),
     ) -> Result<Minted, Error> {
         let name = validate::token_name(name)?;
-        let expires_at = validate::api_token_expiry(expires_on, now, self.max_token_days().await?)?;
+        let expires_at =
+            validate::api_token_expiry(expires_on, now, self.policy().await?.max_token_days)?;
         self.within_quota(user_id, Quota::ApiTokens, now).await?;
         self.mint_api_token_at(user_id, &name, expires_at, now, rng)
             .await
@@ -103,7 +91,8 @@ impl Backend {
         now: DateTime<Utc>,
         rng: &mut (impl RngCore + CryptoRng + Send),
     ) -> Result<Minted, Error> {
-        let expires_at = validate::api_token_expiry(expires_on, now, self.max_token_days().await?)?;
+        let expires_at =
+            validate::api_token_expiry(expires_on, now, self.policy().await?.max_token_days)?;
         let secret = token::generate(TokenKind::ApiToken, rng);
         let row = self
             .repo

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::Utc;
-use keyward_core::api::{CredentialKind, Whoami};
+use keyward_core::api::{AuthError, CredentialKind, Whoami};
 use keyward_core::expiry::{expiry_text, expiry_warning};
 use keyward_core::{ExpiryStatus, Scope, Secret};
 use reqwest::Method;
@@ -48,17 +48,8 @@ pub struct Credentials {
 impl Credentials {
     pub fn current(global: &Global) -> Result<Credentials, Failure> {
         let given = global.url.as_deref().map(normalize_server).transpose()?;
-        if let Some(token) = std::env::var(TOKEN_VARIABLE)
-            .ok()
-            .filter(|t| !t.trim().is_empty())
-        {
-            // Not the saved login's server: that may be another keyward, which has no
-            // business seeing this token (and would only answer that it is invalid).
-            let url = given.ok_or_else(|| {
-                Failure::usage(format!(
-                    "{TOKEN_VARIABLE} needs its server: pass --url https://keyward.example.com, or set KW_URL"
-                ))
-            })?;
+        if let Some(token) = env_token() {
+            let url = given.ok_or_else(env_token_needs_url)?;
             return Ok(Credentials {
                 url,
                 token: checked(&token, TOKEN_VARIABLE)?,
@@ -120,10 +111,25 @@ fn checked(token: &str, from: &str) -> Result<Secret, Failure> {
     }
 }
 
+/// `KW_TOKEN`, unless unset or blank (as an unset variable expands in a CI file).
+fn env_token() -> Option<String> {
+    std::env::var(TOKEN_VARIABLE)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// `KW_TOKEN` goes to `--url`/`KW_URL` only, never to the saved login's server: that may be
+/// another keyward, which has no business seeing this token.
+fn env_token_needs_url() -> Failure {
+    Failure::usage(format!(
+        "{TOKEN_VARIABLE} needs its server: pass --url https://keyward.example.com, or set KW_URL"
+    ))
+}
+
 /// The token for `kw login`: `--token`, `--token -` (stdin), `KW_TOKEN`, or a hidden prompt.
 fn login_token(token: Option<String>) -> Result<Secret, Failure> {
     let prompt = || input::hidden("Paste your keyward token (it is not shown): ");
-    let from_env = std::env::var(TOKEN_VARIABLE).ok();
+    let from_env = env_token();
     match (token.as_deref(), from_env) {
         // Typed at a terminal, a token would be shown on the screen as it is typed.
         (Some("-"), _) if input::stdin_is_terminal() => checked(&prompt()?, "the prompt"),
@@ -144,6 +150,9 @@ pub fn login(global: &Global, token: Option<String>) -> Result<(), Failure> {
     let saved = rc::load(&path)?;
     let url = match (&global.url, &saved) {
         (Some(url), _) => url.clone(),
+        (None, _) if token.is_none() && env_token().is_some() => {
+            return Err(env_token_needs_url());
+        }
         (None, Some(saved)) => saved.url.clone(),
         (None, None) => return Err(no_server()),
     };
@@ -223,14 +232,15 @@ pub fn status(global: &Global) -> Result<(), Failure> {
 }
 
 /// 401 codes after which the token works nowhere, so forgetting it without a revocation is
-/// safe. A suspended token, a deactivated account or an address outside an allowlist can
-/// come back: those are not "gone".
-const GONE: [&str; 4] = [
-    "token_revoked",
-    "token_expired",
-    "invalid_token",
-    "token_rotated",
-];
+/// safe. A suspended token or a deactivated account can come back; `invalid_token` says only
+/// that this server does not know the token (the wrong server, or a proxy that dropped the
+/// header): none of those is "gone".
+fn gone(reason: Option<&str>) -> bool {
+    matches!(
+        reason.and_then(AuthError::parse),
+        Some(AuthError::TokenRevoked | AuthError::TokenExpired)
+    )
+}
 
 pub fn logout(global: &Global, revoke: bool) -> Result<(), Failure> {
     let path = rc::path()?;
@@ -243,16 +253,11 @@ pub fn logout(global: &Global, revoke: bool) -> Result<(), Failure> {
         let prefix = credentials.token.display_prefix().to_string();
         match api.call(Method::DELETE, &["tokens", "current"], None::<&()>) {
             Ok(()) => output::print(&format!("Revoked {prefix}… on {}.\n", api.server))?,
-            Err(f)
-                if f.code == exit::AUTH
-                    && f.reason.as_deref().is_some_and(|r| GONE.contains(&r)) =>
-            {
-                say(&format!(
-                    "{prefix}… no longer works on {} ({}); forgetting it",
-                    api.server,
-                    f.reason.unwrap_or_default()
-                ))
-            }
+            Err(f) if f.code == exit::AUTH && gone(f.reason.as_deref()) => say(&format!(
+                "{prefix}… no longer works on {} ({}); forgetting it",
+                api.server,
+                f.reason.unwrap_or_default()
+            )),
             Err(f) if f.code == exit::AUTH => {
                 return Err(Failure::auth(format!(
                     "{prefix}… was NOT revoked, and is kept: {}",

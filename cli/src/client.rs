@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use keyward_core::Secret;
-use keyward_core::api::ErrorBody;
+use keyward_core::api::{AuthError, ErrorBody};
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
@@ -22,6 +22,10 @@ const WARNING_HEADER: &str = "keyward-token-warning";
 const LOGIN_HINT: &str = " Run `kw login` with a valid token.";
 /// The most of an error answer that is read: enough for the API's JSON, not a stream.
 const ERROR_BODY_MAX: u64 = 64 * 1024;
+/// Largest successful answer read: far above any list the API returns.
+const BODY_MAX: u64 = 64 << 20;
+/// Longest server message or code shown.
+const MESSAGE_MAX: usize = 300;
 /// The warning is said once per command, however many requests it makes.
 static WARNED: AtomicBool = AtomicBool::new(false);
 
@@ -107,8 +111,17 @@ impl Api {
     fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, Failure> {
         let response = self.execute(request)?;
         let url = response.url().path().to_string();
+        let mut body = Vec::new();
+        let read = response.take(BODY_MAX + 1).read_to_end(&mut body);
+        if read.is_err() || body.len() as u64 > BODY_MAX {
+            return Err(Failure::server(format!(
+                "{} answered {url} with more than {} MiB, or broke off",
+                self.server,
+                BODY_MAX >> 20
+            )));
+        }
         // Not the decoder's words: they can quote the answer, which may hold secret values.
-        response.json().map_err(|_| {
+        serde_json::from_slice(&body).map_err(|_| {
             Failure::server(format!(
                 "{} answered {url} with something that is not the expected JSON",
                 self.server
@@ -184,7 +197,11 @@ pub fn refusal(
     retry_after: Option<&str>,
 ) -> Failure {
     let (code, message, field) = match error {
-        Some(ErrorBody { error }) => (error.code, error.message, error.field),
+        Some(ErrorBody { error }) => (
+            shortened(error.code),
+            shortened(error.message),
+            error.field.map(shortened),
+        ),
         None => (String::new(), String::new(), None),
     };
     let said = |fallback: &str| {
@@ -250,18 +267,30 @@ pub fn refusal(
     failure
 }
 
-/// The server's 401 code in words.
+/// A server's text cut to one screen line's worth: an error is one line, however long
+/// the answer.
+fn shortened(text: String) -> String {
+    if text.chars().count() <= MESSAGE_MAX {
+        return text;
+    }
+    let mut short: String = text.chars().take(MESSAGE_MAX - 1).collect();
+    short.push('…');
+    short
+}
+
+/// The server's 401 code in words (the server's own codes: a new one fails to build here
+/// until it has its words).
 fn auth_words(code: &str) -> &'static str {
-    match code {
-        "token_expired" => "the token has expired",
-        "token_revoked" => "the token has been revoked",
-        "token_suspended" => "the token is suspended until an administrator transfers it",
-        "token_rotated" => "the token was replaced by a rotation",
-        "account_disabled" => "the account behind the token is deactivated",
-        "session_revoked" => "the session has ended",
-        "ip_not_allowed" => "the token may not be used from this address",
-        "invalid_token" => "the token is not valid",
-        _ => "the server did not accept the token",
+    match AuthError::parse(code) {
+        Some(AuthError::TokenExpired) => "the token has expired",
+        Some(AuthError::TokenRevoked) => "the token has been revoked",
+        Some(AuthError::TokenSuspended) => {
+            "the token is suspended until an administrator transfers it"
+        }
+        Some(AuthError::AccountDisabled) => "the account behind the token is deactivated",
+        Some(AuthError::SessionRevoked) => "the session has ended",
+        Some(AuthError::InvalidToken) => "the token is not valid",
+        None => "the server did not accept the token",
     }
 }
 

@@ -125,19 +125,9 @@ pub fn one_line(text: &str) -> String {
 
 /// Every held value, and every string that starts like a keyward token and goes on past its
 /// display prefix (whole, cut short or run on: checksum or not), replaced by that prefix and
-/// `…`.
+/// `…`. For stderr: what `kw` says itself.
 pub fn mask(text: &str) -> String {
-    let mut out = text.to_string();
-    if let Ok(held) = HELD.lock() {
-        for token in held.iter() {
-            // A value that is not a token may be a password pasted by mistake: none of it.
-            let shown = match keyward_core::token::parse(token) {
-                Ok(t) => format!("{}…", t.display_prefix()),
-                Err(_) => "[hidden]".into(),
-            };
-            out = out.replace(token.as_str(), &shown);
-        }
-    }
+    let mut out = hide_held(text);
     for kind in TokenKind::ALL {
         let shown = DISPLAY_PREFIX_LEN - kind.prefix().len();
         let mut from = 0;
@@ -151,6 +141,24 @@ pub fn mask(text: &str) -> String {
                 out.replace_range(start + shown..start + run, "…");
             }
             from = start;
+        }
+    }
+    out
+}
+
+/// Every held value (the credential `kw` uses) replaced by its display prefix and `…`. For
+/// stdout, which carries data asked for (a secret's value may well be another token, and
+/// must come out as stored), so only the credential itself is hidden there.
+pub fn hide_held(text: &str) -> String {
+    let mut out = text.to_string();
+    if let Ok(held) = HELD.lock() {
+        for token in held.iter() {
+            // A value that is not a token may be a password pasted by mistake: none of it.
+            let shown = match keyward_core::token::parse(token) {
+                Ok(t) => format!("{}…", t.display_prefix()),
+                Err(_) => "[hidden]".into(),
+            };
+            out = out.replace(token.as_str(), &shown);
         }
     }
     out

@@ -2,6 +2,11 @@
 //! other command calls the bearer API (`/api/v1`) with it, using the server's own wire types
 //! from `keyward-core`. The full token is never printed: messages name its display prefix.
 
+// The credentials file is protected by Unix owners and modes (0600, O_NOFOLLOW): elsewhere
+// those checks would silently do nothing, so kw does not build there.
+#[cfg(not(unix))]
+compile_error!("kw keeps its credentials file with Unix permissions: build it on Unix");
+
 pub mod args;
 mod auth;
 mod client;

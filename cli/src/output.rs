@@ -19,12 +19,12 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), Failure> {
     print(&format!("{text}\n"))
 }
 
-/// Text on stdout, tokens masked as on stderr: what the server sends (a name, an entry
-/// someone wrote) may hold one. A reader that went away (`kw ... | head -1`) ends the
-/// command quietly.
+/// Text on stdout, the credential in use hidden (a server may echo it back); other
+/// token-shaped text is data the command asked for, printed as it is. A reader that went
+/// away (`kw ... | head -1`) ends the command quietly.
 pub fn print(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    out.write_all(crate::failure::mask(text).as_bytes())?;
+    out.write_all(crate::failure::hide_held(text).as_bytes())?;
     out.flush()?;
     Ok(())
 }

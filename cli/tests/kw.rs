@@ -274,7 +274,7 @@ fn logout_removes_a_kw_credentials_file_only() {
     let precious = dir.path().join("notes.txt");
     let mut options = std::fs::OpenOptions::new();
     std::os::unix::fs::OpenOptionsExt::mode(options.write(true).create_new(true), 0o600);
-    write!(options.open(&precious).unwrap(), "not a login\n").unwrap();
+    writeln!(options.open(&precious).unwrap(), "not a login").unwrap();
     let env = [("KEYWARD_AUTH_FILE", precious.to_str().unwrap())];
     for args in [&["logout"][..], &["logout", "--revoke"]] {
         kw.run_with(args, "", &env)
@@ -452,7 +452,7 @@ fn a_token_goes_only_to_its_own_server_and_never_over_plain_http_elsewhere() {
         .fails(2, &is_for);
     // KW_TOKEN goes to the server named with it, not to the saved login's.
     let variable = self::token(TokenKind::ServiceToken);
-    for args in [&["status"][..], &["logout", "--revoke"]] {
+    for args in [&["status"][..], &["logout", "--revoke"], &["login"]] {
         kw.run_with(args, "", &[("KW_TOKEN", &variable)])
             .fails(2, "KW_TOKEN needs its server: pass --url");
     }
@@ -564,6 +564,22 @@ fn odd_answers_are_bounded_and_never_quoted() {
         "{} bytes",
         run_huge.stderr.len()
     );
+    // A long message that fits the bound: shown cut to one line's worth.
+    let long = format!(
+        r#"{{"error": {{"code": "x", "message": "{}"}}}}"#,
+        "B".repeat(10_000)
+    );
+    let run_long = run(&Responder::json("400 Bad Request", &long));
+    run_long.fails(2, "BBB…");
+    assert!(
+        run_long.stderr.len() < 600,
+        "{} bytes",
+        run_long.stderr.len()
+    );
+    // A success larger than any answer of the API is not read to its end.
+    let endless = format!("[{}]", "0,".repeat(33 << 20));
+    let run_endless = run(&Responder::json("200 OK", &endless));
+    run_endless.fails(5, "with more than 64 MiB, or broke off");
     // A success that is not the expected JSON: the decoder's words (which quote what came,
     // here a secret value) are not repeated.
     let odd = Responder::json("200 OK", r#"[{"hunter2-secret": 1}]"#);

@@ -23,6 +23,57 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
+/// Why a bearer credential was refused: the `code` of a 401 answer. The server sends it,
+/// the `kw` client reads it back ([`AuthError::parse`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// Missing, malformed, wrong checksum, foreign prefix or unknown.
+    #[error("the bearer token is missing, malformed or unknown")]
+    InvalidToken,
+    #[error("the token has expired")]
+    TokenExpired,
+    #[error("the token has been revoked")]
+    TokenRevoked,
+    /// The user answerable for a service token was deactivated; an admin must revoke or
+    /// transfer it.
+    #[error("the service token is suspended: the user answerable for it was deactivated")]
+    TokenSuspended,
+    /// The session behind a login JWT was ended (signed out or revoked by an admin).
+    #[error("the session of this login token has been revoked")]
+    SessionRevoked,
+    /// The owner was deactivated.
+    #[error("the account that owns this credential is deactivated")]
+    AccountDisabled,
+}
+
+impl AuthError {
+    pub const ALL: [AuthError; 6] = [
+        AuthError::InvalidToken,
+        AuthError::TokenExpired,
+        AuthError::TokenRevoked,
+        AuthError::TokenSuspended,
+        AuthError::SessionRevoked,
+        AuthError::AccountDisabled,
+    ];
+
+    /// The `code` of the JSON error body.
+    pub fn code(self) -> &'static str {
+        match self {
+            AuthError::InvalidToken => "invalid_token",
+            AuthError::TokenExpired => "token_expired",
+            AuthError::TokenRevoked => "token_revoked",
+            AuthError::TokenSuspended => "token_suspended",
+            AuthError::SessionRevoked => "session_revoked",
+            AuthError::AccountDisabled => "account_disabled",
+        }
+    }
+
+    /// The error a `code` names (`None` for a code this version does not know).
+    pub fn parse(code: &str) -> Option<AuthError> {
+        AuthError::ALL.into_iter().find(|e| e.code() == code)
+    }
+}
+
 /// What kind of credential authenticated a request.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod expiry;
 pub mod grant;
+pub mod policy;
 pub mod profile;
 pub mod role;
 pub mod scope;
@@ -14,6 +15,7 @@ pub mod validate;
 
 pub use expiry::ExpiryStatus;
 pub use grant::Permissions;
+pub use policy::Policy;
 pub use role::Role;
 pub use scope::{OplogAccess, Scope};
 pub use secret::Secret;

@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { signIn } from './helpers';
+import { admin, apiTokens, mintToken, signIn, tokenRow } from './helpers';
 
 // Users: warden, an admin (each spec file has its own: see serve.sh).
 
@@ -55,4 +55,59 @@ test('each admin page loads its own section, rendered on the server and hydrated
   await filter.getByLabel('User').fill('nobody-at-all');
   await filter.getByRole('button', { name: 'Filter' }).click();
   await expect(filter.getByText('There is no user named nobody-at-all.')).toBeVisible();
+});
+
+// The installation's defaults, restored after the settings test (the other spec files mint
+// with them).
+const DEFAULTS: [string, string][] = [
+  ['max_token_days', '366'], ['allow_never_expiring', 'true'], ['default_api_token_days', '30'],
+  ['max_rotation_grace_minutes', '1440'], ['expiry_webhook_url', ''],
+];
+
+test('the token settings page refuses a bad value by its field, then saves a tighter policy', async ({ page }) => {
+  mintToken('warden', 'long-lived', ['--expires-in-days', '200']);
+  await signIn(page, 'warden');
+  try {
+    await page.goto('/admin/settings');
+    await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+    const form = page.getByRole('form', { name: 'Token settings' });
+    const max = form.getByLabel('Maximum token lifetime (days)');
+    await expect(max).toHaveValue('366');
+    await expect(form.getByLabel('Default API token lifetime (days)')).toHaveValue('30');
+    await expect(form.getByLabel('Allow never-expiring service tokens')).toBeChecked();
+    await expect(form.getByLabel('Maximum rotation grace (minutes)')).toHaveValue('1440');
+    await expect(form.getByLabel('Expiry webhook URL')).toHaveValue('');
+
+    // A refused value is named next to its field, and nothing is stored.
+    await max.fill('0');
+    await form.getByLabel('Default API token lifetime (days)').fill('14');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form.locator('#st-max-days-error')).toHaveText('Enter a whole number of days from 1 to 3660.');
+    await expect(max).toHaveAttribute('aria-invalid', 'true');
+    expect(admin('settings', 'get', 'default_api_token_days')).toBe('30');
+
+    await max.fill('90');
+    await form.getByLabel('Allow never-expiring service tokens').uncheck();
+    await form.getByLabel('Maximum rotation grace (minutes)').fill('60');
+    await form.getByLabel('Expiry webhook URL').fill('https://hooks.example.com/keyward');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect(form.getByRole('status')).toHaveText('Settings saved.');
+    expect(admin('settings', 'get')).toBe([
+      'max_token_days=90', 'allow_never_expiring=false', 'default_api_token_days=14',
+      'max_rotation_grace_minutes=60', 'expiry_webhook_url=https://hooks.example.com/keyward',
+    ].join('\n'));
+
+    // At once on the profile: the older token keeps its date and is marked; the form
+    // proposes the new default and offers no later date than the new maximum.
+    await page.goto('/profile');
+    const row = tokenRow(page, 'long-lived');
+    await expect(row).toContainText('Beyond policy');
+    await apiTokens(page).getByRole('button', { name: 'New API token' }).click();
+    const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+    const expiry = page.getByLabel('Expiration date');
+    await expect(expiry).toHaveValue(day(14));
+    await expect(expiry).toHaveAttribute('max', day(90));
+  } finally {
+    for (const [key, value] of DEFAULTS) admin('settings', 'set', key, value);
+  }
 });

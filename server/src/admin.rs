@@ -10,6 +10,7 @@ use keyward_backend::resources::GrantTo;
 use keyward_backend::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
 use keyward_backend::users::UserInput;
 use keyward_backend::{Backend, Config};
+use keyward_core::policy::Key;
 use keyward_core::{Permissions, Role, Scope, validate};
 
 use crate::config::DEFAULT_DATABASE_URL;
@@ -201,6 +202,29 @@ enum AdminCommand {
         #[arg(long)]
         username: String,
     },
+    /// Show or change the token settings (the same as the /admin/settings page); a change
+    /// holds from the next request on every instance.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+}
+
+#[derive(Subcommand)]
+enum SettingsCommand {
+    /// Print one setting's value, or every setting as KEY=VALUE lines.
+    ///
+    /// Keys: max_token_days, allow_never_expiring, default_api_token_days,
+    /// max_rotation_grace_minutes, expiry_webhook_url.
+    Get {
+        #[arg(value_parser = parse_key)]
+        key: Option<Key>,
+    },
+    /// Change one setting, e.g. `keyward admin settings set max_token_days 90`
+    /// (`expiry_webhook_url ""` removes the webhook).
+    Set {
+        #[arg(value_parser = parse_key)]
+        key: Key,
+        value: String,
+    },
 }
 
 /// The project flags of a grant or a project-scoped service token (read is implied).
@@ -225,6 +249,10 @@ impl From<PermissionFlags> for Permissions {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse().map_err(|e: keyward_core::FieldError| e.message)
+}
+
+fn parse_key(s: &str) -> Result<Key, String> {
     s.parse().map_err(|e: keyward_core::FieldError| e.message)
 }
 
@@ -444,6 +472,26 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 .transfer_service_token(id, &username, now)
                 .await
                 .map_err(describe)?;
+        }
+        AdminCommand::Settings(SettingsCommand::Get { key }) => {
+            let settings = backend.settings().await.map_err(|e| e.to_string())?;
+            match key {
+                Some(key) => println!("{}", settings.get(key)),
+                None => Key::ALL
+                    .into_iter()
+                    .for_each(|k| println!("{k}={}", settings.get(k))),
+            }
+        }
+        AdminCommand::Settings(SettingsCommand::Set { key, value }) => {
+            let change = [(key, value)];
+            backend
+                .change_settings(&change, now)
+                .await
+                .map_err(|e| match e {
+                    // The setting's name, as typed: it is not a flag here.
+                    keyward_backend::Error::Invalid(f) => format!("{}: {}", f.field, f.message),
+                    other => other.to_string(),
+                })?;
         }
     }
     Ok(())

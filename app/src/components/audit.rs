@@ -11,7 +11,7 @@ use crate::rpc::audit::audit_log;
 use crate::types::{AuditPage, format_time};
 
 /// The actions an admin can filter by (the backend's `audit::Action` texts).
-const ACTIONS: [&str; 28] = [
+const ACTIONS: [&str; 29] = [
     "api_token.minted",
     "api_token.redated",
     "api_token.revoked",
@@ -40,6 +40,7 @@ const ACTIONS: [&str; 28] = [
     "email.added",
     "email.removed",
     "email.made_primary",
+    "settings.changed",
 ];
 
 #[derive(Clone, Debug, Default)]

@@ -2,6 +2,7 @@
 //! the revoke confirmation.
 
 use chrono::{DateTime, Utc};
+use keyward_core::Policy;
 use keyward_core::expiry::{ExpiryStatus, expiry_text};
 
 use leptos::prelude::*;
@@ -43,10 +44,16 @@ pub fn is_expired(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool
     ExpiryStatus::of(expires_at, now) == ExpiryStatus::Expired
 }
 
-/// The Expires cell: the date (or "Never") and, when it matters, the status in words.
+/// The Expires cell: the date (or "Never") and, when it matters, the status in words;
+/// with `policy`, "Beyond policy" on a token minted under a looser one.
 #[component]
-pub fn ExpiryCell(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> impl IntoView {
+pub fn ExpiryCell(
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    #[prop(optional)] policy: Option<Policy>,
+) -> impl IntoView {
     let text = expiry_text(expires_at, now);
+    let beyond = policy.is_some_and(|p| p.beyond(expires_at, now));
     view! {
         <td>
             {expires_at.map(|at| view! {
@@ -54,6 +61,12 @@ pub fn ExpiryCell(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> impl
             })}
             {expires_at.is_none().then_some("Never")}
             {text.map(|t| view! { " " <span class="badge">{t}</span> })}
+            {beyond.then(|| view! {
+                " "
+                <span class="badge beyond" title="Longer than the current maximum lifetime: it keeps its date.">
+                    "Beyond policy"
+                </span>
+            })}
         </td>
     }
 }

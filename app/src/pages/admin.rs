@@ -3,6 +3,7 @@
 //! needs to set up an installation without a shell; each form calls the same service as the
 //! matching `keyward admin` subcommand, and the server functions refuse non-admins.
 
+use keyward_core::policy::Settings;
 use keyward_core::{Permissions, Role};
 use leptos::prelude::*;
 
@@ -12,6 +13,7 @@ use crate::components::reload::{Changes, action_error, reloading_action};
 use crate::components::{FieldMessage, FlagBoxes, SessionTable, TextField, use_hydrated};
 use crate::error::AppError;
 use crate::pages::profile::Header;
+use crate::pages::settings::SettingsForm;
 use crate::rpc::admin::*;
 use crate::rpc::audit::audit_log;
 use crate::rpc::get_me;
@@ -32,10 +34,11 @@ pub enum Section {
     ServiceTokens,
     Sessions,
     Audit,
+    Settings,
 }
 
 impl Section {
-    const ALL: [Section; 8] = [
+    const ALL: [Section; 9] = [
         Section::Users,
         Section::Organizations,
         Section::Teams,
@@ -44,6 +47,7 @@ impl Section {
         Section::ServiceTokens,
         Section::Sessions,
         Section::Audit,
+        Section::Settings,
     ];
 
     fn title(self) -> &'static str {
@@ -56,6 +60,7 @@ impl Section {
             Section::ServiceTokens => "Suspended service tokens",
             Section::Sessions => "Sessions",
             Section::Audit => "Audit log",
+            Section::Settings => "Settings",
         }
     }
 
@@ -69,6 +74,7 @@ impl Section {
             Section::ServiceTokens => "/admin/service-tokens",
             Section::Sessions => "/admin/sessions",
             Section::Audit => "/admin/audit",
+            Section::Settings => "/admin/settings",
         }
     }
 }
@@ -134,6 +140,7 @@ enum SectionData {
     ServiceTokens(Vec<SuspendedToken>),
     Sessions(Vec<SessionView>),
     Audit(AuditPage),
+    Settings(Settings),
 }
 
 async fn load(section: Section) -> Result<SectionData, AppError> {
@@ -149,6 +156,7 @@ async fn load(section: Section) -> Result<SectionData, AppError> {
             let none = String::new;
             SectionData::Audit(audit_log(true, none(), none(), none(), None).await?)
         }
+        Section::Settings => SectionData::Settings(admin_settings().await?),
     })
 }
 
@@ -165,6 +173,7 @@ fn SectionBody(data: SectionData) -> impl IntoView {
         SectionData::ServiceTokens(tokens) => view! { <Suspended tokens/> }.into_any(),
         SectionData::Sessions(sessions) => view! { <Sessions sessions/> }.into_any(),
         SectionData::Audit(first) => view! { <AuditBrowser first all=true/> }.into_any(),
+        SectionData::Settings(settings) => view! { <SettingsForm settings/> }.into_any(),
     }
 }
 

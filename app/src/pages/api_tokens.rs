@@ -1,5 +1,6 @@
 //! The API Tokens card: mint, list (with expiry colours), re-date, revoke, hide expired.
 
+use keyward_core::Policy;
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
@@ -128,7 +129,7 @@ pub fn ApiTokensCard(card: Card) -> impl IntoView {
 
 #[component]
 fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
-    let now = list.now;
+    let (now, policy) = (list.now, list.policy);
     let form_list = list.clone();
     view! {
         <Show when=move || card.form_open.get()>
@@ -155,7 +156,7 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
             // A re-dated token gets a new prefix: its row is drawn again.
             key=|t: &ApiTokenView| (t.id, t.display_prefix.clone())
             hide_expired=card.hide_expired
-            row=move |token| view! { <TokenRow card token now/> }
+            row=move |token| view! { <TokenRow card token now policy/> }
         />
         <EditDialog card list=list.clone()/>
         <RevokeDialog
@@ -172,7 +173,12 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
 }
 
 #[component]
-fn TokenRow(card: Card, token: ApiTokenView, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+fn TokenRow(
+    card: Card,
+    token: ApiTokenView,
+    now: chrono::DateTime<chrono::Utc>,
+    policy: Policy,
+) -> impl IntoView {
     let hydrated = use_hydrated();
     let for_edit = token.clone();
     let for_revoke = TokenRef {
@@ -185,7 +191,7 @@ fn TokenRow(card: Card, token: ApiTokenView, now: chrono::DateTime<chrono::Utc>)
             <td>{token.name.clone()}</td>
             <td><code>{token.display_prefix.clone()}"…"</code></td>
             <td>{format_date(token.created_at)}</td>
-            <ExpiryCell expires_at=Some(token.expires_at) now/>
+            <ExpiryCell expires_at=Some(token.expires_at) now policy/>
             <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>
             <td class="actions">
                 <button

@@ -8,4 +8,5 @@ pub mod projects;
 pub mod security_log;
 pub mod service_tokens;
 pub mod sessions;
+pub mod settings;
 pub mod setup;

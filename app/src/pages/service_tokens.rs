@@ -2,7 +2,7 @@
 //! (with expiry colours), revoke, hide expired. The form offers only what the signed-in user
 //! holds now; the server checks the same rule again on whatever arrives.
 
-use keyward_core::Permissions;
+use keyward_core::{Permissions, Policy};
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
@@ -102,7 +102,7 @@ pub fn ServiceTokensCard(card: Card) -> impl IntoView {
 
 #[component]
 fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
-    let now = list.now;
+    let (now, policy) = (list.now, list.policy);
     let tokens = list.tokens.clone();
     let form_list = StoredValue::new(list);
     view! {
@@ -133,7 +133,7 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
             expires_at=|t: &ServiceTokenView| t.expires_at
             key=|t: &ServiceTokenView| t.id
             hide_expired=card.hide_expired
-            row=move |token| view! { <TokenRow card token now/> }
+            row=move |token| view! { <TokenRow card token now policy/> }
         />
         <RevokeDialog
             revoking=card.revoking
@@ -153,6 +153,7 @@ fn TokenRow(
     card: Card,
     token: ServiceTokenView,
     now: chrono::DateTime<chrono::Utc>,
+    policy: Policy,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
     let for_revoke = TokenRef {
@@ -173,7 +174,7 @@ fn TokenRow(
                 }}
             </td>
             <td>{token.permissions.join(", ")}</td>
-            <ExpiryCell expires_at=token.expires_at now/>
+            <ExpiryCell expires_at=token.expires_at now policy/>
             <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>
             <td class="actions">
                 <button
@@ -209,7 +210,8 @@ pub fn NewServiceTokenForm(
             .map(|p| p.id.to_string())
             .unwrap_or_default(),
     );
-    let default_days = keyward_core::validate::DEFAULT_SERVICE_TOKEN_DAYS.min(list.max_days);
+    let default_days =
+        keyward_core::validate::DEFAULT_SERVICE_TOKEN_DAYS.min(list.policy.max_token_days);
     let days = RwSignal::new(default_days.to_string());
     let projects = StoredValue::new(list.projects.clone());
     // What the user holds on the chosen project: the flags they may tick.
@@ -353,7 +355,7 @@ pub fn NewServiceTokenForm(
                 name="expires_in_days"
                 type="number"
                 min="0"
-                max=list.max_days.to_string()
+                max=list.policy.max_token_days.to_string()
                 required
                 prop:value=move || days.get()
                 on:input=move |ev| days.set(event_target_value(&ev))
@@ -361,10 +363,10 @@ pub fn NewServiceTokenForm(
                 aria-invalid=invalid(error, "expires_in_days")
             />
             <p class="hint" id="st-days-hint">
-                {format!("At most {} days. 0 means the token never expires.", list.max_days)}
+                {format!("At most {} days. 0 means the token never expires.", list.policy.max_token_days)}
             </p>
             <p class="warning" id="st-days-warning" role="status" hidden=move || !never()>
-                {if list.allow_never {
+                {if list.policy.allow_never_expiring {
                     "This token will never expire. That is not recommended: prefer a lifetime and rotate it."
                 } else {
                     "Never-expiring service tokens are not allowed on this installation."

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use keyward_core::policy::Settings;
+
 use crate::error::AppError;
 use crate::types::{AdminUser, OplogsPage, ProjectsPage, SessionView, SuspendedToken, TeamsPage};
 
@@ -42,6 +44,38 @@ pub async fn admin_users() -> Result<Vec<AdminUser>, AppError> {
             active: u.active,
         })
         .collect())
+}
+
+/// The token settings (`/admin/settings`).
+#[server(prefix = "/rpc", endpoint = "admin_settings")]
+pub async fn admin_settings() -> Result<Settings, AppError> {
+    current_admin().await?;
+    Ok(backend()?.settings().await?)
+}
+
+/// Saves the settings form: every value is checked before any is stored. The checkbox is
+/// sent only when ticked.
+#[server(prefix = "/rpc", endpoint = "admin_save_settings")]
+pub async fn admin_save_settings(
+    max_token_days: String,
+    allow_never_expiring: Option<String>,
+    default_api_token_days: String,
+    max_rotation_grace_minutes: String,
+    expiry_webhook_url: String,
+) -> Result<Settings, AppError> {
+    use keyward_core::policy::Key;
+    current_admin().await?;
+    let changes = [
+        (Key::MaxTokenDays, max_token_days),
+        (
+            Key::AllowNeverExpiring,
+            allow_never_expiring.is_some().to_string(),
+        ),
+        (Key::DefaultApiTokenDays, default_api_token_days),
+        (Key::MaxRotationGraceMinutes, max_rotation_grace_minutes),
+        (Key::ExpiryWebhookUrl, expiry_webhook_url),
+    ];
+    Ok(backend()?.change_settings(&changes, now()).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "admin_organizations")]

@@ -180,19 +180,19 @@ pub async fn complete_setup(
 pub async fn list_api_tokens() -> Result<ApiTokenList, AppError> {
     use crate::ssr::{backend, current_session, now};
     use keyward_core::expiry::date_in_days;
-    use keyward_core::validate::DEFAULT_API_TOKEN_DAYS;
 
     let session = current_session().await?;
     let backend = backend()?;
     let now = now();
-    let max_days = backend.max_token_days().await?;
+    let policy = backend.policy().await?;
     let tokens = backend.list_api_tokens(session.user.id).await?;
     Ok(ApiTokenList {
         now,
         tokens: tokens.into_iter().map(imp::token_view).collect(),
-        default_expiry: date_in_days(now, DEFAULT_API_TOKEN_DAYS.min(max_days)),
+        default_expiry: date_in_days(now, policy.api_token_days()),
         min_expiry: date_in_days(now, 1),
-        max_expiry: date_in_days(now, max_days),
+        max_expiry: date_in_days(now, policy.max_token_days),
+        policy,
     })
 }
 

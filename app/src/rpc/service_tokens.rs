@@ -172,8 +172,7 @@ mod imp {
                 })
                 .collect(),
             oplogs,
-            max_days: backend.max_token_days().await?,
-            allow_never: backend.allow_never_expiring().await?,
+            policy: backend.policy().await?,
         })
     }
 

@@ -15,6 +15,10 @@ pub trait SettingsRepo {
 
     async fn setting(&self, key: &str) -> Result<Option<String>>;
     async fn put_setting(&self, key: &str, value: &str) -> Result<()>;
+    /// The stored values of `keys` (missing ones are left out), in one query.
+    async fn settings_of(&self, keys: &[&str]) -> Result<Vec<(String, String)>>;
+    /// Stores every pair in one transaction: all of them or none.
+    async fn put_settings(&self, pairs: &[(&str, String)]) -> Result<()>;
     /// The setting's value; `value` is stored first if there is none (the first of several
     /// racing instances wins, and all read the same value).
     async fn setting_or_init(&self, key: &str, value: &str) -> Result<String>;
@@ -56,9 +60,32 @@ impl SettingsRepo for SqlRepository {
     }
 
     async fn put_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.put_settings(&[(key, value.to_string())]).await
+    }
+
+    async fn settings_of(&self, keys: &[&str]) -> Result<Vec<(String, String)>> {
+        let placeholders: Vec<_> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT key, value FROM settings WHERE key IN ({})",
+            placeholders.join(", ")
+        );
+        Ok(on_pool!(&self.db, |pool| {
+            let mut query = sqlx::query_as(&sql);
+            for key in keys {
+                query = query.bind(*key);
+            }
+            query.fetch_all(pool).await
+        })?)
+    }
+
+    async fn put_settings(&self, pairs: &[(&str, String)]) -> Result<()> {
         let sql = "INSERT INTO settings (key, value) VALUES ($1, $2)
             ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-        execute!(&self.db, sql, key, value)?;
+        in_transaction!(&self.db, |tx| {
+            for (key, value) in pairs {
+                run!(&mut *tx, sql, *key, value)?;
+            }
+        });
         Ok(())
     }
 

@@ -43,6 +43,7 @@ macro_rules! on_both_databases {
 mod account;
 mod admin;
 mod audit;
+mod policy;
 mod project_page;
 mod sealing;
 mod service_tokens;

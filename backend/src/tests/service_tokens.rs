@@ -2,6 +2,7 @@
 //! suspension and transfer.
 
 use chrono::TimeDelta;
+use keyward_core::policy::Key;
 use keyward_core::{Permissions, Scope};
 
 use super::{bearer, input, rng, t0};
@@ -192,10 +193,8 @@ async fn no_escalation_and_nothing_left_behind_by_a_refusal(b: &Backend) {
     assert_eq!(b.list_service_tokens(alice.id).await.unwrap().len(), 2);
 
     // The policy can forbid never-expiring tokens.
-    b.repo()
-        .put_setting(crate::service_tokens::ALLOW_NEVER_EXPIRING_KEY, "false")
-        .await
-        .unwrap();
+    let forbid = [(Key::AllowNeverExpiring, "false".to_string())];
+    b.change_settings(&forbid, t0()).await.unwrap();
     let e = b
         .mint_service_token(&alice, &again, t0(), &mut rng)
         .await

@@ -164,12 +164,23 @@ fn calls(f: &Fixture, me: &str) -> Vec<(&'static str, Vec<(&'static str, String)
             "admin_transfer_service_token",
             vec![("id", f.to_transfer.to_string()), ("username", s("heir"))],
         ),
+        (
+            // A looser policy and a webhook of the caller's choosing.
+            "admin_save_settings",
+            vec![
+                ("max_token_days", s("3660")),
+                ("allow_never_expiring", s("on")),
+                ("default_api_token_days", s("3660")),
+                ("max_rotation_grace_minutes", s("10080")),
+                ("expiry_webhook_url", s("https://attacker.example/hook")),
+            ],
+        ),
     ]);
     calls
 }
 
 /// The admin pages' readers, one per page.
-const READERS: [&str; 7] = [
+const READERS: [&str; 8] = [
     "admin_users",
     "admin_organizations",
     "admin_teams",
@@ -177,6 +188,7 @@ const READERS: [&str; 7] = [
     "admin_oplogs",
     "admin_suspended_tokens",
     "admin_sessions",
+    "admin_settings",
 ];
 
 /// Everything the admin functions can change, as an administrator's pages show it, by
@@ -214,7 +226,7 @@ async fn admin_functions_refuse_users_and_managers_and_change_nothing() {
         .collect();
     let called = calls(&f, "x").iter().map(|c| c.0).collect();
     assert_eq!(defined, called);
-    assert_eq!(defined.len(), 23);
+    assert_eq!(defined.len(), 25);
 
     // Without a session, every function is 401 and changes nothing.
     let anonymous = Client::new();

@@ -254,6 +254,15 @@ async fn a_ci_job_logs_in_from_stdin_and_uses_every_resource_command() {
         secrets[0].value, "hunter2-horse",
         "the refused write changed nothing"
     );
+    // A secret that is itself a token (another job's) comes back exactly as stored: only
+    // the credential kw uses is ever masked on stdout.
+    let stored =
+        keyward_core::token::generate(keyward_core::TokenKind::ServiceToken, &mut rand_core::OsRng);
+    let stored = stored.expose().to_string();
+    kw_in(&["secrets", "set", &web, "DB_PASSWORD"], &stored).ok();
+    let secrets: Vec<SecretValue> =
+        serde_json::from_str(kw(&["secrets", "list", &web, "--json"]).ok()).unwrap();
+    assert_eq!(secrets[0].value, stored);
     kw(&["secrets", "delete", &web, "DB_PASSWORD"]).ok();
     let empty = kw(&["secrets", "list", &web]);
     assert_eq!(
@@ -512,11 +521,25 @@ async fn expired_revoked_and_mistyped_tokens_exit_3_in_words() {
     assert!(!kept.stderr.contains("kw login"), "{kept:#?}");
     assert!(w.kw.rc().exists());
 
+    // Well formed, but unknown here (another installation's, say): refused in words, and
+    // logout --revoke does not claim it is gone, since it may work on its own server.
+    let unknown =
+        keyward_core::token::generate(keyward_core::TokenKind::ApiToken, &mut rand_core::OsRng);
+    let unknown = unknown.expose().to_string();
+    login(&unknown).fails(3, "the token is not valid (invalid_token)");
+    let env = [("KW_TOKEN", unknown.as_str()), ("KW_URL", w.base())];
+    let out = w.kw.run_with(&["logout", "--revoke"], "", &env);
+    out.fails(
+        3,
+        "was NOT revoked, and is kept: authentication failed: the token is not valid",
+    );
+    assert!(w.kw.rc().exists(), "the saved login is not touched");
+
     let mut typo = w.token("eve", &["--expires-in-days", "30"]);
     let swapped = if typo.ends_with('0') { "1" } else { "0" };
     typo.replace_range(40..41, swapped);
     login(&typo).fails(3, "checksum does not match");
-    w.assert_tokens_kept(&[&expired, &live, &typo, &suspended]);
+    w.assert_tokens_kept(&[&expired, &live, &typo, &suspended, &unknown]);
 }
 
 #[tokio::test]
