@@ -68,6 +68,9 @@ done
 log=$(admin create-oplog --project "$main" --name fuzz-log)
 foreign_log=$(admin create-oplog --project "$foreign" --name foreign-log)
 token=$(admin mint-token --username fuzzer --name api-fuzz --expires-in-days 1)
+# Its own token for the rotation route: each accepted call replaces it (later calls then get
+# 401 token_rotated, which the document describes), and the others' tokens live on.
+rotating_token=$(admin mint-token --username fuzzer --name api-fuzz-rotating --expires-in-days 1)
 # The operation-log entry routes (but DELETE, which such a token may not do) are fuzzed
 # with an operation-log service token, so both token kinds go through the fuzz.
 oplog_token=$(admin mint-service-token --created-by fuzzer --principal api-fuzz --name api-fuzz-oplog \
@@ -150,6 +153,10 @@ include-name = "DELETE /api/v1/oplogs/{id}/entries/{entry}"
 parameters = { "path.id" = { dictionary = "oplogs", probability = 0.9 }, "path.entry" = { dictionary = "doomed-entries", probability = 0.8 } }
 
 [[operations]]
+include-name = "POST /api/v1/tokens/current/rotate"
+headers = { Authorization = "Bearer \${KW_FUZZ_ROTATING_TOKEN}" }
+
+[[operations]]
 include-name = "POST /api/v1/login"
 parameters = { "body.username" = { dictionary = "usernames", probability = 0.5 }, "body.password" = { dictionary = "passwords", probability = 0.5 } }
 EOF
@@ -160,7 +167,8 @@ EOF
 # is fixed and the example database off: no run replays cases from an earlier one.
 # One worker: with two, schemathesis' threads race in CPython 3.11's ast module and the run
 # dies with "SystemError: AST constructor recursion depth mismatch" (seen here).
-(cd "$tmp" && KW_FUZZ_TOKEN=$token KW_FUZZ_OPLOG_TOKEN=$oplog_token "$VENV/bin/st" \
+(cd "$tmp" && KW_FUZZ_TOKEN=$token KW_FUZZ_OPLOG_TOKEN=$oplog_token \
+    KW_FUZZ_ROTATING_TOKEN=$rotating_token "$VENV/bin/st" \
     --config-file "$tmp/schemathesis.toml" run "$base/api/v1/openapi.json" \
     --checks "$FUZZ_CHECKS" \
     --exclude-name 'DELETE /api/v1/tokens/current' \

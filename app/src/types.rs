@@ -26,6 +26,8 @@ pub struct ApiTokenView {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Until when a value a rotation replaced still works.
+    pub old_valid_until: Option<DateTime<Utc>>,
 }
 
 /// The API Tokens card's data. `now` is the server's clock at the time of the query, so
@@ -68,6 +70,8 @@ pub struct ServiceTokenView {
     /// `None`: never expires.
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Until when a value a rotation replaced still works.
+    pub old_valid_until: Option<DateTime<Utc>>,
 }
 
 /// A project the signed-in user can read, with what they hold on it (the service-token form

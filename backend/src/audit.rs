@@ -23,8 +23,11 @@ pub enum Action {
     ApiTokenMinted,
     ApiTokenRedated,
     ApiTokenRevoked,
+    /// A new value; the old one works for the grace the target names.
+    ApiTokenRotated,
     ServiceTokenMinted,
     ServiceTokenRevoked,
+    ServiceTokenRotated,
     ServiceTokenTransferred,
     /// Its answerable user was deactivated.
     ServiceTokenSuspended,
@@ -56,12 +59,14 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 31] = [
         Action::ApiTokenMinted,
         Action::ApiTokenRedated,
         Action::ApiTokenRevoked,
+        Action::ApiTokenRotated,
         Action::ServiceTokenMinted,
         Action::ServiceTokenRevoked,
+        Action::ServiceTokenRotated,
         Action::ServiceTokenTransferred,
         Action::ServiceTokenSuspended,
         Action::TokenFirstUsed,
@@ -93,8 +98,10 @@ impl Action {
             Action::ApiTokenMinted => "api_token.minted",
             Action::ApiTokenRedated => "api_token.redated",
             Action::ApiTokenRevoked => "api_token.revoked",
+            Action::ApiTokenRotated => "api_token.rotated",
             Action::ServiceTokenMinted => "service_token.minted",
             Action::ServiceTokenRevoked => "service_token.revoked",
+            Action::ServiceTokenRotated => "service_token.rotated",
             Action::ServiceTokenTransferred => "service_token.transferred",
             Action::ServiceTokenSuspended => "service_token.suspended",
             Action::TokenFirstUsed => "token.first_used",

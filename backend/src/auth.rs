@@ -7,7 +7,7 @@ use keyward_core::api::CredentialKind;
 use keyward_core::{TokenKind, token};
 
 use crate::audit::{self, Action, Event};
-use crate::db::{ServiceTokenRow, TokenHash, UserRow};
+use crate::db::{RotatedSecret, ServiceTokenRow, TokenHash, UserRow};
 use crate::{AuthError, Backend, Error, throttle};
 
 /// The credential a request authenticated with.
@@ -18,6 +18,9 @@ pub struct Credential {
     pub id: i64,
     pub display_prefix: String,
     pub expires_at: Option<DateTime<Utc>>,
+    /// Set when the value was replaced by a rotation and works only until then (its grace
+    /// window): every response says so.
+    pub replaced_until: Option<DateTime<Utc>>,
 }
 
 /// Who a request acts as.
@@ -53,16 +56,20 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
 }
 
 /// A token is refused once revoked (said first: it is the operator's decision), then once
-/// expired (`None`: never expires).
+/// expired (`None`: never expires), then, for a value a rotation replaced, once its grace
+/// is over.
 fn live(
     revoked_at: Option<DateTime<Utc>>,
     expires_at: Option<DateTime<Utc>>,
+    replaced: Option<&RotatedSecret>,
     now: DateTime<Utc>,
 ) -> Result<(), AuthError> {
     if revoked_at.is_some() {
         Err(AuthError::TokenRevoked)
     } else if expires_at.is_some_and(|e| e <= now) {
         Err(AuthError::TokenExpired)
+    } else if replaced.is_some_and(|r| r.valid_until <= now) {
+        Err(AuthError::TokenRotated)
     } else {
         Ok(())
     }
@@ -142,17 +149,35 @@ impl Backend {
         last_used_at.is_none_or(|t| t < now - self.config.touch_interval)
     }
 
+    /// The value a rotation replaced, for a hash that is no token's current one (so this
+    /// costs a current value nothing); `invalid_token` if it is none.
+    async fn replaced(&self, kind: TokenKind, hash: &TokenHash) -> Result<RotatedSecret, Error> {
+        let found = self.repo.rotated_secret(kind, hash).await?;
+        Ok(found.ok_or(AuthError::InvalidToken)?)
+    }
+
     async fn authenticate_api_token(
         &self,
         hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> Result<Principal, Error> {
-        let (row, user) = self
-            .repo
-            .api_token_and_owner(hash)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
-        let refused = match live(row.revoked_at, Some(row.expires_at), now) {
+        let (mut row, user, replaced) = match self.repo.api_token_and_owner(hash).await? {
+            Some((row, user)) => (row, user, None),
+            None => {
+                let old = self.replaced(TokenKind::ApiToken, hash).await?;
+                let (row, user) = self
+                    .repo
+                    .api_token_and_owner_by_id(old.token_id)
+                    .await?
+                    .ok_or(AuthError::InvalidToken)?;
+                (row, user, Some(old))
+            }
+        };
+        // A replaced value is named by its own prefix, in the log and to its caller.
+        if let Some(old) = &replaced {
+            row.display_prefix.clone_from(&old.display_prefix);
+        }
+        let refused = match live(row.revoked_at, Some(row.expires_at), replaced.as_ref(), now) {
             Err(e) => Some(e),
             Ok(()) if !user.active => Some(AuthError::AccountDisabled),
             Ok(()) => None,
@@ -172,6 +197,7 @@ impl Backend {
                 id: row.id,
                 display_prefix: row.display_prefix,
                 expires_at: Some(row.expires_at),
+                replaced_until: replaced.map(|r| r.valid_until),
             },
         })
     }
@@ -181,14 +207,20 @@ impl Backend {
         hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> Result<Principal, Error> {
-        let row = self
-            .repo
-            .service_token_by_hash(hash)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
+        let (mut row, replaced) = match self.repo.service_token_by_hash(hash).await? {
+            Some(row) => (row, None),
+            None => {
+                let old = self.replaced(TokenKind::ServiceToken, hash).await?;
+                let row = self.repo.service_token(old.token_id).await?;
+                (row.ok_or(AuthError::InvalidToken)?, Some(old))
+            }
+        };
+        if let Some(old) = &replaced {
+            row.display_prefix.clone_from(&old.display_prefix);
+        }
         // The user answerable for it was deactivated: suspended until an admin revokes or
         // transfers it.
-        let refused = match live(row.revoked_at, row.expires_at, now) {
+        let refused = match live(row.revoked_at, row.expires_at, replaced.as_ref(), now) {
             Err(e) => Some(e),
             Ok(()) if !row.owner_active => Some(AuthError::TokenSuspended),
             Ok(()) => None,
@@ -211,6 +243,7 @@ impl Backend {
                 id: row.id,
                 display_prefix: row.display_prefix.clone(),
                 expires_at: row.expires_at,
+                replaced_until: replaced.map(|r| r.valid_until),
             },
             actor: Actor::Service(row),
         })

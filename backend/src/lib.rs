@@ -19,6 +19,7 @@ pub mod policy;
 pub mod projects;
 pub mod quota;
 pub mod resources;
+pub mod rotation;
 pub mod sealing;
 pub mod service_tokens;
 pub mod sessions;

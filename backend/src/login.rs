@@ -103,6 +103,7 @@ impl Backend {
                 id: session.id,
                 display_prefix: format!("session {}", session.id),
                 expires_at: Some(session.expires_at),
+                replaced_until: None,
             },
         })
     }

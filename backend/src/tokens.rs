@@ -6,8 +6,9 @@ use keyward_core::{Secret, TokenKind, token, validate};
 use rand_core::{CryptoRng, RngCore};
 
 use crate::audit::{Action, Event};
-use crate::db::{ApiTokenRow, NewApiToken, ReplacedSecret, TokenHash};
+use crate::db::{ApiTokenRow, NewApiToken, TokenHash};
 use crate::quota::Quota;
+use crate::rotation::Target;
 use crate::{Actor, Backend, Error, Principal};
 
 /// A token just created or re-issued: the only place its value ever exists.
@@ -93,30 +94,19 @@ impl Backend {
     ) -> Result<Minted, Error> {
         let expires_at =
             validate::api_token_expiry(expires_on, now, self.policy().await?.max_token_days)?;
-        let secret = token::generate(TokenKind::ApiToken, rng);
-        let row = self
-            .repo
-            .replace_api_token_secret(
-                user_id,
-                token_id,
-                &ReplacedSecret {
-                    token_hash: TokenHash::of(secret.expose()),
-                    display_prefix: secret.display_prefix().to_string(),
-                    expires_at,
-                },
-            )
-            .await?
-            .ok_or(Error::NotFound)?;
-        let redated = Event::success(
-            Some(user_id),
-            Action::ApiTokenRedated,
-            secret.display_prefix(),
-        );
-        self.audit(redated, now).await;
+        let target = Target {
+            kind: TokenKind::ApiToken,
+            token_id,
+            owner: user_id,
+        };
+        // The old value stops at once (and is then refused as token_rotated).
+        let redated = self
+            .replace_secret(target, Some(expires_at), now, now, rng)
+            .await?;
         Ok(Minted {
-            id: row.id,
-            name: row.name,
-            secret,
+            id: redated.id,
+            name: redated.name,
+            secret: redated.secret,
             expires_at,
         })
     }

@@ -15,7 +15,7 @@ Examples:
 
 Credentials: `kw login` saves the server and token in ~/.keywardrc (mode 0600;
 KEYWARD_AUTH_FILE names another file); the saved token is sent to that server only.
-KW_TOKEN (with --url or KW_URL, else the saved server) overrides it for one command.
+KW_TOKEN (with --url or KW_URL) overrides it for one command.
 
 Exit codes: 0 ok, 2 usage or input error, 3 authentication failed (no credentials, a
 mistyped token, or 401: expired, revoked, invalid), 4 permission denied or not found (403,
@@ -92,6 +92,9 @@ the same one.")]
         #[arg(long)]
         revoke: bool,
     },
+    /// Rotate the token in use: a new value, with the old one working for a grace.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// List, show and delete projects.
     #[command(subcommand)]
     Projects(ProjectsCommand),
@@ -122,6 +125,46 @@ pub struct ProjectArg {
     /// The project's id, or its exact name (`kw projects list` shows both).
     #[arg(value_name = "PROJECT")]
     pub project: String,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Give the token a new value (POST /api/v1/tokens/current/rotate); its name, expiry and
+    /// permissions stay.
+    #[command(after_help = "\
+Examples:
+  kw token rotate                 # the old value stops at once
+  kw token rotate --grace 1h      # jobs holding the old value have an hour to move over
+  NEW=$(KW_TOKEN=$OLD kw token rotate --grace 24h --url https://keyward.example.com)
+
+With a saved login, the new value replaces the old one in the credentials file (written
+atomically, 0600) and is not printed. With KW_TOKEN, there is no file to update: the new
+value alone is printed on stdout, for your secret store. The grace is at most the server's
+Maximum rotation grace (24 hours unless an admin changed it).")]
+    Rotate {
+        /// How long the old value keeps working: minutes, or a number with m, h or d
+        /// (e.g. 90, 30m, 1h, 1d). Default: 0, not at all.
+        #[arg(long, value_name = "DURATION", default_value = "0", value_parser = grace_minutes)]
+        grace: u32,
+    },
+}
+
+/// `90`, `30m`, `1h`, `1d` as minutes.
+fn grace_minutes(s: &str) -> Result<u32, String> {
+    let (number, unit) = match s.strip_suffix(['m', 'h', 'd']) {
+        Some(number) => (number, &s[number.len()..]),
+        None => (s, "m"),
+    };
+    let per = match unit {
+        "h" => 60,
+        "d" => 24 * 60,
+        _ => 1,
+    };
+    number
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| n.checked_mul(per))
+        .ok_or_else(|| "expected minutes, or a number with m, h or d, e.g. 30m, 1h, 1d".into())
 }
 
 #[derive(Subcommand)]

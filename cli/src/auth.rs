@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::Utc;
-use keyward_core::api::{AuthError, CredentialKind, Whoami};
+use keyward_core::api::{AuthError, CredentialKind, RotateRequest, RotatedToken, Whoami};
 use keyward_core::expiry::{expiry_text, expiry_warning};
 use keyward_core::{ExpiryStatus, Scope, Secret};
 use reqwest::Method;
@@ -284,6 +284,51 @@ pub fn logout(global: &Global, revoke: bool) -> Result<(), Failure> {
         say(&format!("not logged in (no {})", path.display()));
         Ok(())
     }
+}
+
+/// `kw token rotate`: a new value from the server, then saved in place of the old one (a
+/// saved login) or printed alone on stdout (KW_TOKEN: there is no file to update). If the
+/// file cannot be written, the new value is printed instead of being lost.
+pub fn rotate(global: &Global, grace_minutes: u32) -> Result<(), Failure> {
+    let credentials = Credentials::current(global)?;
+    let api = credentials.api(global)?;
+    let body = RotateRequest { grace_minutes };
+    let rotated: RotatedToken = api.send(Method::POST, &["tokens", "current", "rotate"], &body)?;
+    // Not held (which would mask it on stdout): printing it may be the point.
+    let token = match keyward_core::token::parse(&rotated.token) {
+        Ok(_) => Secret::new(rotated.token),
+        Err(_) => {
+            let odd = format!("{} answered the rotation without a valid token", api.server);
+            return Err(Failure::server(odd));
+        }
+    };
+    let until = output::time(rotated.old_valid_until);
+    let (old, new) = (&rotated.old_display_prefix, &rotated.display_prefix);
+    let words = format!("{old}… was replaced by {new}… on {}", api.server);
+    let print_value = |why: &str| {
+        say(&format!(
+            "{words}; {why}; the old value works until {until}"
+        ));
+        output::print(&format!("{}\n", token.expose()))
+    };
+    let Source::File(path) = &credentials.source else {
+        return print_value("the new value is on stdout");
+    };
+    let saved = rc::Saved {
+        url: credentials.url.clone(),
+        token: token.clone(),
+    };
+    if let Err(e) = rc::save(path, &saved) {
+        print_value(&format!(
+            "it could NOT be saved ({}), so it is on stdout",
+            e.message
+        ))?;
+        return Err(e);
+    }
+    output::print(&format!(
+        "Rotated: {words}; saved in {}. The old value works until {until}.\n",
+        path.display()
+    ))
 }
 
 /// Who the token acts as. Names come from the server: shown without control characters.

@@ -290,6 +290,7 @@ fn auth_words(code: &str) -> &'static str {
         Some(AuthError::AccountDisabled) => "the account behind the token is deactivated",
         Some(AuthError::SessionRevoked) => "the session has ended",
         Some(AuthError::InvalidToken) => "the token is not valid",
+        Some(AuthError::TokenRotated) => "the token value was replaced by a rotation",
         None => "the server did not accept the token",
     }
 }

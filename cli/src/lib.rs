@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, TokenCommand};
 pub use crate::failure::{Failure, exit};
 
 /// Parses the command line, runs the command, and says how it ended.
@@ -93,6 +93,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Login { token } => auth::login(global, token),
         Command::Status => auth::status(global),
         Command::Logout { revoke } => auth::logout(global, revoke),
+        Command::Token(TokenCommand::Rotate { grace }) => auth::rotate(global, grace),
         Command::Projects(c) => projects::projects(&auth::connect(global)?, global, c),
         Command::Config(c) => projects::config(&auth::connect(global)?, global, c),
         Command::Secrets(c) => projects::secrets(&auth::connect(global)?, global, c),

@@ -44,16 +44,20 @@ pub enum AuthError {
     /// The owner was deactivated.
     #[error("the account that owns this credential is deactivated")]
     AccountDisabled,
+    /// The value was replaced by a rotation (or Edit expiration), and its grace is over.
+    #[error("this token value was replaced by a rotation: use the new value")]
+    TokenRotated,
 }
 
 impl AuthError {
-    pub const ALL: [AuthError; 6] = [
+    pub const ALL: [AuthError; 7] = [
         AuthError::InvalidToken,
         AuthError::TokenExpired,
         AuthError::TokenRevoked,
         AuthError::TokenSuspended,
         AuthError::SessionRevoked,
         AuthError::AccountDisabled,
+        AuthError::TokenRotated,
     ];
 
     /// The `code` of the JSON error body.
@@ -65,6 +69,7 @@ impl AuthError {
             AuthError::TokenSuspended => "token_suspended",
             AuthError::SessionRevoked => "session_revoked",
             AuthError::AccountDisabled => "account_disabled",
+            AuthError::TokenRotated => "token_rotated",
         }
     }
 
@@ -177,6 +182,42 @@ impl std::fmt::Debug for SecretValue {
 #[serde(deny_unknown_fields)]
 pub struct PutSecret {
     pub value: String,
+}
+
+/// Body of `POST /api/v1/tokens/current/rotate`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateRequest {
+    /// How long the old value keeps working, in minutes (0, the default: not at all); at
+    /// most the installation's maximum rotation grace.
+    #[serde(default)]
+    pub grace_minutes: u32,
+}
+
+/// Answer of `POST /api/v1/tokens/current/rotate`: the new value, in this answer only
+/// (sent with `Cache-Control: no-store`). Name, expiry and grants are unchanged.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotatedToken {
+    pub token: String,
+    pub display_prefix: String,
+    pub name: String,
+    /// `null`: a service token that never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The display prefix of the value that was replaced.
+    pub old_display_prefix: String,
+    /// Until when the old value still works (then it gets 401 `token_rotated`).
+    pub old_valid_until: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for RotatedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotatedToken")
+            .field("display_prefix", &self.display_prefix)
+            .field("old_valid_until", &self.old_valid_until)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `GET /api/v1/oplogs`.

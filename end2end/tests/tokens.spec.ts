@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { signIn, whoami, tokenRow } from './helpers';
+import { mintToken, signIn, whoami, tokenRow } from './helpers';
 
 // Users: bob (each spec file has its own: see serve.sh).
 
@@ -79,4 +79,36 @@ test('bad input is explained next to the field', async ({ page }) => {
   await expect(page.locator('#new-token-expires-error')).toContainText('at most 366 days');
   await expect(page.getByLabel('Expiration date')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByRole('textbox', { name: 'Token value' })).toHaveCount(0);
+});
+
+test('Rotate gives a new value and keeps the old one working for the chosen grace', async ({ page, request }) => {
+  const old = mintToken('bob', 'rotating', ['--expires-in-days', '20']);
+  await signIn(page, 'bob');
+  const row = tokenRow(page, 'rotating');
+  await row.getByRole('button', { name: 'Rotate' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Rotate token' });
+  await expect(dialog).toContainText(old.slice(0, 12));
+  const grace = dialog.getByLabel('Keep the old value working for');
+  // The installation's maximum (24 hours by default) allows all three.
+  await expect(grace.getByRole('option')).toHaveText(['None', '1 hour', '24 hours']);
+  await grace.selectOption({ label: '1 hour' });
+  await dialog.getByRole('button', { name: 'Rotate' }).click();
+  await expect(dialog).toBeHidden();
+
+  await expect(page.getByText('New value for “rotating”')).toBeVisible();
+  const value = page.getByRole('textbox', { name: 'Token value' });
+  await expect(value).toHaveValue(/^kwat_/);
+  const fresh = await value.inputValue();
+  expect(fresh).not.toBe(old);
+  await expect(tokenRow(page, 'rotating')).toContainText('old value valid until');
+  await expect(tokenRow(page, 'rotating')).toContainText(fresh.slice(0, 12));
+
+  // Both work; the old one's answers say it was replaced.
+  const r = await whoami(request, fresh);
+  expect(r.status).toBe(200);
+  expect(r.body.credential.expires_at.slice(0, 10))
+    .toBe(new Date(Date.now() + 20 * 86400_000).toISOString().slice(0, 10));
+  const res = await request.get('/api/v1/whoami', { headers: { Authorization: `Bearer ${old}` } });
+  expect(res.status()).toBe(200);
+  expect(res.headers()['keyward-token-replaced']).toBe('true');
 });

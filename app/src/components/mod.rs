@@ -7,6 +7,7 @@ mod flags;
 mod hydrated;
 mod persisted;
 pub mod reload;
+pub mod rotate;
 mod sessions;
 mod shown_once;
 pub mod sudo;

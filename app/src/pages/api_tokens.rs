@@ -4,12 +4,14 @@ use keyward_core::Policy;
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
+use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
 use crate::components::tokens::{TokenCard, TokenTable, expiring_soon, expiry_class};
 use crate::components::{
     ExpiryCell, FieldMessage, FormFooter, Modal, RevokeDialog, ShownOnce, TokenRef, use_hydrated,
     use_sudo,
 };
 use crate::error::AppError;
+use crate::rpc::rotation::RotateToken;
 use crate::rpc::{CreateApiToken, EditApiTokenExpiry, RevokeApiToken, list_api_tokens};
 use crate::types::{ApiTokenList, ApiTokenView, MintedToken, format_date, format_time};
 
@@ -24,11 +26,13 @@ pub struct Card {
     create: ServerAction<CreateApiToken>,
     edit: ServerAction<EditApiTokenExpiry>,
     revoke: ServerAction<RevokeApiToken>,
+    rotate: ServerAction<RotateToken>,
     form_open: RwSignal<bool>,
     /// The value to show once, with its heading.
     shown: RwSignal<Option<(String, MintedToken)>>,
     editing: RwSignal<Option<ApiTokenView>>,
     revoking: RwSignal<Option<TokenRef>>,
+    rotating: RwSignal<Option<TokenRef>>,
     hide_expired: RwSignal<bool>,
 }
 
@@ -55,8 +59,10 @@ impl Card {
             ServerAction::<EditApiTokenExpiry>::new(),
             ServerAction::<RevokeApiToken>::new(),
         );
+        let rotate = ServerAction::<RotateToken>::new();
         use_sudo(create);
         use_sudo(edit);
+        use_sudo(rotate);
         Card {
             tokens: Resource::new(
                 move || {
@@ -64,6 +70,7 @@ impl Card {
                         create.version().get(),
                         edit.version().get(),
                         revoke.version().get(),
+                        rotate.version().get(),
                     )
                 },
                 |_| list_api_tokens(),
@@ -71,10 +78,12 @@ impl Card {
             create,
             edit,
             revoke,
+            rotate,
             form_open: RwSignal::new(false),
             shown: RwSignal::new(None),
             editing: RwSignal::new(None),
             revoking: RwSignal::new(None),
+            rotating: RwSignal::new(None),
             hide_expired: RwSignal::new(false),
         }
     }
@@ -96,6 +105,13 @@ pub fn ApiTokensCard(card: Card) -> impl IntoView {
             card.editing.set(None);
             card.shown
                 .set(Some((format!("Replacement value for “{}”", m.name), m)));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(m)) = card.rotate.value().get() {
+            card.rotating.set(None);
+            card.shown
+                .set(Some((format!("New value for “{}”", m.name), m)));
         }
     });
     Effect::new(move |_| {
@@ -159,6 +175,7 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
             row=move |token| view! { <TokenRow card token now policy/> }
         />
         <EditDialog card list=list.clone()/>
+        <RotateDialog kind="api_token" rotating=card.rotating action=card.rotate policy/>
         <RevokeDialog
             revoking=card.revoking
             pending=card.revoke.pending()
@@ -181,15 +198,19 @@ fn TokenRow(
 ) -> impl IntoView {
     let hydrated = use_hydrated();
     let for_edit = token.clone();
-    let for_revoke = TokenRef {
+    let for_rotate = TokenRef {
         id: token.id,
         name: token.name.clone(),
         display_prefix: token.display_prefix.clone(),
     };
+    let for_revoke = for_rotate.clone();
     view! {
         <tr class=expiry_class(Some(token.expires_at), now)>
             <td>{token.name.clone()}</td>
-            <td><code>{token.display_prefix.clone()}"…"</code></td>
+            <td>
+                <code>{token.display_prefix.clone()}"…"</code>
+                <OldValueNote until=token.old_valid_until/>
+            </td>
             <td>{format_date(token.created_at)}</td>
             <ExpiryCell expires_at=Some(token.expires_at) now policy/>
             <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>
@@ -206,6 +227,7 @@ fn TokenRow(
                 >
                     "Edit expiration"
                 </button>
+                <RotateButton token=for_rotate rotating=card.rotating action=card.rotate/>
                 <button
                     type="button"
                     class="danger"

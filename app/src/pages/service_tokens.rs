@@ -6,12 +6,14 @@ use keyward_core::{Permissions, Policy};
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
+use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
 use crate::components::tokens::{TokenCard, TokenTable, expiring_soon, expiry_class};
 use crate::components::{
     ExpiryCell, FieldMessage, FlagBoxes, FormFooter, RevokeDialog, ShownOnce, TokenRef,
     use_hydrated, use_sudo,
 };
 use crate::error::AppError;
+use crate::rpc::rotation::RotateToken;
 use crate::rpc::{CreateServiceToken, RevokeServiceToken, list_service_tokens};
 use crate::types::{MintedToken, ServiceTokenList, ServiceTokenView, format_time};
 
@@ -23,9 +25,12 @@ pub struct Card {
     tokens: Resource<Result<ServiceTokenList, AppError>>,
     create: ServerAction<CreateServiceToken>,
     revoke: ServerAction<RevokeServiceToken>,
+    rotate: ServerAction<RotateToken>,
     form_open: RwSignal<bool>,
-    shown: RwSignal<Option<MintedToken>>,
+    /// The value to show once, with its heading.
+    shown: RwSignal<Option<(String, MintedToken)>>,
     revoking: RwSignal<Option<TokenRef>>,
+    rotating: RwSignal<Option<TokenRef>>,
     hide_expired: RwSignal<bool>,
 }
 
@@ -47,17 +52,27 @@ impl Card {
     pub fn load() -> Self {
         let create = ServerAction::<CreateServiceToken>::new();
         let revoke = ServerAction::<RevokeServiceToken>::new();
+        let rotate = ServerAction::<RotateToken>::new();
         use_sudo(create);
+        use_sudo(rotate);
         Card {
             tokens: Resource::new(
-                move || (create.version().get(), revoke.version().get()),
+                move || {
+                    (
+                        create.version().get(),
+                        revoke.version().get(),
+                        rotate.version().get(),
+                    )
+                },
                 |_| list_service_tokens(),
             ),
             create,
             revoke,
+            rotate,
             form_open: RwSignal::new(false),
             shown: RwSignal::new(None),
             revoking: RwSignal::new(None),
+            rotating: RwSignal::new(None),
             hide_expired: RwSignal::new(false),
         }
     }
@@ -69,7 +84,15 @@ pub fn ServiceTokensCard(card: Card) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(m)) = card.create.value().get() {
             card.form_open.set(false);
-            card.shown.set(Some(m));
+            card.shown
+                .set(Some((format!("New service token “{}”", m.name), m)));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(m)) = card.rotate.value().get() {
+            card.rotating.set(None);
+            card.shown
+                .set(Some((format!("New value for “{}”", m.name), m)));
         }
     });
     Effect::new(move |_| {
@@ -114,11 +137,11 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
             />
         </Show>
         {move || {
-            card.shown.get().map(|minted| {
+            card.shown.get().map(|(heading, minted)| {
                 view! {
                     <ShownOnce
                         id="service-token-value"
-                        heading=format!("New service token “{}”", minted.name)
+                        heading=heading
                         value=minted.token.expose().to_string()
                         on_dismiss=move |_| card.shown.set(None)
                     />
@@ -135,6 +158,7 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
             hide_expired=card.hide_expired
             row=move |token| view! { <TokenRow card token now policy/> }
         />
+        <RotateDialog kind="service_token" rotating=card.rotating action=card.rotate policy/>
         <RevokeDialog
             revoking=card.revoking
             pending=card.revoke.pending()
@@ -156,16 +180,20 @@ fn TokenRow(
     policy: Policy,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
-    let for_revoke = TokenRef {
+    let for_rotate = TokenRef {
         id: token.id,
         name: token.name.clone(),
         display_prefix: token.display_prefix.clone(),
     };
+    let for_revoke = for_rotate.clone();
     view! {
         <tr class=expiry_class(token.expires_at, now)>
             <td>{token.name.clone()}</td>
             <td>{token.principal.clone()}</td>
-            <td><code>{token.display_prefix.clone()}"…"</code></td>
+            <td>
+                <code>{token.display_prefix.clone()}"…"</code>
+                <OldValueNote until=token.old_valid_until/>
+            </td>
             <td>
                 {match token.project_id {
                     Some(id) => view! { <a href=format!("/projects/{id}")>{token.scope.clone()}</a> }
@@ -177,6 +205,7 @@ fn TokenRow(
             <ExpiryCell expires_at=token.expires_at now policy/>
             <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>
             <td class="actions">
+                <RotateButton token=for_rotate rotating=card.rotating action=card.rotate/>
                 <button
                     type="button"
                     class="danger"

@@ -11,6 +11,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod projects;
+pub mod rotation;
 pub mod service_tokens;
 pub mod sessions;
 
@@ -21,6 +22,7 @@ pub use service_tokens::{
 
 #[cfg(feature = "ssr")]
 mod imp {
+    use chrono::{DateTime, Utc};
     use keyward_backend::db::{ApiTokenRow, UserRow};
 
     use crate::types::{ApiTokenView, Me, MintedToken};
@@ -38,8 +40,10 @@ mod imp {
         })
     }
 
-    pub fn token_view(t: ApiTokenRow) -> ApiTokenView {
+    /// `graces`: the user's tokens with an old value still working, and until when.
+    pub fn token_view(t: ApiTokenRow, graces: &[(i64, DateTime<Utc>)]) -> ApiTokenView {
         ApiTokenView {
+            old_valid_until: graces.iter().find(|(id, _)| *id == t.id).map(|g| g.1),
             id: t.id,
             name: t.name,
             display_prefix: t.display_prefix,
@@ -186,9 +190,15 @@ pub async fn list_api_tokens() -> Result<ApiTokenList, AppError> {
     let now = now();
     let policy = backend.policy().await?;
     let tokens = backend.list_api_tokens(session.user.id).await?;
+    let graces = backend
+        .grace_windows(keyward_core::TokenKind::ApiToken, session.user.id, now)
+        .await?;
     Ok(ApiTokenList {
         now,
-        tokens: tokens.into_iter().map(imp::token_view).collect(),
+        tokens: tokens
+            .into_iter()
+            .map(|t| imp::token_view(t, &graces))
+            .collect(),
         default_expiry: date_in_days(now, policy.api_token_days()),
         min_expiry: date_in_days(now, 1),
         max_expiry: date_in_days(now, policy.max_token_days),

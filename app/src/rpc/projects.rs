@@ -21,6 +21,7 @@ mod imp {
                 id: s.session.id,
                 display_prefix: String::new(),
                 expires_at: Some(s.session.expires_at),
+                replaced_until: None,
             },
             actor: Actor::User(s.user),
         }

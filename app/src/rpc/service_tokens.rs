@@ -192,6 +192,7 @@ mod imp {
             created_at: t.created_at,
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
+            old_valid_until: None,
         }
     }
 }
@@ -200,12 +201,23 @@ mod imp {
 /// only the projects (and flags) and operation logs they hold now.
 #[server(prefix = "/rpc", endpoint = "service_tokens")]
 pub async fn list_service_tokens() -> Result<ServiceTokenList, AppError> {
+    use crate::ssr::{backend, now};
     let user = crate::ssr::current_session().await?.user;
-    let tokens = crate::ssr::backend()?
+    let backend = backend()?;
+    let graces = backend
+        .grace_windows(keyward_core::TokenKind::ServiceToken, user.id, now())
+        .await?;
+    let tokens = backend
         .list_service_tokens(user.id)
         .await?
         .into_iter()
-        .map(imp::view)
+        .map(|t| {
+            let until = graces.iter().find(|(id, _)| *id == t.id).map(|g| g.1);
+            crate::types::ServiceTokenView {
+                old_valid_until: until,
+                ..imp::view(t)
+            }
+        })
         .collect();
     imp::form_choices(&user, tokens, None).await
 }

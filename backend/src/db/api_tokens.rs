@@ -18,14 +18,6 @@ pub struct NewApiToken {
     pub expires_at: DateTime<Utc>,
 }
 
-/// A new secret and expiry for an existing API token (Edit expiration).
-#[derive(Clone, Debug)]
-pub struct ReplacedSecret {
-    pub token_hash: TokenHash,
-    pub display_prefix: String,
-    pub expires_at: DateTime<Utc>,
-}
-
 #[async_trait]
 pub trait ApiTokenRepo {
     async fn insert_api_token(&self, token: &NewApiToken, now: DateTime<Utc>) -> Result<i64>;
@@ -37,14 +29,12 @@ pub trait ApiTokenRepo {
         &self,
         token_hash: &TokenHash,
     ) -> Result<Option<(ApiTokenRow, UserRow)>>;
-    /// Replaces secret and expiry of the user's unrevoked token, in one statement, and
-    /// returns it; `None` if there is no such token.
-    async fn replace_api_token_secret(
+    /// The same by the token's id: for a value a rotation replaced, whose hash is no
+    /// longer the token's.
+    async fn api_token_and_owner_by_id(
         &self,
-        user_id: i64,
         token_id: i64,
-        secret: &ReplacedSecret,
-    ) -> Result<Option<ApiTokenRow>>;
+    ) -> Result<Option<(ApiTokenRow, UserRow)>>;
     /// Revokes the user's token; `false` if it does not exist, is not theirs or is revoked.
     async fn revoke_api_token(
         &self,
@@ -148,27 +138,14 @@ impl ApiTokenRepo for SqlRepository {
         Ok(found.map(ApiLookup::into_parts))
     }
 
-    async fn replace_api_token_secret(
+    async fn api_token_and_owner_by_id(
         &self,
-        user_id: i64,
         token_id: i64,
-        s: &ReplacedSecret,
-    ) -> Result<Option<ApiTokenRow>> {
-        let sql = format!(
-            "UPDATE api_tokens SET token_hash = $1, display_prefix = $2, expires_at = $3
-             WHERE id = $4 AND user_id = $5 AND revoked_at IS NULL
-             RETURNING {API_TOKEN_COLUMNS}"
-        );
-        Ok(fetch!(
-            &self.db,
-            fetch_optional,
-            &sql,
-            &s.token_hash,
-            &s.display_prefix,
-            Timestamp::from(s.expires_at),
-            token_id,
-            user_id,
-        )?)
+    ) -> Result<Option<(ApiTokenRow, UserRow)>> {
+        // The bearer lookup's statement, for one id (its `lookup_hash` column unused).
+        let sql = ApiLookup::statement("IS NOT NULL AND t.id = $1");
+        let found: Option<ApiLookup> = fetch!(&self.db, fetch_optional, &sql, token_id)?;
+        Ok(found.map(ApiLookup::into_parts))
     }
 
     async fn revoke_api_token(

@@ -76,6 +76,7 @@ mod lookup;
 mod mfa;
 mod oplogs;
 mod projects;
+mod rotation;
 mod rows;
 mod sealed;
 mod service_tokens;
@@ -94,13 +95,14 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, SqlitePool};
 
 use api_tokens::ApiLookup;
-pub use api_tokens::{ApiTokenRepo, NewApiToken, ReplacedSecret};
+pub use api_tokens::{ApiTokenRepo, NewApiToken};
 pub use audit::{AuditQuery, AuditRepo, AuditRow};
 pub use dialect::describe;
 use lookup::Lookups;
 pub use mfa::MfaRepo;
 pub use oplogs::OplogRepo;
 pub use projects::{GrantSubject, ProjectRepo};
+pub use rotation::{Rotated, RotatedSecret, Rotation, RotationRepo};
 pub use rows::{
     ApiTokenRow, EmailRow, EntryFields, EntryRow, GrantRow, OplogRow, ProjectRow, Revoked,
     SecretRow, ServicePrincipalRow, ServiceTokenRow, SessionRow, TeamRow, TotpState, UserRow,
@@ -130,6 +132,7 @@ pub trait Repository:
     + MfaRepo
     + SealedRepo
     + AuditRepo
+    + RotationRepo
     + Send
     + Sync
     + 'static
@@ -148,6 +151,7 @@ impl<T> Repository for T where
         + MfaRepo
         + SealedRepo
         + AuditRepo
+        + RotationRepo
         + Send
         + Sync
         + 'static

@@ -64,6 +64,7 @@ async fn credential_events_are_recorded_without_secrets(b: &Backend) {
 
     let rows = events(b, Some(alice)).await;
     let prefix = redated.secret.display_prefix();
+    let replaced = format!("{} → {prefix}", minted.secret.display_prefix());
     assert_eq!(
         actions(&rows),
         [
@@ -78,7 +79,7 @@ async fn credential_events_are_recorded_without_secrets(b: &Backend) {
                 minted.secret.display_prefix(),
                 "success"
             ),
-            (Action::ApiTokenRedated.as_str(), prefix, "success"),
+            (Action::ApiTokenRedated.as_str(), &replaced, "success"),
             (Action::TokenFirstUsed.as_str(), prefix, "success"),
             (Action::ApiTokenRevoked.as_str(), prefix, "success"),
             (

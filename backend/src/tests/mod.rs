@@ -45,6 +45,7 @@ mod admin;
 mod audit;
 mod policy;
 mod project_page;
+mod rotation;
 mod sealing;
 mod service_tokens;
 
@@ -418,12 +419,13 @@ async fn expiry_policy_and_edit_replaces_the_secret(b: &Backend) {
     assert_eq!((new.id, new.name.as_str()), (old.id, "deploy"));
     assert_ne!(new.secret, old.secret);
     assert_eq!(new.expires_at.date_naive(), date(90));
+    // The old value stops at once, and says why.
     let err = b
         .authenticate_bearer(Some(&bearer(old.secret.expose())), None, t0())
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Auth(AuthError::InvalidToken)),
+        matches!(err, Error::Auth(AuthError::TokenRotated)),
         "{err:?}"
     );
     let p = b

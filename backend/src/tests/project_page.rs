@@ -286,6 +286,7 @@ fn as_person(user: crate::db::UserRow) -> crate::Principal {
             id: 0,
             display_prefix: String::new(),
             expires_at: None,
+            replaced_until: None,
         },
         actor: crate::Actor::User(user),
     }

@@ -9,7 +9,7 @@ use chrono::Utc;
 use keyward_backend::{Backend, Principal};
 
 use super::error::ApiError;
-use super::expiry::CredentialExpiry;
+use super::expiry::CredentialNotes;
 
 /// The authenticated caller of an API request.
 pub struct Bearer(pub Principal);
@@ -34,11 +34,9 @@ where
         let principal = backend
             .authenticate_bearer(header, ip.as_deref(), Utc::now())
             .await?;
-        if let (Some(slot), Some(at)) = (
-            parts.extensions.get::<CredentialExpiry>(),
-            principal.credential.expires_at,
-        ) {
-            slot.record(at);
+        if let Some(slot) = parts.extensions.get::<CredentialNotes>() {
+            let credential = &principal.credential;
+            slot.record(credential.expires_at, credential.replaced_until);
         }
         Ok(Bearer(principal))
     }

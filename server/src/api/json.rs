@@ -54,10 +54,16 @@ fn rejected(rejection: &JsonRejection) -> ApiError {
 /// The largest JSON body the API reads (a config of 1 MiB is plenty; a secret is 64 KiB).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-/// The field named in a serde message ("missing field `value`", "unknown field `x`").
+/// The field named in a serde message ("missing field `value`", "unknown field `x`"), or
+/// the path axum puts before a value's error ("...target type: grace_minutes: invalid
+/// value: integer `-1`").
 fn field_in(message: &str) -> Option<String> {
-    let (_, rest) = message.split_once("field `")?;
-    rest.split_once('`').map(|(name, _)| name.to_string())
+    if let Some((_, rest)) = message.split_once("field `") {
+        return rest.split_once('`').map(|(name, _)| name.to_string());
+    }
+    let (_, rest) = message.split_once("target type: ")?;
+    let (path, _) = rest.split_once(": ")?;
+    (!path.contains(' ')).then(|| path.to_string())
 }
 
 #[cfg(test)]
@@ -69,5 +75,15 @@ mod tests {
             Some("value")
         );
         assert_eq!(super::field_in("trailing characters"), None);
+        let axum = "Failed to deserialize the JSON body into the target type: ";
+        assert_eq!(
+            super::field_in(&format!("{axum}grace_minutes: invalid value: integer `-1`"))
+                .as_deref(),
+            Some("grace_minutes")
+        );
+        assert_eq!(
+            super::field_in(&format!("{axum}invalid type: string, expected u32")),
+            None
+        );
     }
 }

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", post(login::login))
         .route("/whoami", get(whoami::whoami))
         .route("/tokens/current", delete(tokens::revoke_current))
+        .route("/tokens/current/rotate", post(tokens::rotate_current))
         .route("/oplogs", get(oplogs::list))
         .route(
             "/oplogs/{id}/entries",

@@ -25,6 +25,7 @@ use super::{login, oplogs, projects, tokens, whoami};
         login::login,
         whoami::whoami,
         tokens::revoke_current,
+        tokens::rotate_current,
         projects::list,
         projects::get,
         projects::delete,
@@ -78,7 +79,12 @@ impl Modify for CommonAnswers {
                 if let Some(op) = op {
                     // Revoking oneself and signing in need no permission on a row.
                     let may_be_forbidden = writes
-                        && !matches!(path.as_str(), "/api/v1/tokens/current" | "/api/v1/login");
+                        && !matches!(
+                            path.as_str(),
+                            "/api/v1/tokens/current"
+                                | "/api/v1/tokens/current/rotate"
+                                | "/api/v1/login"
+                        );
                     add_errors(op, targets_a_row, may_be_forbidden);
                 }
             }
@@ -91,7 +97,8 @@ fn add_errors(op: &mut Operation, targets_a_row: bool, writes: bool) {
         "401",
         "Missing, malformed, unknown, expired, revoked or suspended credential; `code` says \
          which (invalid_token, token_expired, token_revoked, token_suspended, \
-         session_revoked, account_disabled). Sent with `WWW-Authenticate: Bearer`.",
+         session_revoked, account_disabled, token_rotated). Sent with `WWW-Authenticate: \
+         Bearer`.",
     )];
     answers.push((
         "429",

@@ -1,8 +1,12 @@
+use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use keyward_backend::Backend;
+use keyward_core::api::{RotateRequest, RotatedToken};
 
+use super::json::ApiJson;
 use super::{ApiError, Bearer};
 
 /// `DELETE /api/v1/tokens/current`: the calling token revokes itself (for leak response).
@@ -20,4 +24,44 @@ pub async fn revoke_current(
     backend.revoke_current(&p, Utc::now()).await?;
     tracing::info!(prefix = %p.credential.display_prefix, "token revoked itself");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/tokens/current/rotate`: the calling API or service token gets a new value
+/// (automation renews its own secret); its name, expiry and grants stay. The old value
+/// works `grace_minutes` longer, its answers marked `Keyward-Token-Replaced: true`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens/current/rotate",
+    operation_id = "rotate_current_token",
+    tag = "identity",
+    request_body = RotateRequest,
+    responses(
+        (status = 200, description = "The new value, shown once (Cache-Control: no-store)", body = RotatedToken),
+        (status = 400, description = "A login JWT, or a value already replaced, cannot rotate (`refused`); or the body is not valid JSON", body = keyward_core::api::ErrorBody),
+        (status = 422, description = "`grace_minutes` is above the installation's maximum rotation grace (`field`: grace_minutes)", body = keyward_core::api::ErrorBody),
+    )
+)]
+pub async fn rotate_current(
+    State(backend): State<Backend>,
+    Bearer(p): Bearer,
+    ApiJson(body): ApiJson<RotateRequest>,
+) -> Result<Response, ApiError> {
+    let rotated = backend
+        .rotate_current(&p, body.grace_minutes, Utc::now(), &mut rand_core::OsRng)
+        .await?;
+    tracing::info!(
+        old = %rotated.old_value_prefix,
+        new = %rotated.secret.display_prefix(),
+        "token rotated itself"
+    );
+    let answer = RotatedToken {
+        token: rotated.secret.expose().to_string(),
+        display_prefix: rotated.secret.display_prefix().to_string(),
+        name: rotated.name,
+        expires_at: rotated.expires_at,
+        old_display_prefix: rotated.old_value_prefix,
+        old_valid_until: rotated.old_valid_until,
+    };
+    let no_store = [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+    Ok((no_store, Json(answer)).into_response())
 }

@@ -623,3 +623,61 @@ async fn a_service_token_sees_403_and_404_and_warnings_before_expiry() {
         .fails(4, "not found: /api/v1/projects/999999");
     w.assert_tokens_kept(&[&ro]);
 }
+
+#[tokio::test]
+async fn kw_token_rotate_replaces_the_saved_value_and_keeps_the_old_for_its_grace() {
+    let w = World::start().await;
+    w.user("ann", "user");
+    let old = w.token("ann", &["--expires-in-days", "30"]);
+    w.kw.run_with(&["login", "--token", "-", "--url", w.base()], &old, &[])
+        .ok();
+
+    let out = w.kw.run(&["token", "rotate", "--grace", "1h"]);
+    let text = out.ok();
+    assert!(
+        text.starts_with(&format!("Rotated: {}… was replaced by kwat_", &old[..12])),
+        "{text}"
+    );
+    assert!(text.contains("The old value works until 20"), "{text}");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(w.kw.rc()).unwrap()).unwrap();
+    let new = saved["token"].as_str().unwrap().to_string();
+    assert_ne!(new, old);
+    assert_eq!(saved["url"], w.base());
+    assert_eq!(mode(&w.kw.rc()), 0o600, "rewritten private");
+    // The saved value is the new one; the old one works for its hour, and says so.
+    w.kw.run(&["status"]).ok();
+    let (status, headers, _) = w.server.whoami_raw(Some(&format!("Bearer {old}"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers.get("keyward-token-replaced").unwrap(), "true");
+
+    // Above the server's maximum: refused by the server, naming the field; nothing changes.
+    w.kw.run(&["token", "rotate", "--grace", "2d"])
+        .fails(2, "field `grace_minutes`");
+    let typo = w.kw.run(&["token", "rotate", "--grace", "soon"]);
+    assert_eq!(typo.code, 2, "{typo:#?}");
+    assert!(
+        typo.stderr
+            .contains("expected minutes, or a number with m, h or d")
+    );
+    let again: Value = serde_json::from_str(&std::fs::read_to_string(w.kw.rc()).unwrap()).unwrap();
+    assert_eq!(again["token"], new.as_str());
+    assert_eq!(w.server.whoami(&new).await.0, 200);
+
+    // KW_TOKEN: no file to update, so the new value alone goes to stdout.
+    let env = [("KW_TOKEN", new.as_str()), ("KW_URL", w.base())];
+    let out = w.kw.run_with(&["token", "rotate"], "", &env);
+    let printed = out.ok().trim().to_string();
+    assert!(keyward_core::token::parse(&printed).is_ok(), "{out:#?}");
+    assert_eq!(w.server.whoami(&printed).await.0, 200);
+    let (status, body) = w.server.whoami(&new).await;
+    assert_eq!(
+        (status, code(&body)),
+        (401, "token_rotated"),
+        "no grace asked"
+    );
+    w.kw.run(&["status"]).fails(
+        3,
+        "the token value was replaced by a rotation (token_rotated)",
+    );
+    w.assert_tokens_kept(&[&old, &new]);
+}

@@ -14,6 +14,7 @@ mod hardening;
 mod kw;
 mod pages;
 mod projects_rpc;
+mod rotation;
 mod rpc;
 mod scale_out;
 mod service_tokens;

@@ -142,6 +142,7 @@ async fn admin_principal(s: &TestServer) -> keyward_backend::Principal {
             id: 0,
             display_prefix: String::new(),
             expires_at: None,
+            replaced_until: None,
         },
     }
 }

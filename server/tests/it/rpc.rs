@@ -111,8 +111,9 @@ async fn mint_edit_and_revoke_through_the_page_functions() {
     assert_eq!(headers["cache-control"], "no-store");
     let second = edited["token"].as_str().unwrap().to_string();
     assert_ne!(first, second);
+    // The replaced value stops at once, and says why.
     let (status, body) = s.whoami(&first).await;
-    assert_eq!((status, code(&body)), (401, "invalid_token"));
+    assert_eq!((status, code(&body)), (401, "token_rotated"));
     let (status, body) = s.whoami(&second).await;
     assert_eq!(status, 200);
     assert!(

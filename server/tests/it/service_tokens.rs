@@ -490,6 +490,7 @@ async fn the_openapi_document_describes_every_route() {
         ("post", "/api/v1/login"),
         ("get", "/api/v1/whoami"),
         ("delete", "/api/v1/tokens/current"),
+        ("post", "/api/v1/tokens/current/rotate"),
         ("get", "/api/v1/projects"),
         ("get", "/api/v1/projects/{id}"),
         ("delete", "/api/v1/projects/{id}"),

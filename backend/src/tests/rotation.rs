@@ -1,0 +1,217 @@
+//! Rotation: the new value works at once, the old one for its grace only (then
+//! `token_rotated`), name, expiry and grants stay; the grace cap, another user's token, a
+//! revocation during the grace, Edit expiration, and a token rotating itself.
+
+use chrono::TimeDelta;
+use keyward_core::policy::Key;
+use keyward_core::{Permissions, Role, Scope, TokenKind};
+
+use super::*;
+use crate::Principal;
+use crate::db::AuditQuery;
+use crate::rotation::Target;
+use crate::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
+
+on_both_databases!(
+    the_old_value_works_for_its_grace_then_says_token_rotated,
+    refused_rotations_change_nothing,
+    a_token_rotates_itself_but_not_its_replaced_value_or_a_login,
+);
+
+async fn auth(b: &Backend, token: &str, now: DateTime<Utc>) -> Result<Principal, Error> {
+    b.authenticate_bearer(Some(&bearer(token)), None, now).await
+}
+
+fn rotated(e: Error) -> bool {
+    matches!(e, Error::Auth(AuthError::TokenRotated))
+}
+
+async fn the_old_value_works_for_its_grace_then_says_token_rotated(b: &Backend) {
+    let uid = b.create_user(input("alice"), t0()).await.unwrap();
+    let mut rng = rng();
+    let old = b
+        .mint_api_token(uid, "deploy", date(30), t0(), &mut rng)
+        .await
+        .unwrap();
+    let target = Target {
+        kind: TokenKind::ApiToken,
+        token_id: old.id,
+        owner: uid,
+    };
+    let new = b.rotate_token(target, 60, t0(), &mut rng).await.unwrap();
+    assert_eq!((new.id, new.name.as_str()), (old.id, "deploy"));
+    assert_eq!(new.expires_at, Some(old.expires_at), "the expiry stays");
+    assert_eq!(new.old_value_prefix, old.secret.display_prefix());
+    assert_ne!(new.secret, old.secret);
+    let until = t0() + TimeDelta::minutes(60);
+    assert_eq!(new.old_valid_until, until);
+
+    // Both work during the grace; only the old one says so, under its own prefix.
+    let p = auth(b, new.secret.expose(), t0()).await.unwrap();
+    assert_eq!(p.credential.replaced_until, None);
+    assert_eq!(p.credential.display_prefix, new.secret.display_prefix());
+    let during = t0() + TimeDelta::minutes(59);
+    let p = auth(b, old.secret.expose(), during).await.unwrap();
+    assert_eq!(p.credential.replaced_until, Some(until));
+    assert_eq!(p.credential.id, old.id);
+    assert_eq!(p.credential.display_prefix, old.secret.display_prefix());
+    let windows = b
+        .grace_windows(TokenKind::ApiToken, uid, during)
+        .await
+        .unwrap();
+    assert_eq!(windows, [(old.id, until)]);
+
+    // After it, the old value is refused in words; the new one lives on.
+    assert!(rotated(
+        auth(b, old.secret.expose(), until).await.unwrap_err()
+    ));
+    auth(b, new.secret.expose(), until).await.unwrap();
+    let windows = b.grace_windows(TokenKind::ApiToken, uid, until).await;
+    assert_eq!(windows.unwrap(), []);
+
+    // A revocation ends the grace too.
+    let again = b.rotate_token(target, 60, until, &mut rng).await.unwrap();
+    b.revoke_api_token(uid, old.id, until).await.unwrap();
+    for value in [&new.secret, &again.secret] {
+        let e = auth(b, value.expose(), until).await.unwrap_err();
+        assert!(matches!(e, Error::Auth(AuthError::TokenRevoked)), "{e:?}");
+    }
+
+    // Edit expiration replaces the value with no grace: the old one is refused at once.
+    let other = b
+        .mint_api_token(uid, "other", date(30), t0(), &mut rng)
+        .await
+        .unwrap();
+    b.edit_api_token_expiry(uid, other.id, date(60), t0(), &mut rng)
+        .await
+        .unwrap();
+    assert!(rotated(
+        auth(b, other.secret.expose(), t0()).await.unwrap_err()
+    ));
+
+    // Each rotation is in the owner's log, by prefixes only.
+    let query = AuditQuery {
+        action: Some("api_token.rotated".into()),
+        user_id: Some(uid),
+        limit: 10,
+        ..AuditQuery::default()
+    };
+    let events = b.audit_events(&query).await.unwrap();
+    assert_eq!(events.len(), 2);
+    let first = &events[1].target;
+    assert_eq!(
+        *first,
+        format!(
+            "{} → {} (old value for 60 min)",
+            old.secret.display_prefix(),
+            new.secret.display_prefix()
+        )
+    );
+}
+
+async fn refused_rotations_change_nothing(b: &Backend) {
+    let alice = b.create_user(input("alice"), t0()).await.unwrap();
+    let bob = b.create_user(input("bob"), t0()).await.unwrap();
+    let mut rng = rng();
+    let token = b
+        .mint_api_token(alice, "deploy", date(30), t0(), &mut rng)
+        .await
+        .unwrap();
+    b.change_settings(&[(Key::MaxRotationGraceMinutes, "60".into())], t0())
+        .await
+        .unwrap();
+    let mine = Target {
+        kind: TokenKind::ApiToken,
+        token_id: token.id,
+        owner: alice,
+    };
+    let refused = [
+        (mine, 61),
+        (Target { owner: bob, ..mine }, 0),
+        (
+            Target {
+                kind: TokenKind::ServiceToken,
+                ..mine
+            },
+            0,
+        ),
+    ];
+    for (target, grace) in refused {
+        let e = b
+            .rotate_token(target, grace, t0(), &mut rng)
+            .await
+            .unwrap_err();
+        match grace {
+            61 => assert!(
+                matches!(e, Error::Invalid(ref f) if f.field == "grace_minutes"),
+                "{e:?}"
+            ),
+            _ => assert!(matches!(e, Error::NotFound), "{e:?}"),
+        }
+    }
+    // The value is still the current one, with no old value beside it.
+    let p = auth(b, token.secret.expose(), t0()).await.unwrap();
+    assert_eq!(p.credential.replaced_until, None);
+    assert_eq!(p.credential.display_prefix, token.secret.display_prefix());
+    let windows = b.grace_windows(TokenKind::ApiToken, alice, t0()).await;
+    assert_eq!(windows.unwrap(), []);
+}
+
+async fn a_token_rotates_itself_but_not_its_replaced_value_or_a_login(b: &Backend) {
+    let manager = UserInput {
+        role: Role::Manager,
+        ..input("alice")
+    };
+    let alice_id = b.create_user(manager, t0()).await.unwrap();
+    let alice = b.user_named("alice").await.unwrap();
+    let project = b.create_project("falcon", None, t0()).await.unwrap();
+    let mut rng = rng();
+    let request = ServiceTokenRequest {
+        principal: PrincipalChoice::New {
+            name: "ci".into(),
+            description: String::new(),
+        },
+        name: "deploy".into(),
+        scope: Scope::Project {
+            project_id: project,
+            org_id: None,
+            permissions: Permissions::READ,
+        },
+        lifetime: Lifetime::Days(0),
+    };
+    let minted = b
+        .mint_service_token(&alice, &request, t0(), &mut rng)
+        .await
+        .unwrap();
+    let p = auth(b, minted.secret.expose(), t0()).await.unwrap();
+    let new = b.rotate_current(&p, 5, t0(), &mut rng).await.unwrap();
+    assert_eq!(new.expires_at, None, "a never-expiring token stays so");
+    let after = auth(b, new.secret.expose(), t0()).await.unwrap();
+    assert_eq!(after.credential.id, minted.token.id);
+    assert!(matches!(after.actor, crate::Actor::Service(ref row) if row.scope == request.scope));
+    let windows = b
+        .grace_windows(TokenKind::ServiceToken, alice_id, t0())
+        .await
+        .unwrap();
+    assert_eq!(windows, [(minted.token.id, t0() + TimeDelta::minutes(5))]);
+
+    // The replaced value still authenticates, but may not make the next one.
+    let old = auth(b, minted.secret.expose(), t0()).await.unwrap();
+    let e = b.rotate_current(&old, 0, t0(), &mut rng).await.unwrap_err();
+    assert!(matches!(e, Error::Refused(_)), "{e:?}");
+    auth(b, new.secret.expose(), t0()).await.unwrap();
+
+    // A login JWT renews by signing in, not by rotating.
+    let login = b
+        .api_login(
+            creds("alice", "correct horse battery"),
+            ClientInfo::new(None, None),
+            t0(),
+            &mut rng,
+        )
+        .await
+        .unwrap();
+    let jwt = auth(b, login.token.expose(), t0()).await.unwrap();
+    let e = b.rotate_current(&jwt, 0, t0(), &mut rng).await.unwrap_err();
+    assert!(matches!(e, Error::Refused(_)), "{e:?}");
+}
