@@ -21,6 +21,8 @@ pub struct Credential {
     /// Set when the value was replaced by a rotation and works only until then (its grace
     /// window): every response says so.
     pub replaced_until: Option<DateTime<Utc>>,
+    /// The hash of the token value presented (`None` for a login JWT and page sessions).
+    pub hash: Option<TokenHash>,
 }
 
 /// Who a request acts as.
@@ -198,6 +200,7 @@ impl Backend {
                 display_prefix: row.display_prefix,
                 expires_at: Some(row.expires_at),
                 replaced_until: replaced.map(|r| r.valid_until),
+                hash: Some(hash.clone()),
             },
         })
     }
@@ -244,6 +247,7 @@ impl Backend {
                 display_prefix: row.display_prefix.clone(),
                 expires_at: row.expires_at,
                 replaced_until: replaced.map(|r| r.valid_until),
+                hash: Some(hash.clone()),
             },
             actor: Actor::Service(row),
         })

@@ -104,6 +104,7 @@ impl Backend {
                 display_prefix: format!("session {}", session.id),
                 expires_at: Some(session.expires_at),
                 replaced_until: None,
+                hash: None,
             },
         })
     }

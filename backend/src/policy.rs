@@ -21,7 +21,8 @@ fn stored_key(key: Key) -> &'static str {
 
 impl Backend {
     /// Every setting, in one query. A stored value that no longer passes validation (written
-    /// by hand, say) is logged and the default used, rather than refusing every mint.
+    /// by hand, say) is logged and the default used (for the never-expiring switch: off),
+    /// rather than refusing every mint.
     pub async fn settings(&self) -> Result<Settings, Error> {
         let keys = Key::ALL.map(stored_key);
         let stored = self.repo.settings_of(&keys).await?;
@@ -32,6 +33,10 @@ impl Backend {
             };
             if let Err(e) = settings.set(key, value) {
                 tracing::warn!(setting = %key, error = %e.message, "ignoring a stored setting");
+                // Of the two choices, the stricter: an unreadable switch allows nothing.
+                if key == Key::AllowNeverExpiring {
+                    settings.policy.allow_never_expiring = false;
+                }
             }
         }
         Ok(settings)

@@ -10,7 +10,7 @@ use rand_core::{CryptoRng, RngCore};
 
 use crate::audit::{Action, Event};
 use crate::db::{Rotation, TokenHash};
-use crate::{Actor, Backend, Error, Principal};
+use crate::{Actor, AuthError, Backend, Error, Principal};
 
 /// A new value, shown once, and until when the old one still works.
 #[derive(Clone, Debug)]
@@ -26,17 +26,33 @@ pub struct RotatedToken {
 
 /// Which token: of `kind`, with this id, belonging to `owner` (an API token's user, the
 /// user answerable for a service token).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Target {
     pub kind: TokenKind,
     pub token_id: i64,
     pub owner: i64,
+    /// A token rotating itself: the hash of the value it presented, which must still be the
+    /// current one when the rotation happens (else 401 `token_rotated`).
+    pub presented: Option<TokenHash>,
+}
+
+impl Target {
+    /// A token of `owner`'s, rotated (or re-dated) from the page.
+    pub fn owned(kind: TokenKind, token_id: i64, owner: i64) -> Target {
+        Target {
+            kind,
+            token_id,
+            owner,
+            presented: None,
+        }
+    }
 }
 
 impl Backend {
     /// Rotates a token the caller owns (an API token of theirs, or a service token they
-    /// are answerable for); the old value works `grace_minutes` longer. Another user's
-    /// token, or a revoked one, is `NotFound`.
+    /// are answerable for); the old value works `grace_minutes` longer, and values replaced
+    /// earlier no longer than that. Another user's token, a revoked or an expired one, is
+    /// `NotFound`.
     pub async fn rotate_token(
         &self,
         target: Target,
@@ -97,9 +113,8 @@ impl Backend {
             ));
         }
         let target = Target {
-            kind,
-            token_id: credential.id,
-            owner,
+            presented: credential.hash.clone(),
+            ..Target::owned(kind, credential.id, owner)
         };
         self.rotate_token(target, grace_minutes, now, rng).await
     }
@@ -123,13 +138,16 @@ impl Backend {
             token_hash: TokenHash::of(secret.expose()),
             display_prefix: secret.display_prefix().to_string(),
             expires_at,
+            presented: target.presented.clone(),
             old_valid_until,
         };
-        let rotated = self
-            .repo
-            .rotate_secret(&rotation, now)
-            .await?
-            .ok_or(Error::NotFound)?;
+        // For a token rotating itself, nothing found means its value was replaced (or it
+        // was revoked) since the request was authenticated.
+        let gone = match target.presented {
+            Some(_) => Error::Auth(AuthError::TokenRotated),
+            None => Error::NotFound,
+        };
+        let rotated = self.repo.rotate_secret(&rotation, now).await?.ok_or(gone)?;
         let action = match target.kind {
             TokenKind::ApiToken if expires_at.is_some() => Action::ApiTokenRedated,
             TokenKind::ApiToken => Action::ApiTokenRotated,

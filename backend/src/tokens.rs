@@ -94,11 +94,7 @@ impl Backend {
     ) -> Result<Minted, Error> {
         let expires_at =
             validate::api_token_expiry(expires_on, now, self.policy().await?.max_token_days)?;
-        let target = Target {
-            kind: TokenKind::ApiToken,
-            token_id,
-            owner: user_id,
-        };
+        let target = Target::owned(TokenKind::ApiToken, token_id, user_id);
         // The old value stops at once (and is then refused as token_rotated).
         let redated = self
             .replace_secret(target, Some(expires_at), now, now, rng)

@@ -287,17 +287,30 @@ pub fn logout(global: &Global, revoke: bool) -> Result<(), Failure> {
 }
 
 /// `kw token rotate`: a new value from the server, then saved in place of the old one (a
-/// saved login) or printed alone on stdout (KW_TOKEN: there is no file to update). If the
-/// file cannot be written, the new value is printed instead of being lost.
+/// saved login) or printed alone on stdout (KW_TOKEN: there is no file to update). The file
+/// is checked and its temporary file made before the server is asked, so the new value has
+/// somewhere to go; should writing it still fail, the value is printed rather than lost.
 pub fn rotate(global: &Global, grace_minutes: u32) -> Result<(), Failure> {
     let credentials = Credentials::current(global)?;
     let api = credentials.api(global)?;
+    let pending = match &credentials.source {
+        Source::File(path) => Some(rc::Pending::open(path)?),
+        Source::Environment => None,
+    };
     let body = RotateRequest { grace_minutes };
-    let rotated: RotatedToken = api.send(Method::POST, &["tokens", "current", "rotate"], &body)?;
+    let rotated: RotatedToken =
+        match api.send(Method::POST, &["tokens", "current", "rotate"], &body) {
+            Ok(rotated) => rotated,
+            Err(e) => {
+                pending.into_iter().for_each(rc::Pending::abandon);
+                return Err(e);
+            }
+        };
     // Not held (which would mask it on stdout): printing it may be the point.
     let token = match keyward_core::token::parse(&rotated.token) {
         Ok(_) => Secret::new(rotated.token),
         Err(_) => {
+            pending.into_iter().for_each(rc::Pending::abandon);
             let odd = format!("{} answered the rotation without a valid token", api.server);
             return Err(Failure::server(odd));
         }
@@ -311,14 +324,14 @@ pub fn rotate(global: &Global, grace_minutes: u32) -> Result<(), Failure> {
         ));
         output::print(&format!("{}\n", token.expose()))
     };
-    let Source::File(path) = &credentials.source else {
+    let (Source::File(path), Some(pending)) = (&credentials.source, pending) else {
         return print_value("the new value is on stdout");
     };
     let saved = rc::Saved {
         url: credentials.url.clone(),
         token: token.clone(),
     };
-    if let Err(e) = rc::save(path, &saved) {
+    if let Err(e) = pending.commit(&saved) {
         print_value(&format!(
             "it could NOT be saved ({}), so it is on stdout",
             e.message

@@ -83,34 +83,70 @@ pub fn load(path: &Path) -> Result<Option<Saved>, Failure> {
 /// synced, then renamed over the old one, so a crash never leaves half a file and the token
 /// is never readable by others, not even for a moment.
 pub fn save(path: &Path, saved: &Saved) -> Result<(), Failure> {
-    check_private(path)?;
-    let dir = match path.parent() {
+    Pending::open(path)?.commit(saved)
+}
+
+/// A save that has started: the file checked and a private temporary file made beside it,
+/// so what could go wrong with the directory has gone wrong before anything else happens
+/// (`kw token rotate` prepares before asking the server for a value it must not lose).
+pub struct Pending {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: fs::File,
+}
+
+impl Pending {
+    pub fn open(path: &Path) -> Result<Pending, Failure> {
+        check_private(path)?;
+        // A name no other process picks (its own id and the clock); create_new refuses to
+        // reuse anything there, and only a file this process created is ever removed.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let tmp = dir_of(path).join(format!(
+            ".{}.{}-{nanos}.tmp",
+            path.file_name()
+                .map_or(FILE_NAME.into(), |n| n.to_string_lossy()),
+            std::process::id()
+        ));
+        let file = private_file(&tmp).map_err(|e| cannot_write(path, &e))?;
+        Ok(Pending {
+            path: path.to_path_buf(),
+            tmp,
+            file,
+        })
+    }
+
+    /// Writes `saved` and puts it in place of the file, atomically.
+    pub fn commit(mut self, saved: &Saved) -> Result<(), Failure> {
+        if let Err(e) =
+            write_json(&mut self.file, saved).and_then(|()| fs::rename(&self.tmp, &self.path))
+        {
+            let _ = fs::remove_file(&self.tmp);
+            return Err(cannot_write(&self.path, &e));
+        }
+        // The rename is durable once the directory is. Best effort: the file is in place
+        // either way, and some file systems cannot sync a directory.
+        #[cfg(unix)]
+        let _ = fs::File::open(dir_of(&self.path)).and_then(|d| d.sync_all());
+        Ok(())
+    }
+
+    /// Gives up: the temporary file is removed.
+    pub fn abandon(self) {
+        let _ = fs::remove_file(&self.tmp);
+    }
+}
+
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
-    };
-    let cannot =
-        |e: std::io::Error| Failure::usage(format!("cannot write {}: {e}", path.display()));
-    // A name no other process picks (its own id and the clock); create_new refuses to
-    // reuse anything there, and only a file this process created is ever removed.
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let tmp = dir.join(format!(
-        ".{}.{}-{nanos}.tmp",
-        path.file_name()
-            .map_or(FILE_NAME.into(), |n| n.to_string_lossy()),
-        std::process::id()
-    ));
-    let mut file = private_file(&tmp).map_err(cannot)?;
-    if let Err(e) = write_json(&mut file, saved).and_then(|()| fs::rename(&tmp, path)) {
-        let _ = fs::remove_file(&tmp);
-        return Err(cannot(e));
     }
-    // The rename is durable once the directory is. Best effort: the file is in place either
-    // way, and some file systems cannot sync a directory.
-    #[cfg(unix)]
-    let _ = fs::File::open(dir).and_then(|d| d.sync_all());
-    Ok(())
+}
+
+fn cannot_write(path: &Path, e: &std::io::Error) -> Failure {
+    Failure::usage(format!("cannot write {}: {e}", path.display()))
 }
 
 fn private_file(tmp: &Path) -> std::io::Result<fs::File> {

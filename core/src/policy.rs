@@ -191,29 +191,57 @@ fn days(key: Key, value: &str) -> Result<u32, FieldError> {
     })
 }
 
-/// An `http` or `https` URL with a host (empty: no webhook). Plain text only: no spaces,
-/// control or invisible characters that would make it display as another address.
+/// An `https` URL with a host and nothing that parsers read differently (empty: no
+/// webhook); plain `http` only to this machine (a local receiver), since the notices name
+/// tokens and their owners. Plain ASCII only: no spaces, control or invisible characters
+/// that would make it display as another address, no user name or password, no backslash
+/// (which some parsers take for a slash, and so for the end of the host).
 fn webhook_url(value: &str) -> Result<Option<String>, FieldError> {
     if value.is_empty() {
         return Ok(None);
     }
     let refuse = |message: &str| Err(FieldError::new(Key::ExpiryWebhookUrl.as_str(), message));
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"));
-    let Some(rest) = rest else {
-        return refuse("Enter a URL that starts with https:// (or http://).");
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = host.rsplit('@').next().unwrap_or_default();
-    if host.is_empty() || host.starts_with(':') {
-        return refuse("Enter a URL with a host name, e.g. https://hooks.example.com/keyward.");
-    }
     if value.chars().count() > URL_MAX {
         return refuse(&format!("The URL must be at most {URL_MAX} characters."));
     }
-    if !value.chars().all(|c| c.is_ascii_graphic()) {
-        return refuse("The URL must be plain ASCII with no spaces (percent-encode the rest).");
+    if !value.chars().all(|c| c.is_ascii_graphic()) || value.contains('\\') {
+        return refuse(
+            "The URL must be plain ASCII with no spaces or backslashes (percent-encode the rest).",
+        );
+    }
+    let (plain, rest) = match (
+        value.strip_prefix("https://"),
+        value.strip_prefix("http://"),
+    ) {
+        (Some(rest), _) => (false, rest),
+        (None, Some(rest)) => (true, rest),
+        _ => return refuse("Enter a URL that starts with https://."),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return refuse("The URL must not hold a user name or password.");
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((host, port)) if port.is_empty() || port.starts_with(':') => {
+                (host, port.strip_prefix(':'))
+            }
+            _ => return refuse("Enter a URL with a valid host."),
+        },
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
+    if host.is_empty() || !port_ok {
+        return refuse("Enter a URL with a host name, e.g. https://hooks.example.com/keyward.");
+    }
+    let this_machine = host == "localhost"
+        || host == "::1"
+        || (host.starts_with("127.") && host.split('.').all(|o| o.parse::<u8>().is_ok()));
+    if plain && !this_machine {
+        return refuse("Use https:// (plain http:// is only for a receiver on this machine).");
     }
     Ok(Some(value.to_string()))
 }
@@ -235,7 +263,7 @@ mod tests {
             "false",
             "14",
             "60",
-            "https://hooks.example.com/kw?x=1",
+            "https://hooks.example.com:8443/kw?x=1",
         ];
         for (key, value) in Key::ALL.into_iter().zip(values) {
             s.set(key, value).unwrap();
@@ -246,6 +274,13 @@ mod tests {
         assert!(!s.policy.allow_never_expiring);
         assert_eq!(s.policy.default_api_token_days, 14);
         assert_eq!(s.policy.max_rotation_grace_minutes, 60);
+        for local in [
+            "http://127.0.0.1:9000/h",
+            "http://localhost/x",
+            "http://[::1]:80/",
+        ] {
+            s.set(Key::ExpiryWebhookUrl, local).unwrap();
+        }
         s.set(Key::ExpiryWebhookUrl, " ").unwrap();
         assert_eq!(s.expiry_webhook_url, None);
     }
@@ -266,6 +301,19 @@ mod tests {
             (Key::ExpiryWebhookUrl, "https:///path"),
             (Key::ExpiryWebhookUrl, "https://user@/x"),
             (Key::ExpiryWebhookUrl, "https://exa mple.com"),
+            (
+                Key::ExpiryWebhookUrl,
+                "https://good.example\\@evil.example/",
+            ),
+            (
+                Key::ExpiryWebhookUrl,
+                "https://user:pass@hooks.example.com/",
+            ),
+            (Key::ExpiryWebhookUrl, "https://hooks.example.com:notaport/"),
+            (Key::ExpiryWebhookUrl, "https://hooks.example.com:0/"),
+            (Key::ExpiryWebhookUrl, "https://[::1/"),
+            (Key::ExpiryWebhookUrl, "http://hooks.example.com/"),
+            (Key::ExpiryWebhookUrl, "http://127.0.0.1.evil.example/"),
             (Key::ExpiryWebhookUrl, "https://example.com/\u{202e}"),
             (Key::ExpiryWebhookUrl, "javascript:alert(1)"),
         ];

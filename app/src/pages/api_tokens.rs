@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::components::field::invalid;
 use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
-use crate::components::tokens::{TokenCard, TokenTable, expiring_soon, expiry_class};
+use crate::components::tokens::{TokenCard, TokenTable, expiring_soon, expiry_class, is_expired};
 use crate::components::{
     ExpiryCell, FieldMessage, FormFooter, Modal, RevokeDialog, ShownOnce, TokenRef, use_hydrated,
     use_sudo,
@@ -138,7 +138,7 @@ pub fn ApiTokensCard(card: Card) -> impl IntoView {
         >
                 "API tokens act as you, with your current permissions, for scripts and the "
                 <code>"kw"</code>
-                " command-line client. They cannot create or change tokens."
+                " command-line client. They cannot create or change other tokens (a token may only rotate or revoke itself)."
         </TokenCard>
     }
 }
@@ -227,7 +227,10 @@ fn TokenRow(
                 >
                     "Edit expiration"
                 </button>
-                <RotateButton token=for_rotate rotating=card.rotating action=card.rotate/>
+                // An expired token has nothing to rotate: Edit expiration gives it a new date.
+                {(!is_expired(Some(token.expires_at), now)).then(|| view! {
+                    <RotateButton token=for_rotate rotating=card.rotating action=card.rotate/>
+                })}
                 <button
                     type="button"
                     class="danger"

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::components::field::invalid;
 use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
-use crate::components::tokens::{TokenCard, TokenTable, expiring_soon, expiry_class};
+use crate::components::tokens::{TokenCard, TokenTable, expiring_soon, expiry_class, is_expired};
 use crate::components::{
     ExpiryCell, FieldMessage, FlagBoxes, FormFooter, RevokeDialog, ShownOnce, TokenRef,
     use_hydrated, use_sudo,
@@ -205,7 +205,9 @@ fn TokenRow(
             <ExpiryCell expires_at=token.expires_at now policy/>
             <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>
             <td class="actions">
-                <RotateButton token=for_rotate rotating=card.rotating action=card.rotate/>
+                {(!is_expired(token.expires_at, now)).then(|| view! {
+                    <RotateButton token=for_rotate rotating=card.rotating action=card.rotate/>
+                })}
                 <button
                     type="button"
                     class="danger"

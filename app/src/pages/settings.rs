@@ -5,12 +5,13 @@
 use keyward_core::policy::{Key, MAX_GRACE_MINUTES, MAX_LIFETIME_DAYS, Settings};
 use leptos::prelude::*;
 
-use crate::components::{FieldMessage, TextField, use_hydrated};
+use crate::components::{FieldMessage, TextField, use_hydrated, use_sudo};
 use crate::rpc::admin::AdminSaveSettings;
 
 #[component]
 pub fn SettingsForm(settings: Settings) -> impl IntoView {
     let save = ServerAction::<AdminSaveSettings>::new();
+    use_sudo(save);
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     let hydrated = use_hydrated();

@@ -64,7 +64,9 @@ pub async fn admin_save_settings(
     expiry_webhook_url: String,
 ) -> Result<Settings, AppError> {
     use keyward_core::policy::Key;
-    current_admin().await?;
+    // Loosening the policy or redirecting the webhook is sensitive: a recent sign-in too.
+    let admin = current_admin().await?;
+    backend()?.require_recent_sign_in(&admin.session, now())?;
     let changes = [
         (Key::MaxTokenDays, max_token_days),
         (

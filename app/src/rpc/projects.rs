@@ -22,6 +22,7 @@ mod imp {
                 display_prefix: String::new(),
                 expires_at: Some(s.session.expires_at),
                 replaced_until: None,
+                hash: None,
             },
             actor: Actor::User(s.user),
         }

@@ -24,11 +24,7 @@ pub async fn rotate_token(
         "service_token" => TokenKind::ServiceToken,
         _ => return Err(keyward_core::FieldError::new("kind", "Unknown kind of token.").into()),
     };
-    let target = Target {
-        kind,
-        token_id: id,
-        owner: session.user.id,
-    };
+    let target = Target::owned(kind, id, session.user.id);
     let rotated = backend()?
         .rotate_token(target, grace_minutes, now(), &mut rand_core::OsRng)
         .await?;

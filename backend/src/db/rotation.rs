@@ -19,8 +19,12 @@ pub struct Rotation {
     pub owner: i64,
     pub token_hash: TokenHash,
     pub display_prefix: String,
-    /// A new expiry (Edit expiration); `None` keeps the token's.
+    /// A new expiry (Edit expiration, which may revive an expired token); `None` keeps the
+    /// token's, and then an expired token has nothing to rotate.
     pub expires_at: Option<DateTime<Utc>>,
+    /// The hash of the value that asked (a token rotating itself): only while it is still
+    /// the current one, so a value replaced meanwhile cannot make the next.
+    pub presented: Option<TokenHash>,
     /// Until when the old value still works (`now`: not at all).
     pub old_valid_until: DateTime<Utc>,
 }
@@ -57,8 +61,10 @@ fn table(kind: TokenKind) -> (&'static str, &'static str, &'static str) {
 #[async_trait]
 pub trait RotationRepo {
     /// In one transaction: the unrevoked token's current hash becomes a replaced value
-    /// valid until `old_valid_until`, and the new hash (and expiry) takes its place.
-    /// `None` if there is no such token (or it is not `owner`'s).
+    /// valid until `old_valid_until`, values replaced earlier work no longer than that
+    /// either (a rotation without grace cuts every old value off), and the new hash (and
+    /// expiry) takes its place. `None` if there is no such token (not `owner`'s, revoked,
+    /// expired without a new date, or no longer holding `presented`).
     async fn rotate_secret(&self, r: &Rotation, now: DateTime<Utc>) -> Result<Option<Rotated>>;
     /// The replaced value of a token of `kind` with this hash, if it is one.
     async fn rotated_secret(
@@ -80,10 +86,16 @@ pub trait RotationRepo {
 impl RotationRepo for SqlRepository {
     async fn rotate_secret(&self, r: &Rotation, now: DateTime<Utc>) -> Result<Option<Rotated>> {
         let (table, owner_column, kind) = table(r.kind);
-        let lock = format!(
+        let mut lock = format!(
             "UPDATE {table} SET token_hash = token_hash
-             WHERE id = $1 AND {owner_column} = $2 AND revoked_at IS NULL"
+             WHERE id = $1 AND {owner_column} = $2 AND revoked_at IS NULL
+                 AND (expires_at IS NULL OR expires_at > $3 OR $4)"
         );
+        if r.presented.is_some() {
+            lock.push_str(" AND token_hash = $5");
+        }
+        let shorten = "UPDATE rotated_secrets SET valid_until = $1
+            WHERE kind = $2 AND token_id = $3 AND valid_until > $1";
         let keep = format!(
             "INSERT INTO rotated_secrets (token_hash, kind, token_id, display_prefix,
                  valid_until, rotated_at)
@@ -99,9 +111,19 @@ impl RotationRepo for SqlRepository {
         Ok(in_transaction!(&self.db, |tx| {
             // The row lock first (PostgreSQL; SQLite's write lock), so two rotations at
             // once take turns and each keeps the value it replaced.
-            if run!(&mut *tx, &lock, r.token_id, r.owner)? == 0 {
+            let mut locked = sqlx::query(&lock)
+                .bind(r.token_id)
+                .bind(r.owner)
+                .bind(Timestamp::from(now))
+                .bind(r.expires_at.is_some());
+            if let Some(hash) = &r.presented {
+                locked = locked.bind(hash);
+            }
+            if locked.execute(&mut *tx).await?.rows_affected() == 0 {
                 return Ok(None);
             }
+            let until = Timestamp::from(r.old_valid_until);
+            run!(&mut *tx, shorten, until, kind, r.token_id)?;
             let old_prefix: String = sqlx::query_scalar(&keep)
                 .bind(kind)
                 .bind(Timestamp::from(r.old_valid_until))

@@ -82,11 +82,19 @@ async fn settings_round_trip_and_refusals_change_nothing(b: &Backend) {
         .put_setting("max_rotation_grace_minutes", "lots")
         .await
         .unwrap();
+    b.repo()
+        .put_setting("allow_never_expiring_service_tokens", "yes")
+        .await
+        .unwrap();
     let policy = b.policy().await.unwrap();
     assert_eq!(policy.max_token_days, 120);
     assert_eq!(
         policy.max_rotation_grace_minutes,
         Policy::default().max_rotation_grace_minutes
+    );
+    assert!(
+        !policy.allow_never_expiring,
+        "unreadable: the stricter choice"
     );
 }
 

@@ -287,6 +287,7 @@ fn as_person(user: crate::db::UserRow) -> crate::Principal {
             display_prefix: String::new(),
             expires_at: None,
             replaced_until: None,
+            hash: None,
         },
         actor: crate::Actor::User(user),
     }

@@ -33,12 +33,11 @@ async fn the_old_value_works_for_its_grace_then_says_token_rotated(b: &Backend) 
         .mint_api_token(uid, "deploy", date(30), t0(), &mut rng)
         .await
         .unwrap();
-    let target = Target {
-        kind: TokenKind::ApiToken,
-        token_id: old.id,
-        owner: uid,
-    };
-    let new = b.rotate_token(target, 60, t0(), &mut rng).await.unwrap();
+    let target = Target::owned(TokenKind::ApiToken, old.id, uid);
+    let new = b
+        .rotate_token(target.clone(), 60, t0(), &mut rng)
+        .await
+        .unwrap();
     assert_eq!((new.id, new.name.as_str()), (old.id, "deploy"));
     assert_eq!(new.expires_at, Some(old.expires_at), "the expiry stays");
     assert_eq!(new.old_value_prefix, old.secret.display_prefix());
@@ -69,10 +68,25 @@ async fn the_old_value_works_for_its_grace_then_says_token_rotated(b: &Backend) 
     let windows = b.grace_windows(TokenKind::ApiToken, uid, until).await;
     assert_eq!(windows.unwrap(), []);
 
+    // A rotation without grace cuts every older value off, even one within its own grace.
+    let later = b
+        .rotate_token(target.clone(), 60, until, &mut rng)
+        .await
+        .unwrap();
+    auth(b, new.secret.expose(), until).await.unwrap();
+    let cut = b
+        .rotate_token(target.clone(), 0, until, &mut rng)
+        .await
+        .unwrap();
+    for value in [&new.secret, &later.secret] {
+        assert!(rotated(auth(b, value.expose(), until).await.unwrap_err()));
+    }
+    auth(b, cut.secret.expose(), until).await.unwrap();
+
     // A revocation ends the grace too.
     let again = b.rotate_token(target, 60, until, &mut rng).await.unwrap();
     b.revoke_api_token(uid, old.id, until).await.unwrap();
-    for value in [&new.secret, &again.secret] {
+    for value in [&cut.secret, &again.secret] {
         let e = auth(b, value.expose(), until).await.unwrap_err();
         assert!(matches!(e, Error::Auth(AuthError::TokenRevoked)), "{e:?}");
     }
@@ -97,8 +111,8 @@ async fn the_old_value_works_for_its_grace_then_says_token_rotated(b: &Backend) 
         ..AuditQuery::default()
     };
     let events = b.audit_events(&query).await.unwrap();
-    assert_eq!(events.len(), 2);
-    let first = &events[1].target;
+    assert_eq!(events.len(), 4);
+    let first = &events[3].target;
     assert_eq!(
         *first,
         format!(
@@ -120,21 +134,17 @@ async fn refused_rotations_change_nothing(b: &Backend) {
     b.change_settings(&[(Key::MaxRotationGraceMinutes, "60".into())], t0())
         .await
         .unwrap();
-    let mine = Target {
-        kind: TokenKind::ApiToken,
-        token_id: token.id,
-        owner: alice,
-    };
+    let mine = Target::owned(TokenKind::ApiToken, token.id, alice);
+    let expired = b
+        .mint_api_token_at(alice, "old", t0() - TimeDelta::days(1), t0(), &mut rng)
+        .await
+        .unwrap();
     let refused = [
-        (mine, 61),
-        (Target { owner: bob, ..mine }, 0),
-        (
-            Target {
-                kind: TokenKind::ServiceToken,
-                ..mine
-            },
-            0,
-        ),
+        (mine.clone(), 61),
+        (Target::owned(TokenKind::ApiToken, token.id, bob), 0),
+        (Target::owned(TokenKind::ServiceToken, token.id, alice), 0),
+        // An expired token has nothing to rotate (Edit expiration may revive it).
+        (Target::owned(TokenKind::ApiToken, expired.id, alice), 0),
     ];
     for (target, grace) in refused {
         let e = b
@@ -200,6 +210,18 @@ async fn a_token_rotates_itself_but_not_its_replaced_value_or_a_login(b: &Backen
     let e = b.rotate_current(&old, 0, t0(), &mut rng).await.unwrap_err();
     assert!(matches!(e, Error::Refused(_)), "{e:?}");
     auth(b, new.secret.expose(), t0()).await.unwrap();
+
+    // Nor may a value that was current when its request was authenticated, but was
+    // replaced (here from the page) before its rotation ran.
+    let stale = auth(b, new.secret.expose(), t0()).await.unwrap();
+    let page = Target::owned(TokenKind::ServiceToken, minted.token.id, alice_id);
+    let newest = b.rotate_token(page, 0, t0(), &mut rng).await.unwrap();
+    let e = b
+        .rotate_current(&stale, 0, t0(), &mut rng)
+        .await
+        .unwrap_err();
+    assert!(rotated(e));
+    auth(b, newest.secret.expose(), t0()).await.unwrap();
 
     // A login JWT renews by signing in, not by rotating.
     let login = b

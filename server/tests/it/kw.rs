@@ -659,6 +659,15 @@ async fn kw_token_rotate_replaces_the_saved_value_and_keeps_the_old_for_its_grac
         typo.stderr
             .contains("expected minutes, or a number with m, h or d")
     );
+    // A file it could not write is found before the server is asked for a new value.
+    set_mode(&w.kw.rc(), 0o644);
+    w.kw.run(&["token", "rotate"]).fails(2, "too open");
+    set_mode(&w.kw.rc(), 0o600);
+    let (_, headers, _) = w.server.whoami_raw(Some(&format!("Bearer {new}"))).await;
+    assert!(
+        headers.get("keyward-token-replaced").is_none(),
+        "not rotated"
+    );
     let again: Value = serde_json::from_str(&std::fs::read_to_string(w.kw.rc()).unwrap()).unwrap();
     assert_eq!(again["token"], new.as_str());
     assert_eq!(w.server.whoami(&new).await.0, 200);
@@ -680,4 +689,9 @@ async fn kw_token_rotate_replaces_the_saved_value_and_keeps_the_old_for_its_grac
         "the token value was replaced by a rotation (token_rotated)",
     );
     w.assert_tokens_kept(&[&old, &new]);
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }

@@ -143,6 +143,7 @@ async fn admin_principal(s: &TestServer) -> keyward_backend::Principal {
             display_prefix: String::new(),
             expires_at: None,
             replaced_until: None,
+            hash: None,
         },
     }
 }
