@@ -166,3 +166,30 @@ test('an admin creates a team and a grant in the admin pages; the member sees th
   expect(list.body.map((p: any) => p.name)).toEqual(['kestrel']);
   expect(list.body[0].permissions.can_change_secrets).toBe(true);
 });
+
+test('Rotate on the Service Tokens card: a new value once, the old one for its grace', async ({ page, request }) => {
+  const old = admin('mint-service-token', '--created-by', 'sam', '--principal', 'rot-bot',
+    '--name', 'st-rotating', '--project', falcon, '--expires-in-days', '30');
+  admin('mint-service-token', '--created-by', 'sam', '--principal', 'rot-bot',
+    '--name', 'st-rot-expired', '--project', falcon, '--expires-at', '2025-01-01T00:00:00Z');
+  await signIn(page, 'sam');
+  // An expired token has nothing to rotate.
+  await expect(tokenRow(page, 'st-rot-expired').getByRole('button', { name: 'Rotate' })).toHaveCount(0);
+
+  await tokenRow(page, 'st-rotating').getByRole('button', { name: 'Rotate' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Rotate token' });
+  await dialog.getByLabel('Keep the old value working for').selectOption({ label: '24 hours' });
+  await dialog.getByRole('button', { name: 'Rotate' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(serviceTokens(page).getByText('New value for “st-rotating”')).toBeVisible();
+  const fresh = await page.getByRole('textbox', { name: 'Token value' }).inputValue();
+  expect(fresh).toMatch(/^kwst_[0-9A-Za-z]{36}$/);
+  await expect(tokenRow(page, 'st-rotating')).toContainText('old value valid until');
+
+  const r = await whoami(request, fresh);
+  expect(r.status).toBe(200);
+  expect(r.body.credential.kind).toBe('service_token');
+  const res = await request.get('/api/v1/whoami', { headers: { Authorization: `Bearer ${old}` } });
+  expect(res.status()).toBe(200);
+  expect(res.headers()['keyward-token-replaced']).toBe('true');
+});
