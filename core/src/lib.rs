@@ -2,6 +2,7 @@
 //! `now` parameter and randomness as an `RngCore`, so the same code runs (and is tested)
 //! identically on the server, in the WASM page and in the CLI.
 
+pub mod allowlist;
 pub mod api;
 pub mod expiry;
 pub mod grant;

@@ -16,6 +16,7 @@ on_both_databases!(
     the_old_value_works_for_its_grace_then_says_token_rotated,
     refused_rotations_change_nothing,
     a_token_rotates_itself_but_not_its_replaced_value_or_a_login,
+    two_rotations_at_once_take_turns,
 );
 
 async fn auth(b: &Backend, token: &str, now: DateTime<Utc>) -> Result<Principal, Error> {
@@ -236,4 +237,41 @@ async fn a_token_rotates_itself_but_not_its_replaced_value_or_a_login(b: &Backen
     let jwt = auth(b, login.token.expose(), t0()).await.unwrap();
     let e = b.rotate_current(&jwt, 0, t0(), &mut rng).await.unwrap_err();
     assert!(matches!(e, Error::Refused(_)), "{e:?}");
+}
+
+/// Two rotations of one token at the same moment (two tabs, two jobs): both complete, one
+/// after the other, so exactly one new value is current and every value before it is kept
+/// as a replaced one (none lost, none current twice).
+async fn two_rotations_at_once_take_turns(b: &Backend) {
+    let uid = b.create_user(input("alice"), t0()).await.unwrap();
+    let mut rng = rng();
+    let old = b
+        .mint_api_token(uid, "deploy", date(30), t0(), &mut rng)
+        .await
+        .unwrap();
+    let target = Target::owned(TokenKind::ApiToken, old.id, uid);
+    let (mut rng_a, mut rng_b) = (ChaCha8Rng::seed_from_u64(1), ChaCha8Rng::seed_from_u64(2));
+    let (a, c) = tokio::join!(
+        b.rotate_token(target.clone(), 10, t0(), &mut rng_a),
+        b.rotate_token(target.clone(), 10, t0(), &mut rng_b),
+    );
+    let (a, c) = (a.unwrap(), c.unwrap());
+    let current: Vec<bool> = which_are_current(b, &[&a.secret, &c.secret]).await;
+    assert_eq!(current.iter().filter(|c| **c).count(), 1, "{current:?}");
+    // The first value and the one the later rotation replaced both work for the grace.
+    for value in [&old.secret, &a.secret, &c.secret] {
+        auth(b, value.expose(), t0()).await.unwrap();
+    }
+    let windows = b.grace_windows(TokenKind::ApiToken, uid, t0()).await;
+    assert_eq!(windows.unwrap(), [(old.id, t0() + TimeDelta::minutes(10))]);
+}
+
+/// For each value: whether it is the token's current one (not a replaced value).
+async fn which_are_current(b: &Backend, values: &[&keyward_core::Secret]) -> Vec<bool> {
+    let mut current = Vec::new();
+    for value in values {
+        let p = auth(b, value.expose(), t0()).await.unwrap();
+        current.push(p.credential.replaced_until.is_none());
+    }
+    current
 }
