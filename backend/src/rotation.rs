@@ -3,6 +3,8 @@
 //! the jobs that hold it can move over. Edit expiration is a rotation without grace that
 //! also sets a new date.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use keyward_core::api::CredentialKind;
 use keyward_core::{FieldError, Secret, TokenKind, token};
@@ -75,14 +77,15 @@ impl Backend {
     }
 
     /// Until when each of `owner`'s tokens of `kind` has an old value still working (for
-    /// the rows' notes), in one query: `(token id, until)`.
+    /// the rows' notes), in one query, by token id.
     pub async fn grace_windows(
         &self,
         kind: TokenKind,
         owner: i64,
         now: DateTime<Utc>,
-    ) -> Result<Vec<(i64, DateTime<Utc>)>, Error> {
-        self.repo.grace_windows(kind, owner, now).await
+    ) -> Result<HashMap<i64, DateTime<Utc>>, Error> {
+        let windows = self.repo.grace_windows(kind, owner, now).await?;
+        Ok(windows.into_iter().collect())
     }
 
     /// `POST /api/v1/tokens/current/rotate`: an API or service token rotates itself (its

@@ -22,6 +22,8 @@ pub use service_tokens::{
 
 #[cfg(feature = "ssr")]
 mod imp {
+    use std::collections::HashMap;
+
     use chrono::{DateTime, Utc};
     use keyward_backend::db::{ApiTokenRow, UserRow};
 
@@ -40,10 +42,10 @@ mod imp {
         })
     }
 
-    /// `graces`: the user's tokens with an old value still working, and until when.
-    pub fn token_view(t: ApiTokenRow, graces: &[(i64, DateTime<Utc>)]) -> ApiTokenView {
+    /// `graces`: until when each token with an old value still working accepts it.
+    pub fn token_view(t: ApiTokenRow, graces: &HashMap<i64, DateTime<Utc>>) -> ApiTokenView {
         ApiTokenView {
-            old_valid_until: graces.iter().find(|(id, _)| *id == t.id).map(|g| g.1),
+            old_valid_until: graces.get(&t.id).copied(),
             id: t.id,
             name: t.name,
             display_prefix: t.display_prefix,

@@ -211,12 +211,9 @@ pub async fn list_service_tokens() -> Result<ServiceTokenList, AppError> {
         .list_service_tokens(user.id)
         .await?
         .into_iter()
-        .map(|t| {
-            let until = graces.iter().find(|(id, _)| *id == t.id).map(|g| g.1);
-            crate::types::ServiceTokenView {
-                old_valid_until: until,
-                ..imp::view(t)
-            }
+        .map(|t| crate::types::ServiceTokenView {
+            old_valid_until: graces.get(&t.id).copied(),
+            ..imp::view(t)
         })
         .collect();
     imp::form_choices(&user, tokens, None).await

@@ -2,6 +2,8 @@
 //! `token_rotated`), name, expiry and grants stay; the grace cap, another user's token, a
 //! revocation during the grace, Edit expiration, and a token rotating itself.
 
+use std::collections::HashMap;
+
 use chrono::TimeDelta;
 use keyward_core::policy::Key;
 use keyward_core::{Permissions, Role, Scope, TokenKind};
@@ -59,7 +61,7 @@ async fn the_old_value_works_for_its_grace_then_says_token_rotated(b: &Backend) 
         .grace_windows(TokenKind::ApiToken, uid, during)
         .await
         .unwrap();
-    assert_eq!(windows, [(old.id, until)]);
+    assert_eq!(windows, HashMap::from([(old.id, until)]));
 
     // After it, the old value is refused in words; the new one lives on.
     assert!(rotated(
@@ -67,7 +69,7 @@ async fn the_old_value_works_for_its_grace_then_says_token_rotated(b: &Backend) 
     ));
     auth(b, new.secret.expose(), until).await.unwrap();
     let windows = b.grace_windows(TokenKind::ApiToken, uid, until).await;
-    assert_eq!(windows.unwrap(), []);
+    assert_eq!(windows.unwrap(), HashMap::new());
 
     // A rotation without grace cuts every older value off, even one within its own grace.
     let later = b
@@ -165,7 +167,7 @@ async fn refused_rotations_change_nothing(b: &Backend) {
     assert_eq!(p.credential.replaced_until, None);
     assert_eq!(p.credential.display_prefix, token.secret.display_prefix());
     let windows = b.grace_windows(TokenKind::ApiToken, alice, t0()).await;
-    assert_eq!(windows.unwrap(), []);
+    assert_eq!(windows.unwrap(), HashMap::new());
 }
 
 async fn a_token_rotates_itself_but_not_its_replaced_value_or_a_login(b: &Backend) {
@@ -204,7 +206,10 @@ async fn a_token_rotates_itself_but_not_its_replaced_value_or_a_login(b: &Backen
         .grace_windows(TokenKind::ServiceToken, alice_id, t0())
         .await
         .unwrap();
-    assert_eq!(windows, [(minted.token.id, t0() + TimeDelta::minutes(5))]);
+    assert_eq!(
+        windows,
+        HashMap::from([(minted.token.id, t0() + TimeDelta::minutes(5))])
+    );
 
     // The replaced value still authenticates, but may not make the next one.
     let old = auth(b, minted.secret.expose(), t0()).await.unwrap();
@@ -263,7 +268,10 @@ async fn two_rotations_at_once_take_turns(b: &Backend) {
         auth(b, value.expose(), t0()).await.unwrap();
     }
     let windows = b.grace_windows(TokenKind::ApiToken, uid, t0()).await;
-    assert_eq!(windows.unwrap(), [(old.id, t0() + TimeDelta::minutes(10))]);
+    assert_eq!(
+        windows.unwrap(),
+        HashMap::from([(old.id, t0() + TimeDelta::minutes(10))])
+    );
 }
 
 /// For each value: whether it is the token's current one (not a replaced value).
