@@ -14,6 +14,9 @@
 #   6. server RSS during 500 concurrent wrong-password sign-ins (a fresh SQLite database,
 #      sign-in rate limits out of the way so that the cap on Argon2id hashes is what holds),
 #      and /healthz answering meanwhile (scripts/bench/flood.py)
+#   7. whoami throughput with token usage counted (the default) and not counted
+#      (KEYWARD_USAGE_COUNTING=off), in alternating runs on the SQLite database of figure 1
+#      (issue 15 §4: counting must stay within 10%)
 #
 # Servers listen on 127.0.0.1 (port 0: the kernel picks a free one, read back from the log).
 # PostgreSQL runs use a fresh database each (created and dropped here) on 127.0.0.1:5432.
@@ -297,6 +300,7 @@ bench_database() {
         fi
         stop_server
     done
+    [ "$kind" = sqlite ] && bench_usage_counting "$url"
 
     local projects_token
     projects_token=$(cat "$WORK/projects_token.txt")
@@ -350,6 +354,21 @@ bench_two_instances() {
     stop_server
     SERVER_PID=$a_pid
     SERVER_ADDR=$a
+}
+
+# Figure 7: whoami with and without usage counting, in alternating runs (off, on, off, on,
+# ...) so that a drift of the machine during the runs touches both alike; the ratio of their
+# means. Both read the token's usage for the answer: only the counting differs.
+bench_usage_counting() {
+    local url=$1 round mode
+    for round in 1 2 3; do
+        for mode in off on; do
+            KEYWARD_USAGE_COUNTING=$mode start_server "usage-$mode-$round" "$url"
+            run_wrk "usage.warmup" /api/v1/whoami "$WORK/load_tokens.txt" -t2 -c64 -d2s
+            run_wrk "usage.$mode.$round" /api/v1/whoami "$WORK/load_tokens.txt" -t2 -c64 -d"${DURATION}s"
+            stop_server
+        done
+    done
 }
 
 # Figure 6: a server of its own on a fresh SQLite database, with sign-in limits so generous

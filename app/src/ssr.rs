@@ -105,12 +105,14 @@ pub fn request_headers() -> Result<HeaderMap, AppError> {
         .ok_or(AppError::Internal)
 }
 
-/// The address the request came from (the socket peer).
+/// The address the request came from (the socket peer, or the client a trusted proxy
+/// names: see `keyward_backend::client`).
 pub async fn client_ip() -> Option<String> {
-    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    use keyward_backend::client::ClientAddr;
+    leptos_axum::extract::<axum::Extension<ClientAddr>>()
         .await
         .ok()
-        .map(|c| c.0.ip().to_string())
+        .map(|axum::Extension(c)| c.ip.to_string())
 }
 
 /// Where a sign-in comes from, as kept on its session.

@@ -2,6 +2,7 @@
 //! [`MintedToken`], the response that creates it.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use keyward_core::allowlist::Allowlist;
 use keyward_core::{Permissions, Policy, Role, Secret};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,8 @@ pub struct ApiTokenView {
     pub last_used_at: Option<DateTime<Utc>>,
     /// Until when a value a rotation replaced still works.
     pub old_valid_until: Option<DateTime<Utc>>,
+    /// Where it may be used from (empty: anywhere).
+    pub allowed_ips: Allowlist,
 }
 
 /// The API Tokens card's data. `now` is the server's clock at the time of the query, so
@@ -72,6 +75,8 @@ pub struct ServiceTokenView {
     pub last_used_at: Option<DateTime<Utc>>,
     /// Until when a value a rotation replaced still works.
     pub old_valid_until: Option<DateTime<Utc>>,
+    /// Where it may be used from (empty: anywhere).
+    pub allowed_ips: Allowlist,
 }
 
 /// A project the signed-in user can read, with what they hold on it (the service-token form

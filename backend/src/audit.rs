@@ -25,15 +25,19 @@ pub enum Action {
     ApiTokenRevoked,
     /// A new value; the old one works for the grace the target names.
     ApiTokenRotated,
+    /// Its Allowed IP ranges changed (the target lists the new ones).
+    ApiTokenAllowlistChanged,
     ServiceTokenMinted,
     ServiceTokenRevoked,
     ServiceTokenRotated,
+    ServiceTokenAllowlistChanged,
     ServiceTokenTransferred,
     /// Its answerable user was deactivated.
     ServiceTokenSuspended,
     /// A token's first authenticated request.
     TokenFirstUsed,
-    /// A revoked, expired or suspended token was presented (the target says which).
+    /// A revoked, expired, replaced or suspended token was presented, or one from outside
+    /// its Allowed IP ranges (the target says which; the event's address, from where).
     TokenRefused,
     SignedIn,
     SignInFailed,
@@ -59,14 +63,16 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 33] = [
         Action::ApiTokenMinted,
         Action::ApiTokenRedated,
         Action::ApiTokenRevoked,
         Action::ApiTokenRotated,
+        Action::ApiTokenAllowlistChanged,
         Action::ServiceTokenMinted,
         Action::ServiceTokenRevoked,
         Action::ServiceTokenRotated,
+        Action::ServiceTokenAllowlistChanged,
         Action::ServiceTokenTransferred,
         Action::ServiceTokenSuspended,
         Action::TokenFirstUsed,
@@ -99,9 +105,11 @@ impl Action {
             Action::ApiTokenRedated => "api_token.redated",
             Action::ApiTokenRevoked => "api_token.revoked",
             Action::ApiTokenRotated => "api_token.rotated",
+            Action::ApiTokenAllowlistChanged => "api_token.allowed_ips_changed",
             Action::ServiceTokenMinted => "service_token.minted",
             Action::ServiceTokenRevoked => "service_token.revoked",
             Action::ServiceTokenRotated => "service_token.rotated",
+            Action::ServiceTokenAllowlistChanged => "service_token.allowed_ips_changed",
             Action::ServiceTokenTransferred => "service_token.transferred",
             Action::ServiceTokenSuspended => "service_token.suspended",
             Action::TokenFirstUsed => "token.first_used",

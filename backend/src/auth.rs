@@ -2,11 +2,15 @@
 //! without touching the database), then one indexed lookup by SHA-256 that brings the token
 //! and its owner together (one query per request; a last-used write at most once a minute).
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Utc};
+use keyward_core::allowlist::Allowlist;
 use keyward_core::api::CredentialKind;
 use keyward_core::{TokenKind, token};
 
 use crate::audit::{self, Action, Event};
+use crate::client::ClientAddr;
 use crate::db::{RotatedSecret, ServiceTokenRow, TokenHash, UserRow};
 use crate::{AuthError, Backend, Error, throttle};
 
@@ -23,6 +27,8 @@ pub struct Credential {
     pub replaced_until: Option<DateTime<Utc>>,
     /// The hash of the token value presented (`None` for a login JWT and page sessions).
     pub hash: Option<TokenHash>,
+    /// The token's Allowed IP ranges (empty: anywhere; always empty for a login JWT).
+    pub allowed_ips: Allowlist,
 }
 
 /// Who a request acts as.
@@ -57,41 +63,53 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
 }
 
-/// A token is refused once revoked (said first: it is the operator's decision), then once
-/// expired (`None`: never expires), then, for a value a rotation replaced, once its grace
-/// is over.
-fn live(
+/// What decides whether a token found by its hash may be used now.
+struct Presented<'a> {
     revoked_at: Option<DateTime<Utc>>,
+    /// `None`: never expires.
     expires_at: Option<DateTime<Utc>>,
-    replaced: Option<&RotatedSecret>,
-    now: DateTime<Utc>,
-) -> Result<(), AuthError> {
-    if revoked_at.is_some() {
-        Err(AuthError::TokenRevoked)
-    } else if expires_at.is_some_and(|e| e <= now) {
-        Err(AuthError::TokenExpired)
-    } else if replaced.is_some_and(|r| r.valid_until <= now) {
-        Err(AuthError::TokenRotated)
-    } else {
-        Ok(())
+    /// Set for a value a rotation replaced.
+    replaced: Option<&'a RotatedSecret>,
+    allowed_ips: &'a Allowlist,
+}
+
+impl Presented<'_> {
+    /// A token is refused once revoked (said first: it is the operator's decision), then
+    /// once expired, then, for a value a rotation replaced, once its grace is over, then
+    /// when the request comes from outside its Allowed IP ranges.
+    fn check(&self, ip: Option<IpAddr>, now: DateTime<Utc>) -> Result<(), AuthError> {
+        if self.revoked_at.is_some() {
+            Err(AuthError::TokenRevoked)
+        } else if self.expires_at.is_some_and(|e| e <= now) {
+            Err(AuthError::TokenExpired)
+        } else if self.replaced.is_some_and(|r| r.valid_until <= now) {
+            Err(AuthError::TokenRotated)
+        } else if !self.allowed_ips.allows(ip) {
+            Err(AuthError::IpNotAllowed)
+        } else {
+            Ok(())
+        }
     }
 }
 
 impl Backend {
     /// Authenticates the value of an `Authorization` header (`None` when there is none),
-    /// from a client address (`ip`) that has not failed too often: every refused
-    /// credential counts against it.
+    /// from a client address (`None` when unknown) that has not failed too often: every
+    /// refused credential counts against it. A token with Allowed IP ranges is refused from
+    /// any other address, and from an unknown one.
     pub async fn authenticate_bearer(
         &self,
         authorization: Option<&str>,
-        ip: Option<&str>,
+        client: Option<ClientAddr>,
         now: DateTime<Utc>,
     ) -> Result<Principal, Error> {
-        let keys = throttle::bearer_keys(ip);
+        let keys = throttle::bearer_keys(client.map(|c| c.ip.to_string()).as_deref());
         self.throttle
             .check(&keys, now)
             .map_err(Error::RateLimited)?;
-        let checked = self.authenticate_bearer_value(authorization, now).await;
+        let checked = self
+            .authenticate_bearer_value(authorization, client, now)
+            .await;
         // No Authorization header at all is not a guess (a client that forgot it).
         if authorization.is_some() && matches!(checked, Err(Error::Auth(_))) {
             self.throttle.fail(&keys, now);
@@ -107,6 +125,7 @@ impl Backend {
     async fn authenticate_bearer_value(
         &self,
         authorization: Option<&str>,
+        client: Option<ClientAddr>,
         now: DateTime<Utc>,
     ) -> Result<Principal, Error> {
         let raw = authorization
@@ -118,8 +137,8 @@ impl Backend {
         let parsed = token::parse(raw).map_err(|_| AuthError::InvalidToken)?;
         let hash = TokenHash::of(raw);
         match parsed.kind() {
-            TokenKind::ApiToken => self.authenticate_api_token(&hash, now).await,
-            TokenKind::ServiceToken => self.authenticate_service_token(&hash, now).await,
+            TokenKind::ApiToken => self.authenticate_api_token(&hash, client, now).await,
+            TokenKind::ServiceToken => self.authenticate_service_token(&hash, client, now).await,
         }
     }
 
@@ -161,6 +180,7 @@ impl Backend {
     async fn authenticate_api_token(
         &self,
         hash: &TokenHash,
+        client: Option<ClientAddr>,
         now: DateTime<Utc>,
     ) -> Result<Principal, Error> {
         let (mut row, user, replaced) = match self.repo.api_token_and_owner(hash).await? {
@@ -179,7 +199,13 @@ impl Backend {
         if let Some(old) = &replaced {
             row.display_prefix.clone_from(&old.display_prefix);
         }
-        let refused = match live(row.revoked_at, Some(row.expires_at), replaced.as_ref(), now) {
+        let presented = Presented {
+            revoked_at: row.revoked_at,
+            expires_at: Some(row.expires_at),
+            replaced: replaced.as_ref(),
+            allowed_ips: &row.allowed_ips,
+        };
+        let refused = match presented.check(client.and_then(ClientAddr::for_allowlist), now) {
             Err(e) => Some(e),
             Ok(()) if !user.active => Some(AuthError::AccountDisabled),
             Ok(()) => None,
@@ -192,6 +218,7 @@ impl Backend {
                 .touch_api_token(row.id, now, now - self.config.touch_interval)
                 .await?;
         }
+        self.count_use(TokenKind::ApiToken, row.id, client.map(|c| c.ip), now);
         Ok(Principal {
             actor: Actor::User(user),
             credential: Credential {
@@ -201,6 +228,7 @@ impl Backend {
                 expires_at: Some(row.expires_at),
                 replaced_until: replaced.map(|r| r.valid_until),
                 hash: Some(hash.clone()),
+                allowed_ips: row.allowed_ips,
             },
         })
     }
@@ -208,6 +236,7 @@ impl Backend {
     async fn authenticate_service_token(
         &self,
         hash: &TokenHash,
+        client: Option<ClientAddr>,
         now: DateTime<Utc>,
     ) -> Result<Principal, Error> {
         let (mut row, replaced) = match self.repo.service_token_by_hash(hash).await? {
@@ -223,7 +252,13 @@ impl Backend {
         }
         // The user answerable for it was deactivated: suspended until an admin revokes or
         // transfers it.
-        let refused = match live(row.revoked_at, row.expires_at, replaced.as_ref(), now) {
+        let presented = Presented {
+            revoked_at: row.revoked_at,
+            expires_at: row.expires_at,
+            replaced: replaced.as_ref(),
+            allowed_ips: &row.allowed_ips,
+        };
+        let refused = match presented.check(client.and_then(ClientAddr::for_allowlist), now) {
             Err(e) => Some(e),
             Ok(()) if !row.owner_active => Some(AuthError::TokenSuspended),
             Ok(()) => None,
@@ -240,6 +275,7 @@ impl Backend {
                 .touch_service_token(row.id, now, now - self.config.touch_interval)
                 .await?;
         }
+        self.count_use(TokenKind::ServiceToken, row.id, client.map(|c| c.ip), now);
         Ok(Principal {
             credential: Credential {
                 kind: CredentialKind::ServiceToken,
@@ -248,6 +284,7 @@ impl Backend {
                 expires_at: row.expires_at,
                 replaced_until: replaced.map(|r| r.valid_until),
                 hash: Some(hash.clone()),
+                allowed_ips: row.allowed_ips.clone(),
             },
             actor: Actor::Service(row),
         })

@@ -5,9 +5,11 @@
 
 pub mod account;
 pub mod admin;
+pub mod allowlist;
 pub mod audit;
 pub mod auth;
 pub mod avatar;
+pub mod client;
 pub mod db;
 pub mod error;
 pub mod jwt;
@@ -28,6 +30,7 @@ pub mod sudo;
 pub mod throttle;
 pub mod tokens;
 pub mod totp;
+pub mod usage;
 pub mod users;
 pub mod work;
 
@@ -70,6 +73,9 @@ pub struct Config {
     /// the database). The default is a key of its own per process, for tests: `keyward
     /// serve` loads its key from the environment or the key file.
     pub sealer: Arc<sealing::Sealer>,
+    /// Whether authenticated requests are counted per token (see [`usage`]); off only to
+    /// measure what counting costs (`KEYWARD_USAGE_COUNTING=off`, for `make bench`).
+    pub count_usage: bool,
 }
 
 impl Default for Config {
@@ -86,6 +92,7 @@ impl Default for Config {
             audit_retention_days: audit::DEFAULT_RETENTION_DAYS,
             quotas: quota::Quotas::default(),
             sealer: Arc::new(sealing::Sealer::ephemeral()),
+            count_usage: true,
         }
     }
 }
@@ -98,6 +105,7 @@ pub struct Backend {
     throttle: Arc<throttle::Throttle>,
     hashing: Arc<work::Bounded>,
     decoding: Arc<work::Bounded>,
+    usage: Arc<usage::Counter>,
 }
 
 impl Backend {
@@ -115,6 +123,7 @@ impl Backend {
                 config.decodes_at_once,
                 config.heavy_wait,
             )),
+            usage: Arc::default(),
             config: Arc::new(config),
         }
     }

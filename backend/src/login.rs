@@ -105,6 +105,7 @@ impl Backend {
                 expires_at: Some(session.expires_at),
                 replaced_until: None,
                 hash: None,
+                allowed_ips: Default::default(),
             },
         })
     }

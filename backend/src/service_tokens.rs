@@ -3,6 +3,7 @@
 //! transfers the token. A token's grant is fixed when it is minted: it lives on the token row.
 
 use chrono::{DateTime, Utc};
+use keyward_core::allowlist::Allowlist;
 use keyward_core::{FieldError, Permissions, Role, Scope, Secret, TokenKind, token, validate};
 use rand_core::{CryptoRng, RngCore};
 
@@ -42,6 +43,8 @@ pub struct ServiceTokenRequest {
     pub name: String,
     pub scope: Scope,
     pub lifetime: Lifetime,
+    /// Where it may be used from (empty: anywhere).
+    pub allowed_ips: Allowlist,
 }
 
 /// A service token just minted: the only place its value ever exists.
@@ -203,6 +206,7 @@ impl Backend {
                     scope: request.scope,
                     created_by: creator.id,
                     expires_at,
+                    allowed_ips: request.allowed_ips.clone(),
                 },
                 now,
             )
@@ -212,11 +216,8 @@ impl Backend {
             .service_token(id)
             .await?
             .ok_or_else(|| Error::Internal(format!("service token {id} vanished")))?;
-        let minted = Event::success(
-            Some(creator.id),
-            audit::Action::ServiceTokenMinted,
-            secret.display_prefix(),
-        );
+        let target = crate::allowlist::minted_target(secret.display_prefix(), &token.allowed_ips);
+        let minted = Event::success(Some(creator.id), audit::Action::ServiceTokenMinted, &target);
         self.audit(minted, now).await;
         Ok(MintedServiceToken { token, secret })
     }

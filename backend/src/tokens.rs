@@ -1,6 +1,7 @@
 //! API tokens (`kwat_`): mint, list, re-date (with a replacement secret) and revoke.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use keyward_core::allowlist::Allowlist;
 use keyward_core::api::CredentialKind;
 use keyward_core::{Secret, TokenKind, token, validate};
 use rand_core::{CryptoRng, RngCore};
@@ -27,6 +28,7 @@ impl Backend {
         user_id: i64,
         name: &str,
         expires_on: NaiveDate,
+        allowed: &Allowlist,
         now: DateTime<Utc>,
         rng: &mut (impl RngCore + CryptoRng + Send),
     ) -> Result<Minted, Error> {
@@ -34,7 +36,7 @@ impl Backend {
         let expires_at =
             validate::api_token_expiry(expires_on, now, self.policy().await?.max_token_days)?;
         self.within_quota(user_id, Quota::ApiTokens, now).await?;
-        self.mint_api_token_at(user_id, &name, expires_at, now, rng)
+        self.mint_api_token_at(user_id, &name, expires_at, allowed, now, rng)
             .await
     }
 
@@ -45,6 +47,7 @@ impl Backend {
         user_id: i64,
         name: &str,
         expires_at: DateTime<Utc>,
+        allowed: &Allowlist,
         now: DateTime<Utc>,
         rng: &mut (impl RngCore + CryptoRng + Send),
     ) -> Result<Minted, Error> {
@@ -59,15 +62,13 @@ impl Backend {
                     token_hash: TokenHash::of(secret.expose()),
                     display_prefix: secret.display_prefix().to_string(),
                     expires_at,
+                    allowed_ips: allowed.clone(),
                 },
                 now,
             )
             .await?;
-        let minted = Event::success(
-            Some(user_id),
-            Action::ApiTokenMinted,
-            secret.display_prefix(),
-        );
+        let target = crate::allowlist::minted_target(secret.display_prefix(), allowed);
+        let minted = Event::success(Some(user_id), Action::ApiTokenMinted, &target);
         self.audit(minted, now).await;
         Ok(Minted {
             id,

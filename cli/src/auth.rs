@@ -228,7 +228,33 @@ pub fn status(global: &Global) -> Result<(), Failure> {
         ),
         ("Permissions", permissions(&who)),
         ("Expires", expires),
+        ("Allowed IPs", allowed_ips(&who.credential.allowed_ips)),
+        ("Usage", usage_words(who.usage.as_ref())),
     ]))
+}
+
+/// The token's Allowed IP ranges in one line.
+fn allowed_ips(allowed: &keyward_core::allowlist::Allowlist) -> String {
+    if allowed.is_empty() {
+        return "any address".into();
+    }
+    allowed.to_string().replace('\n', ", ")
+}
+
+/// The usage summary: the 30-day total and today, and where it was last used from.
+fn usage_words(usage: Option<&keyward_core::usage::Usage>) -> String {
+    let Some(usage) = usage else {
+        return "not counted for a login session".into();
+    };
+    match usage.recent_ips.first() {
+        Some(last) => format!(
+            "{} Last from {} at {}.",
+            usage.summary(),
+            last.ip,
+            output::time(last.last_seen)
+        ),
+        None => usage.summary(),
+    }
 }
 
 /// 401 codes after which the token works nowhere, so forgetting it without a revocation is

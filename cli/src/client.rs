@@ -291,6 +291,9 @@ fn auth_words(code: &str) -> &'static str {
         Some(AuthError::SessionRevoked) => "the session has ended",
         Some(AuthError::InvalidToken) => "the token is not valid",
         Some(AuthError::TokenRotated) => "the token value was replaced by a rotation",
+        Some(AuthError::IpNotAllowed) => {
+            "the token may not be used from this machine's IP address (its Allowed IP ranges)"
+        }
         None => "the server did not accept the token",
     }
 }

@@ -65,13 +65,16 @@ impl FromStr for IpRange {
             Some((a, p)) => (a, Some(p)),
             None => (s, None),
         };
-        let network: IpAddr = address
+        let written: IpAddr = address
             .parse()
             .map_err(|_| format!("“{s}” is not an IP address or CIDR range"))?;
-        let network = canonical(network);
-        let width = match network {
-            IpAddr::V4(_) => 32,
-            IpAddr::V6(_) => 128,
+        let network = canonical(written);
+        // The prefix counts bits as the address is written: a mapped IPv4 address
+        // (`::ffff:10.0.0.0/104`) has 96 bits before its IPv4 part.
+        let (width, mapped_bits) = match (written, network) {
+            (IpAddr::V4(_), _) => (32, 0),
+            (IpAddr::V6(_), IpAddr::V4(_)) => (128, 96),
+            (IpAddr::V6(_), IpAddr::V6(_)) => (128, 0),
         };
         let prefix = match prefix {
             None => width,
@@ -79,9 +82,11 @@ impl FromStr for IpRange {
                 .parse::<u8>()
                 .ok()
                 // Digits only, as written: not "+8" or "08".
-                .filter(|n| *n <= width && n.to_string() == p)
-                .ok_or_else(|| format!("“{s}”: the prefix length must be 0 to {width}"))?,
-        };
+                .filter(|n| (mapped_bits..=width).contains(n) && n.to_string() == p)
+                .ok_or_else(|| {
+                    format!("“{s}”: the prefix length must be {mapped_bits} to {width}")
+                })?,
+        } - mapped_bits;
         let range = IpRange { network, prefix };
         let host_bits = match network {
             IpAddr::V4(v4) => masked(u32::from(v4).into(), prefix, 32) != u128::from(u32::from(v4)),
@@ -130,45 +135,88 @@ impl<'de> Deserialize<'de> for IpRange {
     }
 }
 
-/// The ranges typed in the form: separated by commas, spaces or new lines; duplicates
-/// dropped; at most [`MAX_RANGES`]. Empty: anywhere.
-pub fn parse(text: &str) -> Result<Vec<IpRange>, FieldError> {
-    let mut ranges: Vec<IpRange> = Vec::new();
-    for word in text
-        .split([',', ' ', '\n', '\r', '\t'])
-        .filter(|w| !w.is_empty())
-    {
-        let range: IpRange = word.parse().map_err(|e| FieldError::new(FIELD, e))?;
-        if !ranges.contains(&range) {
-            ranges.push(range);
+/// A token's **Allowed IP ranges**: at most [`MAX_RANGES`], no duplicates; empty allows any
+/// address. Shown, stored and typed as text (one range a line; the form also takes commas
+/// and spaces), sent as a JSON array of CIDR strings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Allowlist(Vec<IpRange>);
+
+impl Allowlist {
+    /// The ranges typed in the form: separated by commas, spaces or new lines; duplicates
+    /// dropped. Empty: anywhere.
+    pub fn parse(text: &str) -> Result<Allowlist, FieldError> {
+        let ranges = text
+            .split([',', ' ', '\n', '\r', '\t'])
+            .filter(|w| !w.is_empty())
+            .map(|word| word.parse().map_err(|e| FieldError::new(FIELD, e)))
+            .collect::<Result<Vec<IpRange>, _>>()?;
+        Allowlist::new(ranges)
+    }
+
+    /// The list of `ranges` (duplicates dropped), if there are at most [`MAX_RANGES`].
+    pub fn new(ranges: Vec<IpRange>) -> Result<Allowlist, FieldError> {
+        let mut unique: Vec<IpRange> = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            if !unique.contains(&range) {
+                unique.push(range);
+            }
         }
+        if unique.len() > MAX_RANGES {
+            return Err(FieldError::new(
+                FIELD,
+                format!("At most {MAX_RANGES} ranges; combine them into wider ones."),
+            ));
+        }
+        Ok(Allowlist(unique))
     }
-    check(ranges)
-}
 
-/// The limit on a list that arrives already parsed (the API's JSON array).
-pub fn check(ranges: Vec<IpRange>) -> Result<Vec<IpRange>, FieldError> {
-    if ranges.len() > MAX_RANGES {
-        return Err(FieldError::new(
-            FIELD,
-            format!("At most {MAX_RANGES} ranges; combine them into wider ones."),
-        ));
+    /// Whether a token with this list may be used from `ip`: always when the list is empty;
+    /// otherwise only from an address in one of its ranges (an unknown address is not).
+    pub fn allows(&self, ip: Option<IpAddr>) -> bool {
+        self.0.is_empty() || ip.is_some_and(|ip| self.0.iter().any(|r| r.contains(ip)))
     }
-    Ok(ranges)
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn ranges(&self) -> &[IpRange] {
+        &self.0
+    }
 }
 
-/// Whether a token with these ranges may be used from `ip` (empty: from anywhere).
-pub fn allows(ranges: &[IpRange], ip: IpAddr) -> bool {
-    ranges.is_empty() || ranges.iter().any(|r| r.contains(ip))
+/// One range a line (the stored form, and the text the form shows again).
+impl fmt::Display for Allowlist {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, range) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{range}")?;
+        }
+        Ok(())
+    }
 }
 
-/// The list as the form shows it again: one range a line.
-pub fn text(ranges: &[IpRange]) -> String {
-    ranges
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
+impl FromStr for Allowlist {
+    type Err = FieldError;
+
+    fn from_str(text: &str) -> Result<Self, FieldError> {
+        Allowlist::parse(text)
+    }
+}
+
+impl Serialize for Allowlist {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Allowlist {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let ranges = Vec::<IpRange>::deserialize(d)?;
+        Allowlist::new(ranges).map_err(|e| serde::de::Error::custom(e.message))
+    }
 }
 
 #[cfg(test)]
@@ -181,11 +229,13 @@ mod tests {
 
     #[test]
     fn ranges_hold_what_their_prefix_says() {
-        let ranges = parse("10.0.0.0/8, 192.168.1.7\n2001:db8::/32 0.0.0.0/0").unwrap();
+        let list = Allowlist::parse("10.0.0.0/8, 192.168.1.7\n2001:db8::/32 0.0.0.0/0").unwrap();
         assert_eq!(
-            text(&ranges),
+            list.to_string(),
             "10.0.0.0/8\n192.168.1.7/32\n2001:db8::/32\n0.0.0.0/0"
         );
+        assert_eq!(list.to_string().parse::<Allowlist>().unwrap(), list);
+        let ranges = list.ranges();
         let (ten, host, v6, any) = (ranges[0], ranges[1], ranges[2], ranges[3]);
         assert!(ten.contains(ip("10.255.0.1")));
         assert!(!ten.contains(ip("11.0.0.1")));
@@ -200,11 +250,18 @@ mod tests {
             "0.0.0.0/0 is every IPv4 address only"
         );
         // A dual-stack socket reports 127.0.0.2 as ::ffff:127.0.0.2.
-        let loopback = parse("127.0.0.2").unwrap();
-        assert!(allows(&loopback, ip("::ffff:127.0.0.2")));
-        assert!(!allows(&loopback, ip("127.0.0.3")));
-        assert!(allows(&[], ip("198.51.100.1")), "empty: anywhere");
-        assert_eq!(parse(" , \n").unwrap(), []);
+        // Written as mapped IPv6, an IPv4 range is the IPv4 range it is.
+        let mapped = Allowlist::parse("::ffff:10.0.0.0/104").unwrap();
+        assert_eq!(mapped.to_string(), "10.0.0.0/8");
+        let loopback = Allowlist::parse("127.0.0.2").unwrap();
+        assert!(loopback.allows(Some(ip("::ffff:127.0.0.2"))));
+        assert!(!loopback.allows(Some(ip("127.0.0.3"))));
+        assert!(!loopback.allows(None), "an unknown address is outside");
+        let anywhere = Allowlist::default();
+        assert!(anywhere.allows(Some(ip("198.51.100.1"))), "empty: anywhere");
+        assert!(anywhere.allows(None));
+        assert_eq!(Allowlist::parse(" , \n").unwrap(), anywhere);
+        assert_eq!(anywhere.to_string(), "");
     }
 
     #[test]
@@ -219,31 +276,47 @@ mod tests {
             ("10.0.0", "not an IP address"),
             ("example.com", "not an IP address"),
             ("::1%eth0", "not an IP address"),
+            ("::ffff:10.0.0.0/8", "prefix length must be 96 to 128"),
         ] {
-            let e = parse(bad).unwrap_err();
+            let e = Allowlist::parse(bad).unwrap_err();
             assert_eq!(e.field, FIELD);
             assert!(e.message.contains(says), "{bad}: {}", e.message);
         }
         let many: Vec<String> = (0..21).map(|i| format!("10.0.{i}.0/24")).collect();
         assert!(
-            parse(&many.join(","))
+            Allowlist::parse(&many.join(","))
                 .unwrap_err()
                 .message
                 .contains("At most 20")
         );
         let twenty: Vec<String> = (0..20).map(|i| format!("10.0.{i}.0/24")).collect();
-        assert_eq!(parse(&twenty.join(",")).unwrap().len(), 20);
+        assert_eq!(
+            Allowlist::parse(&twenty.join(",")).unwrap().ranges().len(),
+            20
+        );
         // Duplicates count once.
-        assert_eq!(parse("10.0.0.0/8 10.0.0.0/8").unwrap().len(), 1);
+        assert_eq!(
+            Allowlist::parse("10.0.0.0/8 10.0.0.0/8")
+                .unwrap()
+                .ranges()
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn json_is_the_cidr_text() {
-        let ranges = parse("10.0.0.0/8 ::1").unwrap();
-        let json = serde_json::to_string(&ranges).unwrap();
+        let list = Allowlist::parse("10.0.0.0/8 ::1").unwrap();
+        let json = serde_json::to_string(&list).unwrap();
         assert_eq!(json, r#"["10.0.0.0/8","::1/128"]"#);
-        let back: Vec<IpRange> = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, ranges);
-        assert!(serde_json::from_str::<Vec<IpRange>>(r#"["10.0.0.1/8"]"#).is_err());
+        let back: Allowlist = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, list);
+        assert!(serde_json::from_str::<Allowlist>(r#"["10.0.0.1/8"]"#).is_err());
+        let many: Vec<String> = (0..21).map(|i| format!("10.0.{i}.0/24")).collect();
+        let many = serde_json::to_string(&many).unwrap();
+        assert!(
+            serde_json::from_str::<Allowlist>(&many).is_err(),
+            "the limit holds in JSON too"
+        );
     }
 }

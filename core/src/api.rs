@@ -47,10 +47,13 @@ pub enum AuthError {
     /// The value was replaced by a rotation (or Edit expiration), and its grace is over.
     #[error("this token value was replaced by a rotation: use the new value")]
     TokenRotated,
+    /// The token has Allowed IP ranges, and the request came from outside them.
+    #[error("the token may not be used from this IP address")]
+    IpNotAllowed,
 }
 
 impl AuthError {
-    pub const ALL: [AuthError; 7] = [
+    pub const ALL: [AuthError; 8] = [
         AuthError::InvalidToken,
         AuthError::TokenExpired,
         AuthError::TokenRevoked,
@@ -58,6 +61,7 @@ impl AuthError {
         AuthError::SessionRevoked,
         AuthError::AccountDisabled,
         AuthError::TokenRotated,
+        AuthError::IpNotAllowed,
     ];
 
     /// The `code` of the JSON error body.
@@ -70,6 +74,7 @@ impl AuthError {
             AuthError::SessionRevoked => "session_revoked",
             AuthError::AccountDisabled => "account_disabled",
             AuthError::TokenRotated => "token_rotated",
+            AuthError::IpNotAllowed => "ip_not_allowed",
         }
     }
 
@@ -110,6 +115,10 @@ pub struct CredentialInfo {
     pub display_prefix: String,
     /// `None` for a credential that never expires.
     pub expires_at: Option<DateTime<Utc>>,
+    /// The token's Allowed IP ranges, as CIDR text (empty: any address).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub allowed_ips: crate::allowlist::Allowlist,
 }
 
 /// The effective grants of the caller.
@@ -145,6 +154,11 @@ pub struct Whoami {
     pub service_principal: Option<ServicePrincipalRef>,
     pub credential: CredentialInfo,
     pub grants: Grants,
+    /// Where this token is used: requests per day for the last 30 days and its last 5
+    /// client addresses (`null` for a login JWT). Counts from the last few seconds may
+    /// still be on another instance.
+    #[serde(default)]
+    pub usage: Option<crate::usage::Usage>,
 }
 
 /// `GET /api/v1/projects` (an array of these) and `GET /api/v1/projects/{id}`.

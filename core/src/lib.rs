@@ -12,6 +12,7 @@ pub mod role;
 pub mod scope;
 pub mod secret;
 pub mod token;
+pub mod usage;
 pub mod validate;
 
 pub use expiry::ExpiryStatus;

@@ -193,3 +193,32 @@ test('Rotate on the Service Tokens card: a new value once, the old one for its g
   expect(res.status()).toBe(200);
   expect(res.headers()['keyward-token-replaced']).toBe('true');
 });
+
+test('a service token with Allowed IP ranges works only from them', async ({ page, request }) => {
+  await signIn(page, 'sam');
+  await serviceTokens(page).getByRole('button', { name: 'New service token' }).click();
+  const form = page.getByRole('form', { name: 'New service token' });
+  await form.getByLabel('New principal').fill('fenced-bot');
+  await form.getByLabel('Name', { exact: true }).fill('st-fenced');
+  await form.getByRole('combobox', { name: 'Project' }).selectOption({ label: FALCON });
+  await form.getByLabel('Allowed IP ranges').fill('192.0.2.0/24');
+  await form.getByRole('button', { name: 'Create service token' }).click();
+  const value = page.getByRole('textbox', { name: 'Token value' });
+  await expect(value).toHaveValue(/^kwst_/);
+  const token = await value.inputValue();
+  await expect(tokenRow(page, 'st-fenced')).toContainText('192.0.2.0/24');
+  let r = await whoami(request, token);
+  expect(r.status).toBe(401);
+  expect(r.body.error.code).toBe('ip_not_allowed');
+
+  // Emptied: from any address.
+  await tokenRow(page, 'st-fenced').getByRole('button', { name: 'Edit allowed IP ranges' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Edit allowed IP ranges' });
+  await dialog.getByLabel('Allowed IP ranges').fill('');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(tokenRow(page, 'st-fenced').getByRole('cell', { name: 'Any', exact: true })).toBeVisible();
+  r = await whoami(request, token);
+  expect(r.status).toBe(200);
+  expect(r.body.credential.allowed_ips).toEqual([]);
+});

@@ -112,3 +112,59 @@ test('Rotate gives a new value and keeps the old one working for the chosen grac
   expect(res.status()).toBe(200);
   expect(res.headers()['keyward-token-replaced']).toBe('true');
 });
+
+test('Allowed IP ranges: set when minting, refused from elsewhere, edited on the row', async ({ page, request }) => {
+  await signIn(page, 'bob');
+  await page.getByRole('button', { name: 'New API token' }).click();
+  await page.getByLabel('Name').fill('fenced');
+  // The API requests of this test come from 127.0.0.1.
+  await page.getByLabel('Allowed IP ranges').fill('127.0.0.2, 2001:db8::/32');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const value = page.getByRole('textbox', { name: 'Token value' });
+  await expect(value).toHaveValue(/^kwat_/);
+  const token = await value.inputValue();
+  const row = tokenRow(page, 'fenced');
+  await expect(row).toContainText('127.0.0.2/32');
+  await expect(row).toContainText('2001:db8::/32');
+  let r = await whoami(request, token);
+  expect(r.status).toBe(401);
+  expect(r.body.error.code).toBe('ip_not_allowed');
+
+  // A bad range is named next to the field, and nothing changes.
+  await row.getByRole('button', { name: 'Edit allowed IP ranges' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Edit allowed IP ranges' });
+  const field = dialog.getByLabel('Allowed IP ranges');
+  await expect(field).toHaveValue('127.0.0.2/32\n2001:db8::/32');
+  await field.fill('127.0.0.1/8');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog.getByRole('alert').filter({ hasText: 'host bits set: the range is 127.0.0.0/8' })).toBeVisible();
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  expect((await whoami(request, token)).status).toBe(401);
+
+  await field.fill('127.0.0.0/8');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(tokenRow(page, 'fenced')).toContainText('127.0.0.0/8');
+  r = await whoami(request, token);
+  expect(r.status).toBe(200);
+  expect(r.body.credential.allowed_ips).toEqual(['127.0.0.0/8']);
+});
+
+test('Usage shows the requests per day and where the token was used from', async ({ page, request }) => {
+  const token = mintToken('bob', 'busy', ['--expires-in-days', '20']);
+  for (let i = 0; i < 3; i++) expect((await whoami(request, token)).status).toBe(200);
+  await signIn(page, 'bob');
+  await tokenRow(page, 'busy').getByRole('button', { name: 'Usage' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Usage' });
+  await expect(dialog).toContainText(token.slice(0, 12));
+  await expect(dialog.getByText('3 requests in the last 30 days, 3 today')).toBeVisible();
+  await expect(dialog.getByRole('img', { name: /Requests per day, last 30 days\. 3 requests/ })).toBeVisible();
+  await expect(dialog.locator('svg.usage-chart rect')).toHaveCount(1);
+  const from = dialog.getByRole('table', { name: 'Last used from' });
+  await expect(from.getByRole('row')).toHaveCount(2);
+  await expect(from).toContainText('127.0.0.1');
+  // `KW_SCREENSHOTS=1 npx playwright test tests/tokens.spec.ts` refreshes the README's picture.
+  if (process.env.KW_SCREENSHOTS) await dialog.screenshot({ path: '../docs/usage-dialog.png' });
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+});

@@ -10,6 +10,7 @@ use keyward_backend::resources::GrantTo;
 use keyward_backend::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
 use keyward_backend::users::UserInput;
 use keyward_backend::{Backend, Config};
+use keyward_core::allowlist::Allowlist;
 use keyward_core::policy::Key;
 use keyward_core::{Permissions, Role, Scope, validate};
 
@@ -55,6 +56,9 @@ enum AdminCommand {
         /// An RFC 3339 time, e.g. 2027-01-31T00:00:00Z.
         #[arg(long, value_parser = parse_time)]
         expires_at: Option<DateTime<Utc>>,
+        /// Allowed IP ranges, e.g. "10.0.0.0/8,2001:db8::/32" (default: any address).
+        #[arg(long, value_parser = parse_allowlist, default_value = "")]
+        allowed_ips: Allowlist,
     },
     /// Change a user's role (their API tokens see it at the next call).
     SetRole {
@@ -151,6 +155,9 @@ enum AdminCommand {
         /// (with a warning), as for mint-token.
         #[arg(long, conflicts_with = "expires_in_days", value_parser = parse_time)]
         expires_at: Option<DateTime<Utc>>,
+        /// Allowed IP ranges, e.g. "10.0.0.0/8,2001:db8::/32" (default: any address).
+        #[arg(long, value_parser = parse_allowlist, default_value = "")]
+        allowed_ips: Allowlist,
     },
     /// Delete the sessions that can no longer be used (ended, expired or idle too long);
     /// prints how many.
@@ -256,6 +263,10 @@ fn parse_key(s: &str) -> Result<Key, String> {
     s.parse().map_err(|e: keyward_core::FieldError| e.message)
 }
 
+fn parse_allowlist(s: &str) -> Result<Allowlist, String> {
+    Allowlist::parse(s).map_err(|e| e.message)
+}
+
 fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
@@ -301,6 +312,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             name,
             expires_in_days,
             expires_at,
+            allowed_ips,
         } => {
             let user = backend
                 .find_user(&username)
@@ -314,7 +326,14 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             };
             warn_if_past(expires_at, now);
             let minted = backend
-                .mint_api_token_at(user.id, &name, expires_at, now, &mut rand_core::OsRng)
+                .mint_api_token_at(
+                    user.id,
+                    &name,
+                    expires_at,
+                    &allowed_ips,
+                    now,
+                    &mut rand_core::OsRng,
+                )
                 .await
                 .map_err(describe)?;
             println!("{}", minted.secret.expose());
@@ -387,6 +406,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             oplog,
             expires_in_days,
             expires_at,
+            allowed_ips,
         } => {
             let scope = match (project, oplog) {
                 (Some(project_id), _) => Scope::Project {
@@ -433,6 +453,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 name,
                 scope,
                 lifetime,
+                allowed_ips,
             };
             let minted = backend
                 .mint_service_token(&creator, &request, now, &mut rand_core::OsRng)

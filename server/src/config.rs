@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use keyward_backend::sealing::{Sealer, SecretKey};
+use keyward_core::allowlist::IpRange;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/keyward.db";
@@ -30,6 +31,16 @@ pub struct ServeConfig {
     pub quotas: keyward_backend::quota::Quotas,
     /// `KEYWARD_AUDIT_RETENTION_DAYS`: how long audit events are kept (default 365).
     pub audit_retention_days: u32,
+    /// `KEYWARD_TRUSTED_PROXIES`: addresses or CIDR ranges of the reverse proxies in front
+    /// of keyward (comma- or space-separated; default none). Only a request from one of
+    /// them is taken to come from the address its `X-Forwarded-For` names.
+    pub trusted_proxies: Vec<IpRange>,
+    /// `KEYWARD_USAGE_COUNTING`: `on` (default) or `off`, which stops counting token usage
+    /// (for measuring what it costs).
+    pub count_usage: bool,
+    /// `KEYWARD_USAGE_FLUSH_SECONDS`: how often the counted usage is written (default 10;
+    /// also at shutdown).
+    pub usage_flush_seconds: u32,
 }
 
 /// The sealing key (see `keyward_backend::sealing`): `KEYWARD_SECRET_KEY` (64 hex digits)
@@ -193,8 +204,35 @@ impl ServeConfig {
                         format!("KEYWARD_AUDIT_RETENTION_DAYS must be 1 to 36500 days: {raw}")
                     })?
             },
+            trusted_proxies: trusted_proxies(&var("KEYWARD_TRUSTED_PROXIES", ""))?,
+            count_usage: match var("KEYWARD_USAGE_COUNTING", "on").trim() {
+                "on" => true,
+                "off" => false,
+                other => return Err(format!("KEYWARD_USAGE_COUNTING is on or off: {other}")),
+            },
+            usage_flush_seconds: {
+                let raw = var("KEYWARD_USAGE_FLUSH_SECONDS", "10");
+                raw.trim()
+                    .parse()
+                    .ok()
+                    .filter(|s| (1..=3600).contains(s))
+                    .ok_or_else(|| {
+                        format!("KEYWARD_USAGE_FLUSH_SECONDS must be 1 to 3600 seconds: {raw}")
+                    })?
+            },
         })
     }
+}
+
+/// `KEYWARD_TRUSTED_PROXIES`: ranges separated by commas or white space.
+pub fn trusted_proxies(text: &str) -> Result<Vec<IpRange>, String> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            r.parse()
+                .map_err(|e| format!("KEYWARD_TRUSTED_PROXIES: {e}"))
+        })
+        .collect()
 }
 
 /// The rate limits, each `BURST/SECONDS` (see `keyward_backend::throttle`).

@@ -55,9 +55,18 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), guard::pages))
         .layer(middleware::from_fn(guard::server_functions))
         .layer(middleware::from_fn(headers::security))
-        .layer(middleware::from_fn(client::context))
+        .layer(middleware::from_fn_with_state(
+            state.trusted_proxies.clone(),
+            client::context,
+        ))
         .layer(middleware::from_fn(access_log::log))
         .with_state(state)
+}
+
+async fn flush_usage(backend: &Backend) {
+    if let Err(e) = backend.flush_usage().await {
+        tracing::warn!(error = %e, "cannot write token usage; it is kept for the next try");
+    }
 }
 
 /// Liveness: the process answers. It touches no database, so it stays up while the
@@ -89,6 +98,8 @@ fn leptos_options(config: &ServeConfig) -> LeptosOptions {
 pub struct Server {
     listener: TcpListener,
     state: AppState,
+    /// How often the counted token usage is written.
+    usage_flush: std::time::Duration,
     /// The one-time code of the setup link, when the database has no users yet.
     pub setup_code: Option<Secret>,
 }
@@ -102,6 +113,7 @@ impl Server {
             quotas: config.quotas,
             audit_retention_days: config.audit_retention_days,
             sealer: config.keys.sealer()?,
+            count_usage: config.count_usage,
             ..Config::default()
         };
         let backend = Backend::connect(&config.database_url, services)
@@ -112,6 +124,10 @@ impl Server {
         backend.reseal().await.map_err(|e| e.to_string())?;
         backend
             .prune_audit(Utc::now())
+            .await
+            .map_err(|e| e.to_string())?;
+        backend
+            .prune_usage(Utc::now())
             .await
             .map_err(|e| e.to_string())?;
         let setup_code = backend
@@ -128,7 +144,9 @@ impl Server {
             state: AppState {
                 leptos: leptos_options(&config),
                 backend,
+                trusted_proxies: state::TrustedProxies(config.trusted_proxies.clone().into()),
             },
+            usage_flush: std::time::Duration::from_secs(config.usage_flush_seconds.into()),
             setup_code,
         })
     }
@@ -142,23 +160,48 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // Audit events past their retention are deleted once an hour (and at every start).
+        // Audit events past their retention, and usage older than it shows, are deleted once
+        // an hour (and at every start: see `bind`).
         let backend = self.state.backend.clone();
         let pruning = tokio::spawn(async move {
             let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
             hourly.tick().await;
             loop {
                 hourly.tick().await;
+                if let Err(e) = backend.prune_usage(Utc::now()).await {
+                    tracing::warn!(error = %e, "cannot delete old token usage");
+                }
                 if let Err(e) = backend.prune_audit(Utc::now()).await {
                     tracing::warn!(error = %e, "cannot delete old audit events");
                 }
             }
         });
+        // What was counted is written every few seconds (see keyward_backend::usage). The
+        // writer is stopped between writes, never during one (a write cut off would lose
+        // the counts it had taken).
+        let backend = self.state.backend.clone();
+        let every = self.usage_flush;
+        let (stop_flushing, mut stop) = tokio::sync::oneshot::channel::<()>();
+        let flushing = tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            interval.tick().await;
+            loop {
+                tokio::select! {
+                    _ = interval.tick() => flush_usage(&backend).await,
+                    _ = &mut stop => break,
+                }
+            }
+        });
+        let backend = self.state.backend.clone();
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         pruning.abort();
+        let _ = stop_flushing.send(());
+        let _ = flushing.await;
+        // And once more at the end, so a restart loses no count.
+        flush_usage(&backend).await;
         served
     }
 }

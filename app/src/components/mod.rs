@@ -1,5 +1,6 @@
 //! Small building blocks shared by the pages.
 
+pub mod allowlist;
 pub mod audit;
 mod confirm;
 pub mod field;
@@ -12,6 +13,7 @@ mod sessions;
 mod shown_once;
 pub mod sudo;
 pub mod tokens;
+pub mod usage;
 
 pub use confirm::Modal;
 pub use field::{FieldMessage, FormFooter, TextField};

@@ -3,14 +3,19 @@
 use keyward_core::Policy;
 use leptos::prelude::*;
 
+use crate::components::allowlist::{
+    AllowedIpsCell, AllowedIpsField, AllowlistButton, AllowlistDialog, close_when_saved,
+};
 use crate::components::field::invalid;
 use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
 use crate::components::tokens::{TokenCard, TokenTable, expiring_soon, expiry_class, is_expired};
+use crate::components::usage::{UsageButton, UsageDialog};
 use crate::components::{
     ExpiryCell, FieldMessage, FormFooter, Modal, RevokeDialog, ShownOnce, TokenRef, use_hydrated,
     use_sudo,
 };
 use crate::error::AppError;
+use crate::rpc::allowlist::SetAllowedIps;
 use crate::rpc::rotation::RotateToken;
 use crate::rpc::{CreateApiToken, EditApiTokenExpiry, RevokeApiToken, list_api_tokens};
 use crate::types::{ApiTokenList, ApiTokenView, MintedToken, format_date, format_time};
@@ -27,12 +32,16 @@ pub struct Card {
     edit: ServerAction<EditApiTokenExpiry>,
     revoke: ServerAction<RevokeApiToken>,
     rotate: ServerAction<RotateToken>,
+    allow: ServerAction<SetAllowedIps>,
     form_open: RwSignal<bool>,
     /// The value to show once, with its heading.
     shown: RwSignal<Option<(String, MintedToken)>>,
     editing: RwSignal<Option<ApiTokenView>>,
     revoking: RwSignal<Option<TokenRef>>,
     rotating: RwSignal<Option<TokenRef>>,
+    /// The token whose Usage dialog is open.
+    viewing: RwSignal<Option<TokenRef>>,
+    allowing: crate::components::allowlist::Editing,
     hide_expired: RwSignal<bool>,
 }
 
@@ -60,9 +69,11 @@ impl Card {
             ServerAction::<RevokeApiToken>::new(),
         );
         let rotate = ServerAction::<RotateToken>::new();
+        let allow = ServerAction::<SetAllowedIps>::new();
         use_sudo(create);
         use_sudo(edit);
         use_sudo(rotate);
+        use_sudo(allow);
         Card {
             tokens: Resource::new(
                 move || {
@@ -71,6 +82,7 @@ impl Card {
                         edit.version().get(),
                         revoke.version().get(),
                         rotate.version().get(),
+                        allow.version().get(),
                     )
                 },
                 |_| list_api_tokens(),
@@ -79,11 +91,14 @@ impl Card {
             edit,
             revoke,
             rotate,
+            allow,
             form_open: RwSignal::new(false),
             shown: RwSignal::new(None),
             editing: RwSignal::new(None),
             revoking: RwSignal::new(None),
             rotating: RwSignal::new(None),
+            viewing: RwSignal::new(None),
+            allowing: RwSignal::new(None),
             hide_expired: RwSignal::new(false),
         }
     }
@@ -119,6 +134,7 @@ pub fn ApiTokensCard(card: Card) -> impl IntoView {
             card.revoking.set(None);
         }
     });
+    close_when_saved(card.allowing, card.allow);
 
     let open_form = move |_| {
         card.create.value().set(None);
@@ -165,17 +181,19 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
         }}
         <TokenTable
             label="API tokens"
-            columns=&["Name", "Prefix", "Created", "Expires", "Last used"]
+            columns=&["Name", "Prefix", "Created", "Expires", "Last used", "Allowed IPs"]
             tokens=list.tokens.clone()
             now
             expires_at=|t: &ApiTokenView| Some(t.expires_at)
-            // A re-dated token gets a new prefix: its row is drawn again.
-            key=|t: &ApiTokenView| (t.id, t.display_prefix.clone())
+            // A re-dated, rotated or re-ranged token's row is drawn again.
+            key=|t: &ApiTokenView| (t.id, t.display_prefix.clone(), t.allowed_ips.clone())
             hide_expired=card.hide_expired
             row=move |token| view! { <TokenRow card token now policy/> }
         />
         <EditDialog card list=list.clone()/>
         <RotateDialog kind="api_token" rotating=card.rotating action=card.rotate policy/>
+        <AllowlistDialog kind="api_token" editing=card.allowing action=card.allow/>
+        <UsageDialog kind="api_token" viewing=card.viewing/>
         <RevokeDialog
             revoking=card.revoking
             pending=card.revoke.pending()
@@ -203,7 +221,8 @@ fn TokenRow(
         name: token.name.clone(),
         display_prefix: token.display_prefix.clone(),
     };
-    let for_revoke = for_rotate.clone();
+    let (for_revoke, for_allow) = (for_rotate.clone(), for_rotate.clone());
+    let for_usage = for_rotate.clone();
     view! {
         <tr class=expiry_class(Some(token.expires_at), now)>
             <td>{token.name.clone()}</td>
@@ -214,6 +233,7 @@ fn TokenRow(
             <td>{format_date(token.created_at)}</td>
             <ExpiryCell expires_at=Some(token.expires_at) now policy/>
             <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>
+            <AllowedIpsCell allowed=token.allowed_ips.clone()/>
             <td class="actions">
                 <button
                     type="button"
@@ -231,6 +251,13 @@ fn TokenRow(
                 {(!is_expired(Some(token.expires_at), now)).then(|| view! {
                     <RotateButton token=for_rotate rotating=card.rotating action=card.rotate/>
                 })}
+                <UsageButton token=for_usage viewing=card.viewing/>
+                <AllowlistButton
+                    token=for_allow
+                    allowed=token.allowed_ips.clone()
+                    editing=card.allowing
+                    action=card.allow
+                />
                 <button
                     type="button"
                     class="danger"
@@ -264,6 +291,7 @@ fn NewTokenForm(card: Card, list: ApiTokenList) -> impl IntoView {
             />
             <FieldMessage error field="name" id="new-token-name-error"/>
             <ExpiryDateField id="new-token-expires" label="Expiration date" list error/>
+            <AllowedIpsField id="new-token-allowed-ips" error/>
             <FormFooter
                 error
                 submit="Create token"

@@ -5,14 +5,19 @@
 use keyward_core::{Permissions, Policy};
 use leptos::prelude::*;
 
+use crate::components::allowlist::{
+    AllowedIpsCell, AllowedIpsField, AllowlistButton, AllowlistDialog, Editing, close_when_saved,
+};
 use crate::components::field::invalid;
 use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
 use crate::components::tokens::{TokenCard, TokenTable, expiring_soon, expiry_class, is_expired};
+use crate::components::usage::{UsageButton, UsageDialog};
 use crate::components::{
     ExpiryCell, FieldMessage, FlagBoxes, FormFooter, RevokeDialog, ShownOnce, TokenRef,
     use_hydrated, use_sudo,
 };
 use crate::error::AppError;
+use crate::rpc::allowlist::SetAllowedIps;
 use crate::rpc::rotation::RotateToken;
 use crate::rpc::{CreateServiceToken, RevokeServiceToken, list_service_tokens};
 use crate::types::{MintedToken, ServiceTokenList, ServiceTokenView, format_time};
@@ -26,11 +31,15 @@ pub struct Card {
     create: ServerAction<CreateServiceToken>,
     revoke: ServerAction<RevokeServiceToken>,
     rotate: ServerAction<RotateToken>,
+    allow: ServerAction<SetAllowedIps>,
     form_open: RwSignal<bool>,
     /// The value to show once, with its heading.
     shown: RwSignal<Option<(String, MintedToken)>>,
     revoking: RwSignal<Option<TokenRef>>,
     rotating: RwSignal<Option<TokenRef>>,
+    /// The token whose Usage dialog is open.
+    viewing: RwSignal<Option<TokenRef>>,
+    allowing: Editing,
     hide_expired: RwSignal<bool>,
 }
 
@@ -53,8 +62,10 @@ impl Card {
         let create = ServerAction::<CreateServiceToken>::new();
         let revoke = ServerAction::<RevokeServiceToken>::new();
         let rotate = ServerAction::<RotateToken>::new();
+        let allow = ServerAction::<SetAllowedIps>::new();
         use_sudo(create);
         use_sudo(rotate);
+        use_sudo(allow);
         Card {
             tokens: Resource::new(
                 move || {
@@ -62,6 +73,7 @@ impl Card {
                         create.version().get(),
                         revoke.version().get(),
                         rotate.version().get(),
+                        allow.version().get(),
                     )
                 },
                 |_| list_service_tokens(),
@@ -69,10 +81,13 @@ impl Card {
             create,
             revoke,
             rotate,
+            allow,
             form_open: RwSignal::new(false),
             shown: RwSignal::new(None),
             revoking: RwSignal::new(None),
             rotating: RwSignal::new(None),
+            viewing: RwSignal::new(None),
+            allowing: RwSignal::new(None),
             hide_expired: RwSignal::new(false),
         }
     }
@@ -100,6 +115,7 @@ pub fn ServiceTokensCard(card: Card) -> impl IntoView {
             card.revoking.set(None);
         }
     });
+    close_when_saved(card.allowing, card.allow);
     let open_form = move |_| {
         card.create.value().set(None);
         card.shown.set(None);
@@ -150,15 +166,21 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
         }}
         <TokenTable
             label="service tokens"
-            columns=&["Name", "Principal", "Prefix", "Scope", "Permissions", "Expires", "Last used"]
+            columns=&[
+                "Name", "Principal", "Prefix", "Scope", "Permissions", "Expires", "Last used",
+                "Allowed IPs",
+            ]
             tokens=tokens
             now
             expires_at=|t: &ServiceTokenView| t.expires_at
-            key=|t: &ServiceTokenView| t.id
+            // A rotated or re-ranged token's row is drawn again.
+            key=|t: &ServiceTokenView| (t.id, t.display_prefix.clone(), t.allowed_ips.clone())
             hide_expired=card.hide_expired
             row=move |token| view! { <TokenRow card token now policy/> }
         />
         <RotateDialog kind="service_token" rotating=card.rotating action=card.rotate policy/>
+        <AllowlistDialog kind="service_token" editing=card.allowing action=card.allow/>
+        <UsageDialog kind="service_token" viewing=card.viewing/>
         <RevokeDialog
             revoking=card.revoking
             pending=card.revoke.pending()
@@ -185,7 +207,8 @@ fn TokenRow(
         name: token.name.clone(),
         display_prefix: token.display_prefix.clone(),
     };
-    let for_revoke = for_rotate.clone();
+    let (for_revoke, for_allow) = (for_rotate.clone(), for_rotate.clone());
+    let for_usage = for_rotate.clone();
     view! {
         <tr class=expiry_class(token.expires_at, now)>
             <td>{token.name.clone()}</td>
@@ -204,10 +227,18 @@ fn TokenRow(
             <td>{token.permissions.join(", ")}</td>
             <ExpiryCell expires_at=token.expires_at now policy/>
             <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>
+            <AllowedIpsCell allowed=token.allowed_ips.clone()/>
             <td class="actions">
                 {(!is_expired(token.expires_at, now)).then(|| view! {
                     <RotateButton token=for_rotate rotating=card.rotating action=card.rotate/>
                 })}
+                <UsageButton token=for_usage viewing=card.viewing/>
+                <AllowlistButton
+                    token=for_allow
+                    allowed=token.allowed_ips.clone()
+                    editing=card.allowing
+                    action=card.allow
+                />
                 <button
                     type="button"
                     class="danger"
@@ -404,6 +435,7 @@ pub fn NewServiceTokenForm(
                 }}
             </p>
             <FieldMessage error field="expires_in_days" id="st-days-error"/>
+            <AllowedIpsField id="st-allowed-ips" error/>
             <FormFooter
                 error
                 submit="Create service token"

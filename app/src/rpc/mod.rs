@@ -9,11 +9,13 @@ use crate::types::{ApiTokenList, Me, MintedToken};
 
 pub mod account;
 pub mod admin;
+pub mod allowlist;
 pub mod audit;
 pub mod projects;
 pub mod rotation;
 pub mod service_tokens;
 pub mod sessions;
+pub mod usage;
 
 pub use service_tokens::{
     CreateServiceToken, RevokeServiceToken, create_service_token, list_service_tokens,
@@ -52,6 +54,7 @@ mod imp {
             created_at: t.created_at,
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
+            allowed_ips: t.allowed_ips,
         }
     }
 
@@ -62,6 +65,16 @@ mod imp {
             token: m.secret,
             expires_at: Some(m.expires_at),
         }
+    }
+}
+
+/// The `kind` a row's form posts: `api_token` or `service_token`.
+#[cfg(feature = "ssr")]
+pub(crate) fn token_kind(kind: &str) -> Result<keyward_core::TokenKind, AppError> {
+    match kind {
+        "api_token" => Ok(keyward_core::TokenKind::ApiToken),
+        "service_token" => Ok(keyward_core::TokenKind::ServiceToken),
+        _ => Err(keyward_core::FieldError::new("kind", "Unknown kind of token.").into()),
     }
 }
 
@@ -208,14 +221,22 @@ pub async fn list_api_tokens() -> Result<ApiTokenList, AppError> {
     })
 }
 
-/// Mints an API token; the value is in this response only.
+/// Mints an API token; the value is in this response only. `allowed_ips`: its Allowed IP
+/// ranges as typed (empty: anywhere).
 #[server(prefix = "/rpc", endpoint = "create_api_token")]
-pub async fn create_api_token(name: String, expires_on: String) -> Result<MintedToken, AppError> {
+pub async fn create_api_token(
+    name: String,
+    expires_on: String,
+    #[server(default)] allowed_ips: String,
+) -> Result<MintedToken, AppError> {
     use crate::ssr::{backend, now, sudo_session};
+    use keyward_core::allowlist::Allowlist;
     let session = sudo_session().await?;
     let date = keyward_core::validate::date("expires_at", &expires_on)?;
+    let allowed = Allowlist::parse(&allowed_ips)?;
+    let (user, rng) = (session.user.id, &mut rand_core::OsRng);
     let minted = backend()?
-        .mint_api_token(session.user.id, &name, date, now(), &mut rand_core::OsRng)
+        .mint_api_token(user, &name, date, &allowed, now(), rng)
         .await?;
     no_store();
     Ok(imp::minted(minted))

@@ -23,6 +23,7 @@ mod imp {
                 expires_at: Some(s.session.expires_at),
                 replaced_until: None,
                 hash: None,
+                allowed_ips: Default::default(),
             },
             actor: Actor::User(s.user),
         }
@@ -238,7 +239,12 @@ pub async fn project_service_tokens(project: i64) -> Result<ProjectTokens, AppEr
                 created_by: t.token.created_by_username.clone(),
                 can_revoke: t.can_revoke,
                 suspended: !t.token.owner_active,
-                token: super::service_tokens::view(t.token),
+                // Where a token may be used from is its answerable user's business, not
+                // every project reader's.
+                token: crate::types::ServiceTokenView {
+                    allowed_ips: Default::default(),
+                    ..super::service_tokens::view(t.token)
+                },
             })
             .collect(),
         form,

@@ -16,15 +16,9 @@ pub async fn rotate_token(
 ) -> Result<MintedToken, AppError> {
     use crate::ssr::{backend, now, sudo_session};
     use keyward_backend::rotation::Target;
-    use keyward_core::TokenKind;
 
     let session = sudo_session().await?;
-    let kind = match kind.as_str() {
-        "api_token" => TokenKind::ApiToken,
-        "service_token" => TokenKind::ServiceToken,
-        _ => return Err(keyward_core::FieldError::new("kind", "Unknown kind of token.").into()),
-    };
-    let target = Target::owned(kind, id, session.user.id);
+    let target = Target::owned(super::token_kind(&kind)?, id, session.user.id);
     let rotated = backend()?
         .rotate_token(target, grace_minutes, now(), &mut rand_core::OsRng)
         .await?;

@@ -18,6 +18,7 @@ pub(super) use imp::{form_choices, scope_text, view};
 mod imp {
     use keyward_backend::db::{ServiceTokenRow, UserRow};
     use keyward_backend::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
+    use keyward_core::allowlist::Allowlist;
     use keyward_core::{FieldError, Permissions, Scope, validate};
 
     use crate::error::AppError;
@@ -37,6 +38,7 @@ mod imp {
         pub can_delete_project: Option<String>,
         pub oplog: Option<String>,
         pub expires_in_days: String,
+        pub allowed_ips: String,
     }
 
     /// An id chosen in a `<select>`; empty or absent is `None`.
@@ -101,6 +103,7 @@ mod imp {
                 name: self.name,
                 scope,
                 lifetime: Lifetime::Days(validate::expires_in_days(&self.expires_in_days)?),
+                allowed_ips: Allowlist::parse(&self.allowed_ips)?,
             })
         }
     }
@@ -193,6 +196,7 @@ mod imp {
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
             old_valid_until: None,
+            allowed_ips: t.allowed_ips,
         }
     }
 }
@@ -234,6 +238,7 @@ pub async fn create_service_token(
     can_delete_project: Option<String>,
     oplog: Option<String>,
     expires_in_days: String,
+    #[server(default)] allowed_ips: String,
 ) -> Result<MintedToken, AppError> {
     use crate::ssr::{backend, now, sudo_session};
 
@@ -251,6 +256,7 @@ pub async fn create_service_token(
         can_delete_project,
         oplog,
         expires_in_days,
+        allowed_ips,
     }
     .request()?;
     let minted = backend()?

@@ -2,10 +2,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use keyward_core::allowlist::Allowlist;
 
 use super::lookup::Lookup;
 use super::rows::Revoked;
-use super::types::MaybeTimestamp;
+use super::types::{MaybeTimestamp, Text};
 use super::users::{USER_COLUMNS, USER_JOINS};
 use super::{ApiTokenRow, Result, SqlRepository, Timestamp, TokenHash, UserRow};
 
@@ -16,6 +17,7 @@ pub struct NewApiToken {
     pub token_hash: TokenHash,
     pub display_prefix: String,
     pub expires_at: DateTime<Utc>,
+    pub allowed_ips: Allowlist,
 }
 
 #[async_trait]
@@ -68,6 +70,8 @@ pub(crate) struct ApiLookup {
     t_last_used_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "MaybeTimestamp")]
     t_revoked_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "Text<Allowlist>")]
+    t_allowed_ips: Allowlist,
 }
 
 impl ApiLookup {
@@ -81,6 +85,7 @@ impl ApiLookup {
             expires_at: self.t_expires_at,
             last_used_at: self.t_last_used_at,
             revoked_at: self.t_revoked_at,
+            allowed_ips: self.t_allowed_ips,
         };
         (token, self.owner)
     }
@@ -93,7 +98,8 @@ impl Lookup for ApiLookup {
             "SELECT t.token_hash AS lookup_hash, {USER_COLUMNS}, t.id AS t_id,
                  t.name AS t_name, t.display_prefix AS t_display_prefix,
                  t.created_at AS t_created_at, t.expires_at AS t_expires_at,
-                 t.last_used_at AS t_last_used_at, t.revoked_at AS t_revoked_at
+                 t.last_used_at AS t_last_used_at, t.revoked_at AS t_revoked_at,
+                 t.allowed_ips AS t_allowed_ips
              FROM api_tokens t JOIN users u ON u.id = t.user_id {USER_JOINS}
              WHERE t.token_hash {in_batch}"
         )
@@ -101,14 +107,14 @@ impl Lookup for ApiLookup {
 }
 
 const API_TOKEN_COLUMNS: &str = "id, user_id, name, display_prefix, created_at, expires_at,
-    last_used_at, revoked_at";
+    last_used_at, revoked_at, allowed_ips";
 
 #[async_trait]
 impl ApiTokenRepo for SqlRepository {
     async fn insert_api_token(&self, t: &NewApiToken, now: DateTime<Utc>) -> Result<i64> {
         let sql = "INSERT INTO api_tokens (user_id, name, token_hash, display_prefix, created_at,
-                expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+                expires_at, allowed_ips)
+            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
         Ok(fetch_scalar!(
             &self.db,
             fetch_one,
@@ -119,6 +125,7 @@ impl ApiTokenRepo for SqlRepository {
             &t.display_prefix,
             Timestamp::from(now),
             Timestamp::from(t.expires_at),
+            t.allowed_ips.to_string(),
         )?)
     }
 

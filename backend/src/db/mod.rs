@@ -69,6 +69,7 @@ macro_rules! fetch_scalar {
     };
 }
 
+mod allowlist;
 mod api_tokens;
 mod audit;
 pub(crate) mod dialect;
@@ -87,6 +88,7 @@ pub mod test_database;
 #[cfg(test)]
 pub(crate) mod testing;
 mod types;
+mod usage;
 mod users;
 
 use std::sync::Arc;
@@ -94,6 +96,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, SqlitePool};
 
+pub use allowlist::AllowlistRepo;
 use api_tokens::ApiLookup;
 pub use api_tokens::{ApiTokenRepo, NewApiToken};
 pub use audit::{AuditQuery, AuditRepo, AuditRow};
@@ -113,6 +116,7 @@ pub use sessions::{NewSession, SessionKind, SessionRepo};
 pub use settings::SettingsRepo;
 pub use teams::TeamRepo;
 pub use types::{Timestamp, TokenHash};
+pub use usage::{StoredUsage, UsageDelta, UsageRepo};
 pub use users::{NewUser, QuotaUsage, UserRepo};
 
 use crate::error::Error;
@@ -133,6 +137,8 @@ pub trait Repository:
     + SealedRepo
     + AuditRepo
     + RotationRepo
+    + AllowlistRepo
+    + UsageRepo
     + Send
     + Sync
     + 'static
@@ -152,6 +158,8 @@ impl<T> Repository for T where
         + SealedRepo
         + AuditRepo
         + RotationRepo
+        + AllowlistRepo
+        + UsageRepo
         + Send
         + Sync
         + 'static

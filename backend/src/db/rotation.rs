@@ -51,7 +51,7 @@ pub struct RotatedSecret {
 
 /// The table of a kind of token, the column of the user answerable for it, and its
 /// `rotated_secrets.kind`.
-fn table(kind: TokenKind) -> (&'static str, &'static str, &'static str) {
+pub(super) fn table(kind: TokenKind) -> (&'static str, &'static str, &'static str) {
     match kind {
         TokenKind::ApiToken => ("api_tokens", "user_id", "api_token"),
         TokenKind::ServiceToken => ("service_tokens", "created_by", "service_token"),

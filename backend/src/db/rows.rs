@@ -4,6 +4,7 @@
 //! wire types.
 
 use chrono::{DateTime, Utc};
+use keyward_core::allowlist::Allowlist;
 use keyward_core::{Permissions, Role, Scope};
 
 use super::SessionKind;
@@ -66,6 +67,9 @@ pub struct ApiTokenRow {
     pub last_used_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "MaybeTimestamp")]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Where it may be used from (empty: anywhere).
+    #[sqlx(try_from = "Text<Allowlist>")]
+    pub allowed_ips: Allowlist,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -199,6 +203,9 @@ pub struct ServiceTokenRow {
     pub last_used_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "MaybeTimestamp")]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Where it may be used from (empty: anywhere).
+    #[sqlx(try_from = "Text<Allowlist>")]
+    pub allowed_ips: Allowlist,
 }
 
 /// The three permission flags as their columns hold them.

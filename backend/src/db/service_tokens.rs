@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use super::lookup::Lookup;
 use super::rows::Revoked;
 use chrono::{DateTime, Utc};
+use keyward_core::allowlist::Allowlist;
 use keyward_core::{Permissions, Scope};
 
 use super::{Result, ServicePrincipalRow, ServiceTokenRow, SqlRepository, Timestamp, TokenHash};
@@ -30,6 +31,7 @@ pub struct NewServiceToken {
     pub scope: Scope,
     pub created_by: i64,
     pub expires_at: Option<DateTime<Utc>>,
+    pub allowed_ips: Allowlist,
 }
 
 #[async_trait]
@@ -88,7 +90,7 @@ const SERVICE_TOKEN_SELECT: &str = "SELECT t.id, t.principal_id, p.name AS princ
         COALESCE(tp.name, tl.name) AS target_name, tpo.name AS target_org,
         t.created_by, u.username AS created_by_username,
         (u.active AND t.suspended_at IS NULL) AS owner_active, t.created_at,
-        t.expires_at, t.last_used_at, t.revoked_at
+        t.expires_at, t.last_used_at, t.revoked_at, t.allowed_ips
     FROM service_tokens t
     JOIN service_principals p ON p.id = t.principal_id
     JOIN users u ON u.id = t.created_by
@@ -152,8 +154,9 @@ impl ServiceTokenRepo for SqlRepository {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO service_tokens (principal_id, name, token_hash, display_prefix,
                      preset, project_id, org_id, oplog_id, can_change_configs,
-                     can_change_secrets, can_delete_project, created_by, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                     can_change_secrets, can_delete_project, created_by, created_at, expires_at,
+                     allowed_ips)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                  RETURNING id",
             )
             .bind(principal_id)
@@ -170,6 +173,7 @@ impl ServiceTokenRepo for SqlRepository {
             .bind(t.created_by)
             .bind(now)
             .bind(t.expires_at.map(Timestamp::from))
+            .bind(t.allowed_ips.to_string())
             .fetch_one(&mut *tx)
             .await?;
             id

@@ -19,3 +19,8 @@ pub(crate) async fn columns(repo: &SqlRepository) -> Vec<(String, String)> {
     };
     fetch!(&repo.db, fetch_all, sql).expect("the schema can be listed")
 }
+
+/// Runs one statement as it is (a test's way to break or mend the schema on purpose).
+pub(crate) async fn execute_raw(repo: &SqlRepository, sql: &str) {
+    execute!(&repo.db, sql).unwrap();
+}

@@ -107,8 +107,8 @@ impl fmt::Debug for TokenHash {
     }
 }
 
-/// An enum stored by name in a `TEXT` column (a role, a session kind); a name that does not
-/// parse fails the row's decoding.
+/// A value stored as its text in a `TEXT` column (a role, a session kind, an allowlist);
+/// text that does not parse fails the row's decoding.
 pub struct Text<T>(T);
 
 impl<DB: Database, T> Type<DB> for Text<T>
@@ -139,6 +139,12 @@ where
 
 impl From<Text<keyward_core::Role>> for keyward_core::Role {
     fn from(t: Text<keyward_core::Role>) -> Self {
+        t.0
+    }
+}
+
+impl From<Text<keyward_core::allowlist::Allowlist>> for keyward_core::allowlist::Allowlist {
+    fn from(t: Text<keyward_core::allowlist::Allowlist>) -> Self {
         t.0
     }
 }

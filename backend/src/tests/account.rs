@@ -418,14 +418,21 @@ async fn quotas_name_their_limit(b: &Backend) {
     let mut rng = rng();
     let expires = t0() + TimeDelta::days(30);
     for i in 0..quota::API_TOKENS {
-        b.mint_api_token_at(alice, &format!("t{i}"), expires, t0(), &mut rng)
-            .await
-            .unwrap();
+        b.mint_api_token_at(
+            alice,
+            &format!("t{i}"),
+            expires,
+            &Default::default(),
+            t0(),
+            &mut rng,
+        )
+        .await
+        .unwrap();
     }
     let on = (t0() + TimeDelta::days(10)).date_naive();
     let before = b.list_api_tokens(alice).await.unwrap().len();
     let e = b
-        .mint_api_token(alice, "one more", on, t0(), &mut rng)
+        .mint_api_token(alice, "one more", on, &Default::default(), t0(), &mut rng)
         .await
         .unwrap_err();
     assert_eq!(field_of(&e), "name");
@@ -437,7 +444,7 @@ async fn quotas_name_their_limit(b: &Backend) {
     // Expired tokens do not count: at their expiry there is room again.
     let after = expires + TimeDelta::seconds(1);
     let on = (after + TimeDelta::days(10)).date_naive();
-    b.mint_api_token(alice, "one more", on, after, &mut rng)
+    b.mint_api_token(alice, "one more", on, &Default::default(), after, &mut rng)
         .await
         .unwrap();
 

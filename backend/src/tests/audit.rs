@@ -39,7 +39,14 @@ async fn credential_events_are_recorded_without_secrets(b: &Backend) {
         let right = creds("alice", "correct horse battery");
         b.sign_in(right, from, t0(), &mut rng).await.unwrap();
         let minted = b
-            .mint_api_token(alice, "deploy", date(30), t0(), &mut rng)
+            .mint_api_token(
+                alice,
+                "deploy",
+                date(30),
+                &Default::default(),
+                t0(),
+                &mut rng,
+            )
             .await
             .unwrap();
         let redated = b

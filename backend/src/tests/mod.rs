@@ -42,12 +42,14 @@ macro_rules! on_both_databases {
 
 mod account;
 mod admin;
+mod allowlist;
 mod audit;
 mod policy;
 mod project_page;
 mod rotation;
 mod sealing;
 mod service_tokens;
+mod usage;
 
 on_both_databases!(
     users_are_validated_and_unique,
@@ -152,6 +154,41 @@ async fn both_databases_have_the_same_schema() {
     assert_eq!(schemas[0], schemas[1]);
 }
 
+/// A manager "alice" (who may grant anything) and a project "falcon": `(alice's row,
+/// the project's id)`, what a service-token test starts from.
+pub(super) async fn manager_and_project(b: &Backend) -> (crate::db::UserRow, i64) {
+    let manager = UserInput {
+        role: Role::Manager,
+        ..input("alice")
+    };
+    b.create_user(manager, t0()).await.unwrap();
+    let alice = b.user_named("alice").await.unwrap();
+    let project = b.create_project("falcon", None, t0()).await.unwrap();
+    (alice, project)
+}
+
+/// A read-only token "deploy" on `project` for a new principal "ci".
+pub(super) fn read_token_request(
+    project: i64,
+    lifetime: crate::service_tokens::Lifetime,
+    allowed_ips: keyward_core::allowlist::Allowlist,
+) -> crate::service_tokens::ServiceTokenRequest {
+    crate::service_tokens::ServiceTokenRequest {
+        principal: crate::service_tokens::PrincipalChoice::New {
+            name: "ci".into(),
+            description: String::new(),
+        },
+        name: "deploy".into(),
+        scope: keyward_core::Scope::Project {
+            project_id: project,
+            org_id: None,
+            permissions: keyward_core::Permissions::READ,
+        },
+        lifetime,
+        allowed_ips,
+    }
+}
+
 pub(super) fn input(username: &str) -> UserInput {
     UserInput {
         username: username.into(),
@@ -189,7 +226,14 @@ async fn concurrent_bearer_checks_each_get_their_own_answer(b: &Backend) {
     for (owner, n) in [(alice, 4), (bob, 3)] {
         for i in 0..n {
             let minted = b
-                .mint_api_token(owner, &format!("t{i}"), date(30), t0(), &mut rng)
+                .mint_api_token(
+                    owner,
+                    &format!("t{i}"),
+                    date(30),
+                    &Default::default(),
+                    t0(),
+                    &mut rng,
+                )
                 .await
                 .unwrap();
             expected.push((minted.secret.expose().to_string(), Ok((owner, minted.id))));
@@ -285,7 +329,7 @@ async fn token_life_cycle_and_every_401(b: &Backend) {
     let mut rng = rng();
 
     let minted = b
-        .mint_api_token(uid, " ci ", date(30), t0(), &mut rng)
+        .mint_api_token(uid, " ci ", date(30), &Default::default(), t0(), &mut rng)
         .await
         .unwrap();
     assert_eq!(minted.name, "ci");
@@ -389,7 +433,7 @@ async fn expiry_policy_and_edit_replaces_the_secret(b: &Backend) {
 
     for (d, why) in [(0, "today"), (367, "past the maximum")] {
         let err = b
-            .mint_api_token(uid, "x", date(d), t0(), &mut rng)
+            .mint_api_token(uid, "x", date(d), &Default::default(), t0(), &mut rng)
             .await
             .unwrap_err();
         assert!(
@@ -398,18 +442,18 @@ async fn expiry_policy_and_edit_replaces_the_secret(b: &Backend) {
         );
     }
     let err = b
-        .mint_api_token(uid, "", date(3), t0(), &mut rng)
+        .mint_api_token(uid, "", date(3), &Default::default(), t0(), &mut rng)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Invalid(ref e) if e.field == "name"));
     assert!(
-        b.mint_api_token(uid, "max", date(366), t0(), &mut rng)
+        b.mint_api_token(uid, "max", date(366), &Default::default(), t0(), &mut rng)
             .await
             .is_ok()
     );
 
     let old = b
-        .mint_api_token(uid, "deploy", date(3), t0(), &mut rng)
+        .mint_api_token(uid, "deploy", date(3), &Default::default(), t0(), &mut rng)
         .await
         .unwrap();
     let new = b
@@ -437,7 +481,14 @@ async fn expiry_policy_and_edit_replaces_the_secret(b: &Backend) {
 
     // An expired token can be re-dated too; a revoked one cannot.
     let gone = b
-        .mint_api_token_at(uid, "old", t0() - TimeDelta::days(1), t0(), &mut rng)
+        .mint_api_token_at(
+            uid,
+            "old",
+            t0() - TimeDelta::days(1),
+            &Default::default(),
+            t0(),
+            &mut rng,
+        )
         .await
         .unwrap();
     assert!(
@@ -458,7 +509,7 @@ async fn another_users_tokens_are_not_found(b: &Backend) {
     let mallory = b.create_user(input("mallory"), t0()).await.unwrap();
     let mut rng = rng();
     let t = b
-        .mint_api_token(alice, "a", date(5), t0(), &mut rng)
+        .mint_api_token(alice, "a", date(5), &Default::default(), t0(), &mut rng)
         .await
         .unwrap();
 
@@ -809,7 +860,7 @@ async fn deactivation_ends_sessions_and_stops_api_tokens(b: &Backend) {
         .await
         .unwrap();
     let t = b
-        .mint_api_token(uid, "ci", date(5), t0(), &mut rng)
+        .mint_api_token(uid, "ci", date(5), &Default::default(), t0(), &mut rng)
         .await
         .unwrap();
 

@@ -102,7 +102,7 @@ async fn a_tighter_policy_holds_at_once_and_spares_existing_tokens(b: &Backend) 
     let uid = b.create_user(input("alice"), t0()).await.unwrap();
     let mut rng = rng();
     let long = b
-        .mint_api_token(uid, "long", date(300), t0(), &mut rng)
+        .mint_api_token(uid, "long", date(300), &Default::default(), t0(), &mut rng)
         .await
         .unwrap();
 
@@ -111,7 +111,7 @@ async fn a_tighter_policy_holds_at_once_and_spares_existing_tokens(b: &Backend) 
         .unwrap();
     for (days, ok) in [(30, true), (31, false)] {
         let minted = b
-            .mint_api_token(uid, "new", date(days), t0(), &mut rng)
+            .mint_api_token(uid, "new", date(days), &Default::default(), t0(), &mut rng)
             .await;
         assert_eq!(minted.is_ok(), ok, "{days} days: {minted:?}");
     }

@@ -44,6 +44,7 @@ async fn mint(
             permissions,
         },
         lifetime,
+        allowed_ips: Default::default(),
     };
     // OsRng: each token its own value (the seeded rng would repeat the first).
     b.mint_service_token(&creator, &request, t0(), &mut rand_core::OsRng)
@@ -288,6 +289,7 @@ fn as_person(user: crate::db::UserRow) -> crate::Principal {
             expires_at: None,
             replaced_until: None,
             hash: None,
+            allowed_ips: Default::default(),
         },
         actor: crate::Actor::User(user),
     }

@@ -5,14 +5,14 @@
 use std::collections::HashMap;
 
 use chrono::TimeDelta;
+use keyward_core::TokenKind;
 use keyward_core::policy::Key;
-use keyward_core::{Permissions, Role, Scope, TokenKind};
 
 use super::*;
 use crate::Principal;
 use crate::db::AuditQuery;
 use crate::rotation::Target;
-use crate::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
+use crate::service_tokens::Lifetime;
 
 on_both_databases!(
     the_old_value_works_for_its_grace_then_says_token_rotated,
@@ -33,7 +33,7 @@ async fn the_old_value_works_for_its_grace_then_says_token_rotated(b: &Backend) 
     let uid = b.create_user(input("alice"), t0()).await.unwrap();
     let mut rng = rng();
     let old = b
-        .mint_api_token(uid, "deploy", date(30), t0(), &mut rng)
+        .mint_api_token(uid, "deploy", date(30), &Default::default(), t0(), &mut rng)
         .await
         .unwrap();
     let target = Target::owned(TokenKind::ApiToken, old.id, uid);
@@ -96,7 +96,7 @@ async fn the_old_value_works_for_its_grace_then_says_token_rotated(b: &Backend) 
 
     // Edit expiration replaces the value with no grace: the old one is refused at once.
     let other = b
-        .mint_api_token(uid, "other", date(30), t0(), &mut rng)
+        .mint_api_token(uid, "other", date(30), &Default::default(), t0(), &mut rng)
         .await
         .unwrap();
     b.edit_api_token_expiry(uid, other.id, date(60), t0(), &mut rng)
@@ -131,7 +131,14 @@ async fn refused_rotations_change_nothing(b: &Backend) {
     let bob = b.create_user(input("bob"), t0()).await.unwrap();
     let mut rng = rng();
     let token = b
-        .mint_api_token(alice, "deploy", date(30), t0(), &mut rng)
+        .mint_api_token(
+            alice,
+            "deploy",
+            date(30),
+            &Default::default(),
+            t0(),
+            &mut rng,
+        )
         .await
         .unwrap();
     b.change_settings(&[(Key::MaxRotationGraceMinutes, "60".into())], t0())
@@ -139,7 +146,14 @@ async fn refused_rotations_change_nothing(b: &Backend) {
         .unwrap();
     let mine = Target::owned(TokenKind::ApiToken, token.id, alice);
     let expired = b
-        .mint_api_token_at(alice, "old", t0() - TimeDelta::days(1), t0(), &mut rng)
+        .mint_api_token_at(
+            alice,
+            "old",
+            t0() - TimeDelta::days(1),
+            &Default::default(),
+            t0(),
+            &mut rng,
+        )
         .await
         .unwrap();
     let refused = [
@@ -171,27 +185,10 @@ async fn refused_rotations_change_nothing(b: &Backend) {
 }
 
 async fn a_token_rotates_itself_but_not_its_replaced_value_or_a_login(b: &Backend) {
-    let manager = UserInput {
-        role: Role::Manager,
-        ..input("alice")
-    };
-    let alice_id = b.create_user(manager, t0()).await.unwrap();
-    let alice = b.user_named("alice").await.unwrap();
-    let project = b.create_project("falcon", None, t0()).await.unwrap();
+    let (alice, project) = manager_and_project(b).await;
+    let alice_id = alice.id;
     let mut rng = rng();
-    let request = ServiceTokenRequest {
-        principal: PrincipalChoice::New {
-            name: "ci".into(),
-            description: String::new(),
-        },
-        name: "deploy".into(),
-        scope: Scope::Project {
-            project_id: project,
-            org_id: None,
-            permissions: Permissions::READ,
-        },
-        lifetime: Lifetime::Days(0),
-    };
+    let request = read_token_request(project, Lifetime::Days(0), Default::default());
     let minted = b
         .mint_service_token(&alice, &request, t0(), &mut rng)
         .await
@@ -251,7 +248,7 @@ async fn two_rotations_at_once_take_turns(b: &Backend) {
     let uid = b.create_user(input("alice"), t0()).await.unwrap();
     let mut rng = rng();
     let old = b
-        .mint_api_token(uid, "deploy", date(30), t0(), &mut rng)
+        .mint_api_token(uid, "deploy", date(30), &Default::default(), t0(), &mut rng)
         .await
         .unwrap();
     let target = Target::owned(TokenKind::ApiToken, old.id, uid);

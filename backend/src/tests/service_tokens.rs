@@ -30,6 +30,7 @@ fn request(principal: &str, scope: Scope, days: u32) -> ServiceTokenRequest {
         name: "deploy".into(),
         scope,
         lifetime: Lifetime::Days(days),
+        allowed_ips: Default::default(),
     }
 }
 

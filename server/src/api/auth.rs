@@ -1,11 +1,10 @@
 //! The bearer extractor: a handler that takes [`Bearer`] runs only for a valid credential.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use chrono::Utc;
+use keyward_backend::client::ClientAddr;
 use keyward_backend::{Backend, Principal};
 
 use super::error::ApiError;
@@ -26,13 +25,10 @@ where
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+        let client = parts.extensions.get::<ClientAddr>().copied();
         let backend = Backend::from_ref(state);
         let principal = backend
-            .authenticate_bearer(header, ip.as_deref(), Utc::now())
+            .authenticate_bearer(header, client, Utc::now())
             .await?;
         if let Some(slot) = parts.extensions.get::<CredentialNotes>() {
             let credential = &principal.credential;

@@ -1,10 +1,9 @@
-use std::net::SocketAddr;
-
-use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
+use axum::{Extension, Json};
 use chrono::Utc;
 use keyward_backend::Backend;
+use keyward_backend::client::ClientAddr;
 use keyward_backend::sessions::{ClientInfo, Credentials};
 use keyward_core::api::{LoginRequest, LoginResponse};
 
@@ -36,14 +35,15 @@ use super::json::ApiJson;
 )]
 pub async fn login(
     State(backend): State<Backend>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
-    let client = ClientInfo::new(Some(addr.ip().to_string()), agent);
+    let ip = client.map(|Extension(c)| c.ip.to_string());
+    let client = ClientInfo::new(ip, agent);
     let login = backend
         .api_login(
             Credentials {

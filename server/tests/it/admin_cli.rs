@@ -113,13 +113,31 @@ async fn create_user_and_mint_tokens_for_scripts() {
     assert!(stderr(&o).contains("warning"), "{}", stderr(&o));
     let (status, body) = s.whoami(&stdout(&o)).await;
     assert_eq!((status, code(&body)), (401, "token_expired"));
+
+    // With Allowed IP ranges: this test's requests come from 127.0.0.1, outside them.
+    let fenced = [
+        "admin",
+        "mint-token",
+        "--username",
+        "ci-bot",
+        "--name",
+        "fenced",
+        "--expires-in-days",
+        "5",
+        "--allowed-ips",
+        "192.0.2.0/24,2001:db8::/32",
+    ];
+    let o = keyward(db, &fenced, "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (status, body) = s.whoami(&stdout(&o)).await;
+    assert_eq!((status, code(&body)), (401, "ip_not_allowed"));
 }
 
 #[tokio::test]
 async fn bad_admin_input_is_one_clear_line_and_a_failure_code() {
     let s = start().await;
     let db = s.database_url.as_str();
-    let cases: [(&[&str], &str, &str); 6] = [
+    let cases: [(&[&str], &str, &str); 7] = [
         (
             &["admin", "create-user", "--username", "bob"],
             "",
@@ -178,6 +196,22 @@ async fn bad_admin_input_is_one_clear_line_and_a_failure_code() {
             &["admin", "mint-token", "--username", "nobody", "--name", "x"],
             "",
             "--expires-in-days",
+        ),
+        (
+            &[
+                "admin",
+                "mint-token",
+                "--username",
+                "ci-bot",
+                "--name",
+                "x",
+                "--expires-in-days",
+                "5",
+                "--allowed-ips",
+                "10.0.0.1/8",
+            ],
+            "",
+            "host bits set: the range is 10.0.0.0/8",
         ),
     ];
     for (args, stdin, expected) in cases {

@@ -67,6 +67,7 @@ async fn fixture(s: &TestServer) -> Fixture {
                 permissions: Permissions::READ,
             },
             lifetime: Lifetime::Days(30),
+            allowed_ips: Default::default(),
         };
         let minted = b
             .mint_service_token(&leaver, &request, now, &mut rand_core::OsRng)

@@ -127,6 +127,7 @@ async fn mint(s: &TestServer, creator: &str, name: &str, scope: Scope, days_ago:
         name: name.into(),
         scope,
         lifetime: Lifetime::Days(1),
+        allowed_ips: Default::default(),
     };
     let minted_at = Utc::now() + TimeDelta::days(days_ago);
     let minted = s

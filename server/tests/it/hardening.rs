@@ -354,6 +354,14 @@ async fn sensitive_page_changes_ask_for_the_password_again() {
             vec![("id", &token_id), ("expires_on", &expiry)],
         ),
         ("create_service_token", service.to_vec()),
+        (
+            "set_allowed_ips",
+            vec![
+                ("kind", "api_token"),
+                ("id", &token_id),
+                ("allowed_ips", ""),
+            ],
+        ),
         ("begin_mfa", vec![]),
         ("enable_mfa", vec![("code", "123456")]),
         ("disable_mfa", vec![("code", "123456")]),

@@ -164,6 +164,10 @@ async fn a_ci_job_logs_in_from_stdin_and_uses_every_resource_command() {
         format!("Credential:   API token {}… (from {auth})", &token[..12]),
         "Permissions:  the user's own project grants".into(),
         "Expires:      20".into(),
+        "Allowed IPs:  any address".into(),
+        // login's whoami and this one at least, all from this machine.
+        "requests in the last 30 days".into(),
+        "Last from 127.0.0.1 at ".into(),
     ] {
         assert!(text.contains(&words), "{words:?} not in:\n{text}");
     }

@@ -117,6 +117,7 @@ async fn seed(s: &TestServer, w: &World) -> (i64, i64) {
                 permissions: SECRETS,
             },
             lifetime: Lifetime::Days(30),
+            allowed_ips: Default::default(),
         };
         let minted = s
             .backend
@@ -144,6 +145,7 @@ async fn admin_principal(s: &TestServer) -> keyward_backend::Principal {
             expires_at: None,
             replaced_until: None,
             hash: None,
+            allowed_ips: Default::default(),
         },
     }
 }

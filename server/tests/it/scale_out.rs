@@ -21,7 +21,8 @@ async fn user_with_token(b: &Backend, username: &str, role: Role) -> String {
     let id = b.create_user(input, Utc::now()).await.unwrap();
     let expires = Utc::now() + chrono::TimeDelta::days(1);
     let mut rng = rand_core::OsRng;
-    let minted = b.mint_api_token_at(id, "t", expires, Utc::now(), &mut rng);
+    let anywhere = Default::default();
+    let minted = b.mint_api_token_at(id, "t", expires, &anywhere, Utc::now(), &mut rng);
     minted.await.unwrap().secret.expose().to_string()
 }
 

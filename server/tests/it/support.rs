@@ -155,6 +155,9 @@ pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
         limits: Default::default(),
         quotas: Default::default(),
         audit_retention_days: 365,
+        trusted_proxies: Vec::new(),
+        count_usage: true,
+        usage_flush_seconds: 10,
     };
     adjust(&mut config);
     let server = Server::bind(&config).await.unwrap();
@@ -200,6 +203,7 @@ impl TestServer {
                 user_id,
                 "test",
                 expires_at,
+                &Default::default(),
                 Utc::now(),
                 &mut rand_core::OsRng,
             )
@@ -325,6 +329,15 @@ pub struct ServeProcess {
 
 impl ServeProcess {
     pub async fn start(database_url: &str, dir: &std::path::Path) -> ServeProcess {
+        ServeProcess::start_with(database_url, dir, &[]).await
+    }
+
+    /// With these environment variables set as well.
+    pub async fn start_with(
+        database_url: &str,
+        dir: &std::path::Path,
+        env: &[(&str, &str)],
+    ) -> ServeProcess {
         // A port the OS says is free; the tiny window before the server binds it is fine
         // on a test machine.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -341,6 +354,7 @@ impl ServeProcess {
             .env("KEYWARD_SECRET_KEY_FILE", dir.join("keyward.key"))
             .env_remove("KEYWARD_SECRET_KEY")
             .env_remove("KEYWARD_LOG")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -375,6 +389,17 @@ impl Site for ServeProcess {
 }
 
 impl ServeProcess {
+    /// SIGTERM, as an operator or a service manager stops it, and waits for it to exit:
+    /// it stops taking requests and finishes its shutdown work.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let term = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(term.success());
+        self.child.wait().unwrap()
+    }
+
     /// SIGKILL, as a crash or the OOM killer would end it: no shutdown, no flush.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -1,0 +1,131 @@
+//! Allowed IP ranges on both token cards: the field of the new-token forms, the row's cell,
+//! and the dialog that changes them on an existing token.
+
+use keyward_core::allowlist::{Allowlist, FIELD, MAX_RANGES};
+use leptos::prelude::*;
+
+use super::field::invalid;
+use super::{FieldMessage, FormFooter, Modal, TokenRef, use_hydrated};
+use crate::error::AppError;
+use crate::rpc::allowlist::SetAllowedIps;
+
+/// The **Allowed IP ranges** text area (posted as `allowed_ips`), its hint and its error.
+#[component]
+pub fn AllowedIpsField(
+    #[prop(into)] id: String,
+    #[prop(optional, into)] value: String,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    view! {
+        <label for=id.clone()>"Allowed IP ranges"</label>
+        <textarea
+            id=id
+            name=FIELD
+            rows="2"
+            spellcheck="false"
+            autocomplete="off"
+            placeholder="e.g. 203.0.113.0/24, 2001:db8::/32"
+            aria-describedby=format!("{hint_id} {error_id}")
+            aria-invalid=invalid(error, FIELD)
+        >
+            {value}
+        </textarea>
+        <p class="hint" id=hint_id>
+            {format!(
+                "Addresses or CIDR ranges, IPv4 or IPv6, separated by commas or new lines; at most {MAX_RANGES}. Empty: any address."
+            )}
+        </p>
+        <FieldMessage error field=FIELD id=error_id/>
+    }
+}
+
+/// The row's Allowed IPs cell: "Any" or the ranges.
+#[component]
+pub fn AllowedIpsCell(allowed: Allowlist) -> impl IntoView {
+    let ranges = allowed.ranges().to_vec();
+    view! {
+        <td class="allowed-ips">
+            {ranges.is_empty().then_some("Any")}
+            {ranges
+                .into_iter()
+                .map(|r| view! { <code>{r.to_string()}</code> " " })
+                .collect_view()}
+        </td>
+    }
+}
+
+/// A token whose ranges are being edited, and what they are now.
+pub type Editing = RwSignal<Option<(TokenRef, Allowlist)>>;
+
+/// Closes the dialog once its change is saved. Made by the card, outside the list it
+/// reloads: an effect inside the dialog would be disposed by that reload while it runs.
+pub fn close_when_saved(editing: Editing, action: ServerAction<SetAllowedIps>) {
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            editing.set(None);
+        }
+    });
+}
+
+/// A row's **Edit allowed IP ranges** button.
+#[component]
+pub fn AllowlistButton(
+    token: TokenRef,
+    allowed: Allowlist,
+    editing: Editing,
+    action: ServerAction<SetAllowedIps>,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
+    view! {
+        <button
+            type="button"
+            class="secondary"
+            disabled=move || !hydrated.get()
+            on:click=move |_| {
+                action.value().set(None);
+                editing.set(Some((token.clone(), allowed.clone())));
+            }
+        >
+            "Edit allowed IP ranges"
+        </button>
+    }
+}
+
+/// "Edit allowed IP ranges" of one token: `kind` is `api_token` or `service_token`. The card
+/// closes it once the change is saved ([`close_when_saved`]).
+#[component]
+pub fn AllowlistDialog(
+    kind: &'static str,
+    editing: Editing,
+    action: ServerAction<SetAllowedIps>,
+) -> impl IntoView {
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Modal
+            open=Signal::derive(move || editing.get().is_some())
+            title="Edit allowed IP ranges"
+            on_close=move |_| editing.set(None)
+        >
+            {move || editing.get().map(|(t, allowed)| {
+                view! {
+                    <p>
+                        "Requests with “" {t.name.clone()} "” (" <code>{t.display_prefix.clone()}"…"</code>
+                        ") from any other address get 401 ip_not_allowed, from the next request on."
+                    </p>
+                    <ActionForm action attr:class="form">
+                        <input type="hidden" name="kind" value=kind/>
+                        <input type="hidden" name="id" value=t.id.to_string()/>
+                        <AllowedIpsField id=format!("{kind}-allowed-ips") value=allowed.to_string() error/>
+                        <FormFooter
+                            error
+                            submit="Save"
+                            pending=action.pending()
+                            on_cancel=move |_| editing.set(None)
+                        />
+                    </ActionForm>
+                }
+            })}
+        </Modal>
+    }
+}
