@@ -31,6 +31,8 @@ pub struct ApiTokenView {
     pub old_valid_until: Option<DateTime<Utc>>,
     /// Where it may be used from (empty: anywhere).
     pub allowed_ips: Allowlist,
+    /// When a leak report revoked it ("Revoked: reported as exposed").
+    pub reported_at: Option<DateTime<Utc>>,
 }
 
 /// The API Tokens card's data. `now` is the server's clock at the time of the query, so
@@ -77,6 +79,8 @@ pub struct ServiceTokenView {
     pub old_valid_until: Option<DateTime<Utc>>,
     /// Where it may be used from (empty: anywhere).
     pub allowed_ips: Allowlist,
+    /// When a leak report revoked it ("Revoked: reported as exposed").
+    pub reported_at: Option<DateTime<Utc>>,
 }
 
 /// A project the signed-in user can read, with what they hold on it (the service-token form

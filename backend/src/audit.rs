@@ -27,10 +27,13 @@ pub enum Action {
     ApiTokenRotated,
     /// Its Allowed IP ranges changed (the target lists the new ones).
     ApiTokenAllowlistChanged,
+    /// Revoked because a leak report named its value (the event's address: the reporter's).
+    ApiTokenReported,
     ServiceTokenMinted,
     ServiceTokenRevoked,
     ServiceTokenRotated,
     ServiceTokenAllowlistChanged,
+    ServiceTokenReported,
     ServiceTokenTransferred,
     /// Its answerable user was deactivated.
     ServiceTokenSuspended,
@@ -63,16 +66,18 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 35] = [
         Action::ApiTokenMinted,
         Action::ApiTokenRedated,
         Action::ApiTokenRevoked,
         Action::ApiTokenRotated,
         Action::ApiTokenAllowlistChanged,
+        Action::ApiTokenReported,
         Action::ServiceTokenMinted,
         Action::ServiceTokenRevoked,
         Action::ServiceTokenRotated,
         Action::ServiceTokenAllowlistChanged,
+        Action::ServiceTokenReported,
         Action::ServiceTokenTransferred,
         Action::ServiceTokenSuspended,
         Action::TokenFirstUsed,
@@ -106,10 +111,12 @@ impl Action {
             Action::ApiTokenRevoked => "api_token.revoked",
             Action::ApiTokenRotated => "api_token.rotated",
             Action::ApiTokenAllowlistChanged => "api_token.allowed_ips_changed",
+            Action::ApiTokenReported => "api_token.reported",
             Action::ServiceTokenMinted => "service_token.minted",
             Action::ServiceTokenRevoked => "service_token.revoked",
             Action::ServiceTokenRotated => "service_token.rotated",
             Action::ServiceTokenAllowlistChanged => "service_token.allowed_ips_changed",
+            Action::ServiceTokenReported => "service_token.reported",
             Action::ServiceTokenTransferred => "service_token.transferred",
             Action::ServiceTokenSuspended => "service_token.suspended",
             Action::TokenFirstUsed => "token.first_used",

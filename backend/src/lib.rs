@@ -20,6 +20,7 @@ pub mod password;
 pub mod policy;
 pub mod projects;
 pub mod quota;
+pub mod reports;
 pub mod resources;
 pub mod rotation;
 pub mod sealing;

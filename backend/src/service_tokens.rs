@@ -224,7 +224,17 @@ impl Backend {
 
     /// The unrevoked service tokens the user is answerable for, newest first.
     pub async fn list_service_tokens(&self, user_id: i64) -> Result<Vec<ServiceTokenRow>, Error> {
-        self.repo.service_tokens_of(user_id).await
+        self.repo.service_tokens_of(user_id, None).await
+    }
+
+    /// The same, with the tokens a leak report revoked in the last 30 days.
+    pub async fn service_tokens_and_reported(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ServiceTokenRow>, Error> {
+        let since = now - crate::reports::SHOWN_FOR;
+        self.repo.service_tokens_of(user_id, Some(since)).await
     }
 
     /// Revokes one of the user's service tokens. Another user's token is `NotFound`.

@@ -55,6 +55,8 @@ pub struct Limits {
     pub sign_in_ip: Rate,
     /// Failed bearer authentications (unknown, malformed, expired, revoked) from one IP.
     pub bearer_ip: Rate,
+    /// Leak reports (`POST /api/v1/tokens/report`) from one IP, each one counted.
+    pub report_ip: Rate,
 }
 
 impl Default for Limits {
@@ -64,6 +66,7 @@ impl Default for Limits {
             sign_in_account: Rate::new(20, 60),
             sign_in_ip: Rate::new(50, 10),
             bearer_ip: Rate::new(100, 1),
+            report_ip: Rate::new(10, 60),
         }
     }
 }
@@ -75,6 +78,7 @@ pub enum Scope {
     SignInAccount,
     SignInIp,
     BearerIp,
+    ReportIp,
 }
 
 /// One bucket to draw from: its scope and key (an IP, a username, or both).
@@ -133,6 +137,7 @@ impl Throttle {
             Scope::SignInAccount => self.limits.sign_in_account,
             Scope::SignInIp => self.limits.sign_in_ip,
             Scope::BearerIp => self.limits.bearer_ip,
+            Scope::ReportIp => self.limits.report_ip,
         }
     }
 
@@ -278,6 +283,11 @@ pub fn bearer_keys(ip: Option<&str>) -> Vec<Key> {
     vec![(Scope::BearerIp, address(ip))]
 }
 
+/// The bucket of a leak report.
+pub fn report_keys(ip: Option<&str>) -> Vec<Key> {
+    vec![(Scope::ReportIp, address(ip))]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +302,7 @@ mod tests {
             sign_in_account: Rate::new(5, 60),
             sign_in_ip: Rate::new(10, 10),
             bearer_ip: Rate::new(2, 1),
+            report_ip: Rate::new(2, 60),
         })
     }
 

@@ -80,7 +80,18 @@ impl Backend {
 
     /// The user's live (unrevoked) tokens, expired ones included, newest first.
     pub async fn list_api_tokens(&self, user_id: i64) -> Result<Vec<ApiTokenRow>, Error> {
-        self.repo.api_tokens_of(user_id).await
+        self.repo.api_tokens_of(user_id, None).await
+    }
+
+    /// The same, with the tokens a leak report revoked in the last 30 days (the profile
+    /// shows them, so their owner learns why they stopped).
+    pub async fn api_tokens_and_reported(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ApiTokenRow>, Error> {
+        let since = now - crate::reports::SHOWN_FOR;
+        self.repo.api_tokens_of(user_id, Some(since)).await
     }
 
     /// Sets a new expiration date and issues a replacement secret: the old value stops

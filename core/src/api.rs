@@ -198,6 +198,22 @@ pub struct PutSecret {
     pub value: String,
 }
 
+/// Body of `POST /api/v1/tokens/report`: token values found exposed (at most 100).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    pub tokens: Vec<String>,
+}
+
+/// Answer of `POST /api/v1/tokens/report`: how many live tokens were revoked (never which,
+/// or whose).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportResponse {
+    pub revoked: u64,
+}
+
 /// Body of `POST /api/v1/tokens/current/rotate`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -168,3 +168,22 @@ test('Usage shows the requests per day and where the token was used from', async
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect(dialog).toBeHidden();
 });
+
+test('a token reported as exposed is revoked, and its owner is told', async ({ page, request }) => {
+  const token = mintToken('bob', 'leaky', ['--expires-in-days', '20']);
+  // A scanner's report: no credential; the answer is a count only.
+  const res = await request.post('/api/v1/tokens/report', { data: { tokens: [token, 'kwat_not-a-token'] } });
+  expect(res.status()).toBe(200);
+  expect(await res.json()).toEqual({ revoked: 1 });
+  const r = await whoami(request, token);
+  expect(r.status).toBe(401);
+  expect(r.body.error.code).toBe('token_revoked');
+
+  await signIn(page, 'bob');
+  const banner = page.getByRole('alert').filter({ hasText: 'Tokens reported as exposed' });
+  await expect(banner).toContainText(`API token “leaky” (${token.slice(0, 12)})`);
+  const row = tokenRow(page, 'leaky');
+  await expect(row).toContainText('Revoked: reported as exposed');
+  await expect(row.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
+  await expect(row.getByRole('button', { name: 'Usage' })).toBeEnabled();
+});

@@ -244,6 +244,7 @@ fn limits_from_env() -> Result<keyward_backend::throttle::Limits, String> {
         ("KEYWARD_LIMIT_SIGN_IN_ACCOUNT", &mut limits.sign_in_account),
         ("KEYWARD_LIMIT_SIGN_IN_IP", &mut limits.sign_in_ip),
         ("KEYWARD_LIMIT_BEARER_IP", &mut limits.bearer_ip),
+        ("KEYWARD_LIMIT_REPORT_IP", &mut limits.report_ip),
     ] {
         if let Ok(text) = std::env::var(name) {
             *rate = Rate::parse(&text).map_err(|e| format!("{name}: {e}"))?;

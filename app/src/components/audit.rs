@@ -11,16 +11,18 @@ use crate::rpc::audit::audit_log;
 use crate::types::{AuditPage, format_time};
 
 /// The actions an admin can filter by (the backend's `audit::Action` texts).
-const ACTIONS: [&str; 33] = [
+const ACTIONS: [&str; 35] = [
     "api_token.minted",
     "api_token.redated",
     "api_token.revoked",
     "api_token.rotated",
     "api_token.allowed_ips_changed",
+    "api_token.reported",
     "service_token.minted",
     "service_token.revoked",
     "service_token.rotated",
     "service_token.allowed_ips_changed",
+    "service_token.reported",
     "service_token.transferred",
     "service_token.suspended",
     "token.first_used",

@@ -71,6 +71,46 @@ pub fn ExpiryCell(
     }
 }
 
+/// The Expires cell of a token that a leak report revoked, and the row's class.
+#[component]
+pub fn ReportedCell(at: DateTime<Utc>) -> impl IntoView {
+    view! {
+        <td>
+            <span class="badge revoked" title=format!("Revoked {}", format_time(at))>
+                "Revoked: reported as exposed"
+            </span>
+        </td>
+    }
+}
+
+/// The row class of a token: its expiry colour, or `revoked` once a report revoked it.
+pub fn row_class(
+    expires_at: Option<DateTime<Utc>>,
+    reported_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> String {
+    match reported_at {
+        Some(_) => "revoked".to_string(),
+        None => expiry_class(expires_at, now),
+    }
+}
+
+/// A line of the profile's exposure banner for a token a leak report revoked (`None` for
+/// any other token).
+pub fn reported_line(
+    kind: &str,
+    name: &str,
+    display_prefix: &str,
+    reported_at: Option<DateTime<Utc>>,
+) -> Option<String> {
+    reported_at.map(|at| {
+        format!(
+            "{kind} “{name}” ({display_prefix}): revoked {}",
+            format_time(at)
+        )
+    })
+}
+
 /// The frame of a token card: heading, Hide expired (kept in localStorage under
 /// `storage_key`), the New button, the intro (`children`) and, once `list` has loaded, `body`.
 #[component]

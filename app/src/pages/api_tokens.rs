@@ -8,7 +8,9 @@ use crate::components::allowlist::{
 };
 use crate::components::field::invalid;
 use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
-use crate::components::tokens::{TokenCard, TokenTable, expiring_soon, expiry_class, is_expired};
+use crate::components::tokens::{
+    ReportedCell, TokenCard, TokenTable, expiring_soon, is_expired, reported_line, row_class,
+};
 use crate::components::usage::{UsageButton, UsageDialog};
 use crate::components::{
     ExpiryCell, FieldMessage, FormFooter, Modal, RevokeDialog, ShownOnce, TokenRef, use_hydrated,
@@ -52,9 +54,22 @@ impl Card {
     pub async fn expiring_soon(self) -> Vec<String> {
         match self.tokens.await {
             Ok(list) => (list.tokens.iter())
+                .filter(|t| t.reported_at.is_none())
                 .filter_map(|t| {
                     let at = Some(t.expires_at);
                     expiring_soon("API token", &t.name, &t.display_prefix, at, list.now)
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The lines of the profile's exposure banner (tokens a leak report revoked).
+    pub async fn reported(self) -> Vec<String> {
+        match self.tokens.await {
+            Ok(list) => (list.tokens.iter())
+                .filter_map(|t| {
+                    reported_line("API token", &t.name, &t.display_prefix, t.reported_at)
                 })
                 .collect(),
             Err(_) => Vec::new(),
@@ -223,52 +238,61 @@ fn TokenRow(
     };
     let (for_revoke, for_allow) = (for_rotate.clone(), for_rotate.clone());
     let for_usage = for_rotate.clone();
+    let reported = token.reported_at;
     view! {
-        <tr class=expiry_class(Some(token.expires_at), now)>
+        <tr class=row_class(Some(token.expires_at), reported, now)>
             <td>{token.name.clone()}</td>
             <td>
                 <code>{token.display_prefix.clone()}"…"</code>
                 <OldValueNote until=token.old_valid_until/>
             </td>
             <td>{format_date(token.created_at)}</td>
-            <ExpiryCell expires_at=Some(token.expires_at) now policy/>
+            {match reported {
+                Some(at) => view! { <ReportedCell at/> }.into_any(),
+                None => view! { <ExpiryCell expires_at=Some(token.expires_at) now policy/> }.into_any(),
+            }}
             <td>{token.last_used_at.map_or_else(|| "Never".to_string(), format_time)}</td>
             <AllowedIpsCell allowed=token.allowed_ips.clone()/>
+            // A reported token is revoked: only its Usage (where it was used) is left.
             <td class="actions">
-                <button
-                    type="button"
-                    class="secondary"
-                    disabled=move || !hydrated.get()
-                    on:click=move |_| {
-                        card.edit.value().set(None);
-                        card.form_open.set(false);
-                        card.editing.set(Some(for_edit.clone()));
-                    }
-                >
-                    "Edit expiration"
-                </button>
-                // An expired token has nothing to rotate: Edit expiration gives it a new date.
-                {(!is_expired(Some(token.expires_at), now)).then(|| view! {
-                    <RotateButton token=for_rotate rotating=card.rotating action=card.rotate/>
+                {reported.is_none().then(|| view! {
+                    <button
+                        type="button"
+                        class="secondary"
+                        disabled=move || !hydrated.get()
+                        on:click=move |_| {
+                            card.edit.value().set(None);
+                            card.form_open.set(false);
+                            card.editing.set(Some(for_edit.clone()));
+                        }
+                    >
+                        "Edit expiration"
+                    </button>
+                    // An expired token has nothing to rotate: Edit expiration gives it a new date.
+                    {(!is_expired(Some(token.expires_at), now)).then(|| view! {
+                        <RotateButton token=for_rotate rotating=card.rotating action=card.rotate/>
+                    })}
                 })}
                 <UsageButton token=for_usage viewing=card.viewing/>
-                <AllowlistButton
-                    token=for_allow
-                    allowed=token.allowed_ips.clone()
-                    editing=card.allowing
-                    action=card.allow
-                />
-                <button
-                    type="button"
-                    class="danger"
-                    disabled=move || !hydrated.get()
-                    on:click=move |_| {
-                        card.revoke.value().set(None);
-                        card.revoking.set(Some(for_revoke.clone()));
-                    }
-                >
-                    "Revoke"
-                </button>
+                {reported.is_none().then(|| view! {
+                    <AllowlistButton
+                        token=for_allow
+                        allowed=token.allowed_ips.clone()
+                        editing=card.allowing
+                        action=card.allow
+                    />
+                    <button
+                        type="button"
+                        class="danger"
+                        disabled=move || !hydrated.get()
+                        on:click=move |_| {
+                            card.revoke.value().set(None);
+                            card.revoking.set(Some(for_revoke.clone()));
+                        }
+                    >
+                        "Revoke"
+                    </button>
+                })}
             </td>
         </tr>
     }

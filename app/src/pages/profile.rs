@@ -126,6 +126,31 @@ fn ExpiryBanner(api: api_tokens::Card, service: service_tokens::Card) -> impl In
     }
 }
 
+/// Names the tokens a leak report revoked in the last 30 days, above everything else.
+#[component]
+fn ReportedBanner(api: api_tokens::Card, service: service_tokens::Card) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let mut lines = api.reported().await;
+                lines.extend(service.reported().await);
+                (!lines.is_empty()).then(|| view! {
+                    <section class="banner danger" role="alert" aria-labelledby="reported-title">
+                        <h2 id="reported-title">"Tokens reported as exposed"</h2>
+                        <p>
+                            "Someone reported these tokens' values as exposed (for example in a "
+                            "public repository), so they were revoked. Replace them wherever "
+                            "they were used, and find out how they leaked: their Usage shows "
+                            "where they were used from."
+                        </p>
+                        <ul>{lines.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}
+
 /// `/profile`; `/profile/avatar` is the same page with the Update Avatar dialog open.
 #[component]
 pub fn ProfilePage(#[prop(optional)] avatar_dialog: bool) -> impl IntoView {
@@ -143,6 +168,7 @@ pub fn ProfilePage(#[prop(optional)] avatar_dialog: bool) -> impl IntoView {
             <div id="page">
                 <Header me data/>
                 <main class="profile">
+                    <ReportedBanner api=cards.0 service=cards.1/>
                     <ExpiryBanner api=cards.0 service=cards.1/>
                     <Identity data own=true/>
                     <div class="account-actions">

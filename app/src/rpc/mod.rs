@@ -23,7 +23,7 @@ pub use service_tokens::{
 };
 
 #[cfg(feature = "ssr")]
-mod imp {
+pub(crate) mod imp {
     use std::collections::HashMap;
 
     use chrono::{DateTime, Utc};
@@ -55,7 +55,16 @@ mod imp {
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
             allowed_ips: t.allowed_ips,
+            reported_at: reported_at(t.revoked_at, t.revoked_reason.as_deref()),
         }
+    }
+
+    /// When a leak report revoked the token, if one did.
+    pub fn reported_at(
+        revoked_at: Option<DateTime<Utc>>,
+        reason: Option<&str>,
+    ) -> Option<DateTime<Utc>> {
+        revoked_at.filter(|_| reason == Some(keyward_backend::db::REPORTED))
     }
 
     pub fn minted(m: keyward_backend::Minted) -> MintedToken {
@@ -204,7 +213,9 @@ pub async fn list_api_tokens() -> Result<ApiTokenList, AppError> {
     let backend = backend()?;
     let now = now();
     let policy = backend.policy().await?;
-    let tokens = backend.list_api_tokens(session.user.id).await?;
+    let tokens = backend
+        .api_tokens_and_reported(session.user.id, now)
+        .await?;
     let graces = backend
         .grace_windows(keyward_core::TokenKind::ApiToken, session.user.id, now)
         .await?;

@@ -196,6 +196,7 @@ mod imp {
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
             old_valid_until: None,
+            reported_at: crate::rpc::imp::reported_at(t.revoked_at, t.revoked_reason.as_deref()),
             allowed_ips: t.allowed_ips,
         }
     }
@@ -212,7 +213,7 @@ pub async fn list_service_tokens() -> Result<ServiceTokenList, AppError> {
         .grace_windows(keyward_core::TokenKind::ServiceToken, user.id, now())
         .await?;
     let tokens = backend
-        .list_service_tokens(user.id)
+        .service_tokens_and_reported(user.id, now())
         .await?
         .into_iter()
         .map(|t| crate::types::ServiceTokenView {

@@ -23,8 +23,13 @@ pub struct NewApiToken {
 #[async_trait]
 pub trait ApiTokenRepo {
     async fn insert_api_token(&self, token: &NewApiToken, now: DateTime<Utc>) -> Result<i64>;
-    /// The user's tokens that are not revoked, newest first.
-    async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiTokenRow>>;
+    /// The user's tokens that are not revoked (and, with `reported_since`, those a leak
+    /// report revoked since then), newest first.
+    async fn api_tokens_of(
+        &self,
+        user_id: i64,
+        reported_since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<ApiTokenRow>>;
     /// The token with this hash and the user it belongs to, in one query: the whole
     /// lookup of a bearer check.
     async fn api_token_and_owner(
@@ -72,6 +77,7 @@ pub(crate) struct ApiLookup {
     t_revoked_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "Text<Allowlist>")]
     t_allowed_ips: Allowlist,
+    t_revoked_reason: Option<String>,
 }
 
 impl ApiLookup {
@@ -86,6 +92,7 @@ impl ApiLookup {
             last_used_at: self.t_last_used_at,
             revoked_at: self.t_revoked_at,
             allowed_ips: self.t_allowed_ips,
+            revoked_reason: self.t_revoked_reason,
         };
         (token, self.owner)
     }
@@ -99,15 +106,20 @@ impl Lookup for ApiLookup {
                  t.name AS t_name, t.display_prefix AS t_display_prefix,
                  t.created_at AS t_created_at, t.expires_at AS t_expires_at,
                  t.last_used_at AS t_last_used_at, t.revoked_at AS t_revoked_at,
-                 t.allowed_ips AS t_allowed_ips
+                 t.allowed_ips AS t_allowed_ips, t.revoked_reason AS t_revoked_reason
              FROM api_tokens t JOIN users u ON u.id = t.user_id {USER_JOINS}
              WHERE t.token_hash {in_batch}"
         )
     }
 }
 
+/// The condition on a token row (named `t`) of a list: unrevoked, or revoked by a leak
+/// report after `$2` (a time, or NULL for none).
+pub(super) const LIVE_OR_REPORTED: &str = "(t.revoked_at IS NULL
+    OR (t.revoked_reason = 'reported' AND t.revoked_at > $2))";
+
 const API_TOKEN_COLUMNS: &str = "id, user_id, name, display_prefix, created_at, expires_at,
-    last_used_at, revoked_at, allowed_ips";
+    last_used_at, revoked_at, allowed_ips, revoked_reason";
 
 #[async_trait]
 impl ApiTokenRepo for SqlRepository {
@@ -129,12 +141,17 @@ impl ApiTokenRepo for SqlRepository {
         )?)
     }
 
-    async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiTokenRow>> {
+    async fn api_tokens_of(
+        &self,
+        user_id: i64,
+        reported_since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<ApiTokenRow>> {
         let sql = format!(
-            "SELECT {API_TOKEN_COLUMNS} FROM api_tokens
-             WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC"
+            "SELECT {API_TOKEN_COLUMNS} FROM api_tokens t
+             WHERE user_id = $1 AND {LIVE_OR_REPORTED} ORDER BY created_at DESC, id DESC"
         );
-        Ok(fetch!(&self.db, fetch_all, &sql, user_id)?)
+        let since = reported_since.map(Timestamp::from);
+        Ok(fetch!(&self.db, fetch_all, &sql, user_id, since)?)
     }
 
     async fn api_token_and_owner(

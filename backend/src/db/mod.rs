@@ -77,6 +77,7 @@ mod lookup;
 mod mfa;
 mod oplogs;
 mod projects;
+mod reports;
 mod rotation;
 mod rows;
 mod sealed;
@@ -105,6 +106,7 @@ use lookup::Lookups;
 pub use mfa::MfaRepo;
 pub use oplogs::OplogRepo;
 pub use projects::{GrantSubject, ProjectRepo};
+pub use reports::{REPORTED, ReportRepo, Reported};
 pub use rotation::{Rotated, RotatedSecret, Rotation, RotationRepo};
 pub use rows::{
     ApiTokenRow, EmailRow, EntryFields, EntryRow, GrantRow, OplogRow, ProjectRow, Revoked,
@@ -139,6 +141,7 @@ pub trait Repository:
     + RotationRepo
     + AllowlistRepo
     + UsageRepo
+    + ReportRepo
     + Send
     + Sync
     + 'static
@@ -160,6 +163,7 @@ impl<T> Repository for T where
         + RotationRepo
         + AllowlistRepo
         + UsageRepo
+        + ReportRepo
         + Send
         + Sync
         + 'static

@@ -70,6 +70,8 @@ pub struct ApiTokenRow {
     /// Where it may be used from (empty: anywhere).
     #[sqlx(try_from = "Text<Allowlist>")]
     pub allowed_ips: Allowlist,
+    /// Why it was revoked, when not by a person: `reported` (a leak report).
+    pub revoked_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -206,6 +208,8 @@ pub struct ServiceTokenRow {
     /// Where it may be used from (empty: anywhere).
     #[sqlx(try_from = "Text<Allowlist>")]
     pub allowed_ips: Allowlist,
+    /// Why it was revoked, when not by a person: `reported` (a leak report).
+    pub revoked_reason: Option<String>,
 }
 
 /// The three permission flags as their columns hold them.

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use super::api_tokens::LIVE_OR_REPORTED;
 use super::lookup::Lookup;
 use super::rows::Revoked;
 use chrono::{DateTime, Utc};
@@ -43,8 +44,13 @@ pub trait ServiceTokenRepo {
     /// Stores the token (and its principal, if new: a `PrincipalName` conflict if the name
     /// is taken) in one transaction; the token's id.
     async fn insert_service_token(&self, t: &NewServiceToken, now: DateTime<Utc>) -> Result<i64>;
-    /// Unrevoked tokens the user is answerable for, newest first.
-    async fn service_tokens_of(&self, user_id: i64) -> Result<Vec<ServiceTokenRow>>;
+    /// Unrevoked tokens the user is answerable for (and, with `reported_since`, those a
+    /// leak report revoked since then), newest first.
+    async fn service_tokens_of(
+        &self,
+        user_id: i64,
+        reported_since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<ServiceTokenRow>>;
     /// Unrevoked tokens scoped to one project, whoever minted them, newest first.
     async fn service_tokens_on(&self, project_id: i64) -> Result<Vec<ServiceTokenRow>>;
     /// `(project id, count)` of the tokens that work at `now` (unrevoked, unexpired, their
@@ -90,7 +96,7 @@ const SERVICE_TOKEN_SELECT: &str = "SELECT t.id, t.principal_id, p.name AS princ
         COALESCE(tp.name, tl.name) AS target_name, tpo.name AS target_org,
         t.created_by, u.username AS created_by_username,
         (u.active AND t.suspended_at IS NULL) AS owner_active, t.created_at,
-        t.expires_at, t.last_used_at, t.revoked_at, t.allowed_ips
+        t.expires_at, t.last_used_at, t.revoked_at, t.allowed_ips, t.revoked_reason
     FROM service_tokens t
     JOIN service_principals p ON p.id = t.principal_id
     JOIN users u ON u.id = t.created_by
@@ -180,12 +186,17 @@ impl ServiceTokenRepo for SqlRepository {
         }))
     }
 
-    async fn service_tokens_of(&self, user_id: i64) -> Result<Vec<ServiceTokenRow>> {
+    async fn service_tokens_of(
+        &self,
+        user_id: i64,
+        reported_since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<ServiceTokenRow>> {
         let sql = format!(
-            "{SERVICE_TOKEN_SELECT} WHERE t.created_by = $1 AND t.revoked_at IS NULL
+            "{SERVICE_TOKEN_SELECT} WHERE t.created_by = $1 AND {LIVE_OR_REPORTED}
              ORDER BY t.created_at DESC, t.id DESC"
         );
-        Ok(fetch!(&self.db, fetch_all, &sql, user_id)?)
+        let since = reported_since.map(Timestamp::from);
+        Ok(fetch!(&self.db, fetch_all, &sql, user_id, since)?)
     }
 
     async fn service_tokens_on(&self, project_id: i64) -> Result<Vec<ServiceTokenRow>> {

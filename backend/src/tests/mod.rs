@@ -46,6 +46,7 @@ mod allowlist;
 mod audit;
 mod policy;
 mod project_page;
+mod reports;
 mod rotation;
 mod sealing;
 mod service_tokens;

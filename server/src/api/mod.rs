@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/whoami", get(whoami::whoami))
         .route("/tokens/current", delete(tokens::revoke_current))
         .route("/tokens/current/rotate", post(tokens::rotate_current))
+        .route("/tokens/report", post(tokens::report))
         .route("/oplogs", get(oplogs::list))
         .route(
             "/oplogs/{id}/entries",

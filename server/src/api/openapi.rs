@@ -26,6 +26,7 @@ use super::{login, oplogs, projects, tokens, whoami};
         whoami::whoami,
         tokens::revoke_current,
         tokens::rotate_current,
+        tokens::report,
         projects::list,
         projects::get,
         projects::delete,
@@ -83,6 +84,7 @@ impl Modify for CommonAnswers {
                             path.as_str(),
                             "/api/v1/tokens/current"
                                 | "/api/v1/tokens/current/rotate"
+                                | "/api/v1/tokens/report"
                                 | "/api/v1/login"
                         );
                     add_errors(op, targets_a_row, may_be_forbidden);
@@ -97,7 +99,7 @@ fn add_errors(op: &mut Operation, targets_a_row: bool, writes: bool) {
         "401",
         "Missing, malformed, unknown, expired, revoked or suspended credential; `code` says \
          which (invalid_token, token_expired, token_revoked, token_suspended, \
-         session_revoked, account_disabled, token_rotated). Sent with `WWW-Authenticate: \
+         session_revoked, account_disabled, token_rotated, ip_not_allowed). Sent with `WWW-Authenticate: \
          Bearer`.",
     )];
     answers.push((

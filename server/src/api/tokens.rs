@@ -4,7 +4,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use keyward_backend::Backend;
-use keyward_core::api::{RotateRequest, RotatedToken};
+use keyward_backend::client::ClientAddr;
+use keyward_core::api::{ReportRequest, ReportResponse, RotateRequest, RotatedToken};
 
 use super::json::ApiJson;
 use super::{ApiError, Bearer};
@@ -24,6 +25,37 @@ pub async fn revoke_current(
     backend.revoke_current(&p, Utc::now()).await?;
     tracing::info!(prefix = %p.credential.display_prefix, "token revoked itself");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/tokens/report`: anyone (a secret scanner, a person) reports token values
+/// found exposed; every live token among them is revoked at once. No credential is needed,
+/// and the answer says only how many were revoked.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens/report",
+    operation_id = "report_exposed_tokens",
+    tag = "identity",
+    request_body = ReportRequest,
+    security(()),
+    responses(
+        (status = 200, description = "How many live tokens the values belonged to, now revoked (values that are not keyward tokens, or not live ones, count nothing)", body = ReportResponse),
+        (status = 422, description = "More than 100 values (`field`: tokens), or the body is not `{\"tokens\": [strings]}`", body = keyward_core::api::ErrorBody),
+        (status = 429, description = "Too many reports from this address (`rate_limited`, 10 and then one a minute by default); retry after `Retry-After` seconds", body = keyward_core::api::ErrorBody),
+    )
+)]
+pub async fn report(
+    State(backend): State<Backend>,
+    client: Option<axum::Extension<ClientAddr>>,
+    ApiJson(body): ApiJson<ReportRequest>,
+) -> Result<Json<ReportResponse>, ApiError> {
+    let ip = client.map(|axum::Extension(c)| c.ip.to_string());
+    let revoked = backend
+        .report_exposed(&body.tokens, ip.as_deref(), Utc::now())
+        .await?;
+    tracing::info!(values = body.tokens.len(), revoked, "leak report");
+    Ok(Json(ReportResponse {
+        revoked: revoked as u64,
+    }))
 }
 
 /// `POST /api/v1/tokens/current/rotate`: the calling API or service token gets a new value

@@ -15,6 +15,7 @@ mod hardening;
 mod kw;
 mod pages;
 mod projects_rpc;
+mod reports;
 mod rotation;
 mod rpc;
 mod scale_out;

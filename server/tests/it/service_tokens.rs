@@ -499,6 +499,7 @@ async fn the_openapi_document_describes_every_route() {
         ("get", "/api/v1/projects/{id}/secrets"),
         ("put", "/api/v1/projects/{id}/secrets/{name}"),
         ("delete", "/api/v1/projects/{id}/secrets/{name}"),
+        ("post", "/api/v1/tokens/report"),
         ("get", "/api/v1/oplogs"),
         ("get", "/api/v1/oplogs/{id}/entries"),
         ("post", "/api/v1/oplogs/{id}/entries"),

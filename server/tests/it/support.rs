@@ -131,6 +131,7 @@ pub async fn start_unlimited() -> TestServer {
             sign_in_account: unlimited,
             sign_in_ip: unlimited,
             bearer_ip: unlimited,
+            report_ip: unlimited,
         };
         config.quotas = keyward_backend::quota::Quotas {
             api_tokens: i64::MAX,
