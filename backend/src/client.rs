@@ -33,13 +33,8 @@ impl ClientAddr {
 }
 
 /// An IPv4 client on a dual-stack socket (`::ffff:a.b.c.d`) is the IPv4 address it is, in
-/// the log as in the checks.
-pub fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
+/// the log as in the checks: the same rule as the allowlists' own.
+pub use keyward_core::allowlist::canonical;
 
 /// One `X-Forwarded-For` entry: an address, or one with a port (`1.2.3.4:5678`,
 /// `[2001:db8::1]:443`), as some load balancers write it.

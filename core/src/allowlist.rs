@@ -38,7 +38,9 @@ impl IpRange {
     }
 }
 
-fn canonical(ip: IpAddr) -> IpAddr {
+/// An IPv4 address that arrives as IPv6 (`::ffff:a.b.c.d`, as a dual-stack socket reports
+/// it) as the IPv4 address it is; any other address as it is.
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
