@@ -17,19 +17,28 @@ pub const MAX_VALUES: usize = 100;
 /// How long the owner's lists keep showing a token a report revoked.
 pub const SHOWN_FOR: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
+/// A report admitted by its address's rate limit: [`Backend::report_exposed`] takes one,
+/// so no report is looked at before it was counted, however malformed its body.
+#[derive(Debug)]
+pub struct Admitted(());
+
 impl Backend {
-    /// Revokes every live token among `values` (current values, and old ones still in their
-    /// grace); how many were revoked. Every report counts against its address's limit,
-    /// whatever it holds. Values that are not well-formed keyward tokens are skipped
-    /// without a lookup.
-    pub async fn report_exposed(
-        &self,
-        values: &[String],
-        ip: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<usize, Error> {
+    /// Counts a report against its address's limit, before anything of it is read.
+    pub fn admit_report(&self, ip: Option<&str>, now: DateTime<Utc>) -> Result<Admitted, Error> {
         let keys = throttle::report_keys(ip);
         self.throttle.take(&keys, now).map_err(Error::RateLimited)?;
+        Ok(Admitted(()))
+    }
+
+    /// Revokes every live token among `values` (current values, and old ones still in their
+    /// grace); how many were revoked. Values that are not well-formed keyward tokens are
+    /// skipped without a lookup.
+    pub async fn report_exposed(
+        &self,
+        _admitted: Admitted,
+        values: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<usize, Error> {
         if values.len() > MAX_VALUES {
             return Err(Error::Invalid(FieldError::new(
                 "tokens",

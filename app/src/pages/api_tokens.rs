@@ -199,9 +199,12 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
             columns=&["Name", "Prefix", "Created", "Expires", "Last used", "Allowed IPs"]
             tokens=list.tokens.clone()
             now
-            expires_at=|t: &ApiTokenView| Some(t.expires_at)
+            // A reported token is revoked, not expired: Hide expired keeps it in view.
+            expires_at=|t: &ApiTokenView| t.reported_at.is_none().then_some(t.expires_at)
             // A re-dated, rotated or re-ranged token's row is drawn again.
-            key=|t: &ApiTokenView| (t.id, t.display_prefix.clone(), t.allowed_ips.clone())
+            key=|t: &ApiTokenView| {
+                (t.id, t.display_prefix.clone(), t.allowed_ips.clone(), t.reported_at)
+            }
             hide_expired=card.hide_expired
             row=move |token| view! { <TokenRow card token now policy/> }
         />

@@ -135,7 +135,7 @@ fn ReportedBanner(api: api_tokens::Card, service: service_tokens::Card) -> impl 
                 let mut lines = api.reported().await;
                 lines.extend(service.reported().await);
                 (!lines.is_empty()).then(|| view! {
-                    <section class="banner danger" role="alert" aria-labelledby="reported-title">
+                    <section class="banner danger" role="region" aria-labelledby="reported-title">
                         <h2 id="reported-title">"Tokens reported as exposed"</h2>
                         <p>
                             "Someone reported these tokens' values as exposed (for example in a "

@@ -187,9 +187,12 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
             ]
             tokens=tokens
             now
-            expires_at=|t: &ServiceTokenView| t.expires_at
+            // A reported token is revoked, not expired: Hide expired keeps it in view.
+            expires_at=|t: &ServiceTokenView| t.expires_at.filter(|_| t.reported_at.is_none())
             // A rotated or re-ranged token's row is drawn again.
-            key=|t: &ServiceTokenView| (t.id, t.display_prefix.clone(), t.allowed_ips.clone())
+            key=|t: &ServiceTokenView| {
+                (t.id, t.display_prefix.clone(), t.allowed_ips.clone(), t.reported_at)
+            }
             hide_expired=card.hide_expired
             row=move |token| view! { <TokenRow card token now policy/> }
         />

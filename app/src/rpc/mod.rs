@@ -203,7 +203,8 @@ pub async fn complete_setup(
     Ok(())
 }
 
-/// The signed-in user's API tokens (revoked ones excluded), with the clock and the policy.
+/// The signed-in user's API tokens (revoked ones excluded, but for those a leak report
+/// revoked in the last 30 days), with the clock and the policy.
 #[server(prefix = "/rpc", endpoint = "api_tokens")]
 pub async fn list_api_tokens() -> Result<ApiTokenList, AppError> {
     use crate::ssr::{backend, current_session, now};

@@ -170,6 +170,7 @@ impl RotationRepo for SqlRepository {
             "SELECT r.token_id, MAX(r.valid_until) FROM rotated_secrets r
                  JOIN {table} t ON t.id = r.token_id
              WHERE r.kind = $1 AND t.{owner_column} = $2 AND r.valid_until > $3
+                 AND t.revoked_at IS NULL
              GROUP BY r.token_id"
         );
         let rows: Vec<(i64, Timestamp)> =

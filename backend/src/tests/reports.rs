@@ -16,6 +16,7 @@ use crate::service_tokens::Lifetime;
 on_both_databases!(
     reported_live_tokens_are_revoked_and_nothing_else,
     too_many_values_or_reports_are_refused,
+    a_replaced_value_revokes_only_its_own_token,
 );
 
 async fn auth(b: &Backend, token: &str) -> Result<crate::Principal, Error> {
@@ -26,7 +27,8 @@ async fn auth(b: &Backend, token: &str) -> Result<crate::Principal, Error> {
 async fn report(b: &Backend, values: &[&str], ip: &str) -> Result<usize, Error> {
     let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
     let client = audit::Client::new(Some(ip.into()), None);
-    audit::with_client(client, b.report_exposed(&values, Some(ip), t0())).await
+    let admitted = b.admit_report(Some(ip), t0())?;
+    audit::with_client(client, b.report_exposed(admitted, &values, t0())).await
 }
 
 async fn reported_live_tokens_are_revoked_and_nothing_else(b: &Backend) {
@@ -177,4 +179,52 @@ async fn too_many_values_or_reports_are_refused(b: &Backend) {
     auth(b, token).await.unwrap();
     // Another address may still report.
     assert_eq!(report(b, &many, "198.51.100.2").await.unwrap(), 1);
+}
+
+/// A replaced value revokes its own token only: not a token of the other kind with the same
+/// id, and not once its grace is over.
+async fn a_replaced_value_revokes_only_its_own_token(b: &Backend) {
+    let (manager, project) = manager_and_project(b).await;
+    let bob = b.create_user(input("bob"), t0()).await.unwrap();
+    let mut rng = rng();
+    let anywhere = Default::default();
+    let request = read_token_request(project, Lifetime::Days(30), Default::default());
+    let service = b
+        .mint_service_token(&manager, &request, t0(), &mut rng)
+        .await
+        .unwrap();
+    let graced = b
+        .mint_api_token(bob, "graced", date(30), &anywhere, t0(), &mut rng)
+        .await
+        .unwrap();
+    assert_eq!(
+        graced.id, service.token.id,
+        "the same id in the other table"
+    );
+    let ended = b
+        .mint_api_token(bob, "ended", date(30), &anywhere, t0(), &mut rng)
+        .await
+        .unwrap();
+    let target = |id| Target::owned(TokenKind::ApiToken, id, bob);
+    let graced_new = b
+        .rotate_token(target(graced.id), 60, t0(), &mut rng)
+        .await
+        .unwrap();
+    let ended_new = b
+        .rotate_token(target(ended.id), 0, t0(), &mut rng)
+        .await
+        .unwrap();
+
+    let values = [graced.secret.expose(), ended.secret.expose()];
+    assert_eq!(report(b, &values, "192.0.2.9").await.unwrap(), 1);
+    let revoked = auth(b, graced_new.secret.expose()).await;
+    assert!(matches!(revoked, Err(Error::Auth(AuthError::TokenRevoked))));
+    auth(b, service.secret.expose()).await.unwrap();
+    auth(b, ended_new.secret.expose()).await.unwrap();
+    // The revoked token's old value is no longer shown as working.
+    let windows = b
+        .grace_windows(TokenKind::ApiToken, bob, t0())
+        .await
+        .unwrap();
+    assert!(windows.is_empty(), "{windows:?}");
 }

@@ -172,6 +172,19 @@ async fn instances_add_up_and_only_the_owner_reads_it(b: &Backend) {
     assert_eq!(usage.total(), 3);
     assert_eq!(ips(&usage), ["10.0.0.2", "10.0.0.1"]);
 
+    // What another instance writes shows within 5 s: a read is reused that long.
+    use_at(&other, token, ip("10.0.0.3"), t0()).await;
+    other.flush_usage().await.unwrap();
+    let soon = t0() + TimeDelta::seconds(4);
+    assert_eq!(b.owned_token_usage(&mine, soon).await.unwrap().total(), 3);
+    let later = t0() + TimeDelta::seconds(5);
+    assert_eq!(b.owned_token_usage(&mine, later).await.unwrap().total(), 4);
+    // Its own counts show at once, before and after its write.
+    use_at(b, token, ip("10.0.0.1"), later).await;
+    assert_eq!(b.owned_token_usage(&mine, later).await.unwrap().total(), 5);
+    b.flush_usage().await.unwrap();
+    assert_eq!(b.owned_token_usage(&mine, later).await.unwrap().total(), 5);
+
     // Bob: not found, whether the token exists or not; nor as the other kind.
     for target in [
         Target::owned(TokenKind::ApiToken, minted.id, bob),

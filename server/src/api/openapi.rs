@@ -87,21 +87,26 @@ impl Modify for CommonAnswers {
                                 | "/api/v1/tokens/report"
                                 | "/api/v1/login"
                         );
-                    add_errors(op, targets_a_row, may_be_forbidden);
+                    // A leak report is the one call without any credential to refuse.
+                    let credential = path != "/api/v1/tokens/report";
+                    add_errors(op, targets_a_row, may_be_forbidden, credential);
                 }
             }
         }
     }
 }
 
-fn add_errors(op: &mut Operation, targets_a_row: bool, writes: bool) {
-    let mut answers = vec![(
+fn add_errors(op: &mut Operation, targets_a_row: bool, writes: bool, credential: bool) {
+    let mut answers = Vec::new();
+    if credential {
+        answers.push((
         "401",
         "Missing, malformed, unknown, expired, revoked or suspended credential; `code` says \
          which (invalid_token, token_expired, token_revoked, token_suspended, \
          session_revoked, account_disabled, token_rotated, ip_not_allowed). Sent with `WWW-Authenticate: \
          Bearer`.",
-    )];
+    ));
+    }
     answers.push((
         "429",
         "Too many failed authentications from this address (`rate_limited`); retry after \

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{FromRequest, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -7,7 +7,7 @@ use keyward_backend::Backend;
 use keyward_backend::client::ClientAddr;
 use keyward_core::api::{ReportRequest, ReportResponse, RotateRequest, RotatedToken};
 
-use super::json::ApiJson;
+use super::json::{ApiJson, REPORT_BODY_LIMIT};
 use super::{ApiError, Bearer};
 
 /// `DELETE /api/v1/tokens/current`: the calling token revokes itself (for leak response).
@@ -39,6 +39,7 @@ pub async fn revoke_current(
     security(()),
     responses(
         (status = 200, description = "How many live tokens the values belonged to, now revoked (values that are not keyward tokens, or not live ones, count nothing)", body = ReportResponse),
+        (status = 413, description = "The body is larger than 16 KiB (`payload_too_large`)", body = keyward_core::api::ErrorBody),
         (status = 422, description = "More than 100 values (`field`: tokens), or the body is not `{\"tokens\": [strings]}`", body = keyward_core::api::ErrorBody),
         (status = 429, description = "Too many reports from this address (`rate_limited`, 10 and then one a minute by default); retry after `Retry-After` seconds", body = keyward_core::api::ErrorBody),
     )
@@ -46,12 +47,16 @@ pub async fn revoke_current(
 pub async fn report(
     State(backend): State<Backend>,
     client: Option<axum::Extension<ClientAddr>>,
-    ApiJson(body): ApiJson<ReportRequest>,
+    request: axum::extract::Request,
 ) -> Result<Json<ReportResponse>, ApiError> {
     let ip = client.map(|axum::Extension(c)| c.ip.to_string());
-    let revoked = backend
-        .report_exposed(&body.tokens, ip.as_deref(), Utc::now())
-        .await?;
+    let now = Utc::now();
+    // Counted before the body is read: a flood of reports, malformed or too large ones
+    // too, is limited like one of well-formed ones and costs no more than a refusal.
+    let admitted = backend.admit_report(ip.as_deref(), now)?;
+    let ApiJson(body) =
+        ApiJson::<ReportRequest, REPORT_BODY_LIMIT>::from_request(request, &backend).await?;
+    let revoked = backend.report_exposed(admitted, &body.tokens, now).await?;
     tracing::info!(values = body.tokens.len(), revoked, "leak report");
     Ok(Json(ReportResponse {
         revoked: revoked as u64,

@@ -517,7 +517,13 @@ async fn the_openapi_document_describes_every_route() {
             "{method} {path}: operationId {id:?} names no resource"
         );
         assert!(operation_ids.insert(id), "{method} {path}: {id} repeats");
-        assert!(op["responses"]["401"].is_object(), "{method} {path}: 401");
+        // A leak report is the one call without a credential to refuse.
+        let credential = path != "/api/v1/tokens/report";
+        assert_eq!(
+            op["responses"]["401"].is_object(),
+            credential,
+            "{method} {path}: 401"
+        );
         if path.contains('{') {
             assert!(op["responses"]["404"].is_object(), "{method} {path}: 404");
         }
@@ -528,6 +534,12 @@ async fn the_openapi_document_describes_every_route() {
     }
     let login = &doc["paths"]["/api/v1/login"]["post"]["responses"];
     assert!(login["403"].is_null(), "signing in touches no row: no 403");
+    let too_large = |path: &str| {
+        let answer = &doc["paths"][path]["post"]["responses"]["413"]["description"];
+        answer.as_str().unwrap_or_default().to_string()
+    };
+    assert!(too_large("/api/v1/tokens/report").contains("16 KiB"));
+    assert!(too_large("/api/v1/login").contains("1 MiB"));
     let documented: usize = doc["paths"]
         .as_object()
         .unwrap()
