@@ -15,6 +15,7 @@ pub mod error;
 pub mod jwt;
 pub mod login;
 pub mod mfa;
+pub mod notices;
 pub mod oplogs;
 pub mod password;
 pub mod policy;

@@ -71,17 +71,22 @@ struct Key {
     id: String,
     cipher: XChaCha20Poly1305,
     jwt: [u8; 32],
+    webhook: [u8; 32],
 }
 
 impl Key {
     fn new(key: &SecretKey) -> Key {
-        // A separate key for signing, so the sealing key is never used for two things.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key.0).expect("any key length");
-        mac.update(b"keyward login JWT signing key v1");
+        // A separate key for each signing, so the sealing key is never used for two things.
+        let derive = |label: &[u8]| -> [u8; 32] {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key.0).expect("any key length");
+            mac.update(label);
+            mac.finalize().into_bytes().into()
+        };
         Key {
             id: key.id(),
             cipher: XChaCha20Poly1305::new((&key.0).into()),
-            jwt: mac.finalize().into_bytes().into(),
+            jwt: derive(b"keyward login JWT signing key v1"),
+            webhook: derive(b"keyward expiry webhook signing secret v1"),
         }
     }
 }
@@ -196,6 +201,17 @@ impl Sealer {
     /// The key that signs login JWTs.
     pub fn jwt_key(&self) -> &[u8] {
         &self.current.jwt
+    }
+
+    /// The secret the expiry webhook's events are signed with, as receivers are given it
+    /// (64 hex digits; the HMAC key is this text): the same on every instance with the same
+    /// key, and new when the key is rotated.
+    pub fn webhook_secret(&self) -> String {
+        self.current
+            .webhook
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Every key a login JWT may be signed with (current first).

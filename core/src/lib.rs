@@ -6,6 +6,7 @@ pub mod allowlist;
 pub mod api;
 pub mod expiry;
 pub mod grant;
+pub mod notice;
 pub mod policy;
 pub mod profile;
 pub mod role;

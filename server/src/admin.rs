@@ -213,6 +213,17 @@ enum AdminCommand {
     /// holds from the next request on every instance.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// List the live API and service tokens expiring within a duration (`7d`, `24h`,
+    /// `90m`), soonest first: one line each, or one JSON object per line with --json.
+    Expiring {
+        #[arg(long, value_parser = parse_within)]
+        within: TimeDelta,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the secret that signs the expiry webhook's events (`Keyward-Signature`), for
+    /// the receiver to check them with. It follows the server's secret key.
+    WebhookSecret,
 }
 
 #[derive(Subcommand)]
@@ -267,6 +278,10 @@ fn parse_allowlist(s: &str) -> Result<Allowlist, String> {
     Allowlist::parse(s).map_err(|e| e.message)
 }
 
+fn parse_within(s: &str) -> Result<TimeDelta, String> {
+    keyward_core::notice::parse_within(s)
+}
+
 fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
@@ -275,8 +290,20 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
 
 pub async fn run(args: AdminArgs) -> Result<(), String> {
     // The server's key, so what an admin command stores opens in the server and back.
+    let keys = crate::config::KeyConfig::from_env(&args.database_url);
+    // A secret printed from a key made just now would match no server's signatures.
+    if matches!(args.command, AdminCommand::WebhookSecret)
+        && keys.key.is_none()
+        && !keys.file.exists()
+    {
+        return Err(format!(
+            "webhook-secret: no secret key at {}: run it with the server's \
+             KEYWARD_SECRET_KEY or KEYWARD_SECRET_KEY_FILE",
+            keys.file.display()
+        ));
+    }
     let config = Config {
-        sealer: crate::config::KeyConfig::from_env(&args.database_url).sealer()?,
+        sealer: keys.sealer()?,
         ..Config::default()
     };
     let backend = Backend::connect(&args.database_url, config)
@@ -494,6 +521,35 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 .await
                 .map_err(describe)?;
         }
+        AdminCommand::Expiring { within, json } => {
+            for t in backend
+                .expiring_tokens(within, now)
+                .await
+                .map_err(describe)?
+            {
+                if json {
+                    let line = serde_json::to_string(&t).map_err(|e| e.to_string())?;
+                    println!("{line}");
+                } else {
+                    let at = t
+                        .expires_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                    let kind = match t.kind {
+                        keyward_core::TokenKind::ApiToken => "api",
+                        keyward_core::TokenKind::ServiceToken => "service",
+                    };
+                    let owner = match &t.principal {
+                        Some(p) => format!("{} (principal {p})", t.owner),
+                        None => t.owner.clone(),
+                    };
+                    println!(
+                        "{at}  {kind:<7}  {}  {:?}  {owner}",
+                        t.display_prefix, t.name
+                    );
+                }
+            }
+        }
+        AdminCommand::WebhookSecret => println!("{}", backend.webhook_secret()),
         AdminCommand::Settings(SettingsCommand::Get { key }) => {
             let settings = backend.settings().await.map_err(|e| e.to_string())?;
             match key {

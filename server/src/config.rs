@@ -41,6 +41,9 @@ pub struct ServeConfig {
     /// `KEYWARD_USAGE_FLUSH_SECONDS`: how often the counted usage is written (default 10;
     /// also at shutdown).
     pub usage_flush_seconds: u32,
+    /// `KEYWARD_EXPIRY_NOTICE_SECONDS`: how often expiry notices are queued and sent to
+    /// the expiry webhook (default 60).
+    pub expiry_notice_seconds: u32,
 }
 
 /// The sealing key (see `keyward_backend::sealing`): `KEYWARD_SECRET_KEY` (64 hex digits)
@@ -182,46 +185,35 @@ impl ServeConfig {
             keys: KeyConfig::from_env(&database_url),
             database_url,
             site_root: var("KEYWARD_SITE_ROOT", DEFAULT_SITE_ROOT),
-            login_jwt_minutes: {
-                let raw = var("KEYWARD_LOGIN_JWT_MINUTES", "15");
-                raw.parse()
-                    .ok()
-                    .filter(|m| (1..=24 * 60).contains(m))
-                    .ok_or_else(|| {
-                        format!("KEYWARD_LOGIN_JWT_MINUTES must be 1 to 1440 minutes: {raw}")
-                    })?
-            },
+            login_jwt_minutes: bounded("KEYWARD_LOGIN_JWT_MINUTES", 15, 24 * 60, "minutes")?,
             limits: limits_from_env()?,
             quotas: quotas_from_env()?,
-            audit_retention_days: {
-                let default = keyward_backend::audit::DEFAULT_RETENTION_DAYS.to_string();
-                let raw = var("KEYWARD_AUDIT_RETENTION_DAYS", &default);
-                raw.trim()
-                    .parse()
-                    .ok()
-                    .filter(|d| (1..=36_500).contains(d))
-                    .ok_or_else(|| {
-                        format!("KEYWARD_AUDIT_RETENTION_DAYS must be 1 to 36500 days: {raw}")
-                    })?
-            },
+            audit_retention_days: bounded(
+                "KEYWARD_AUDIT_RETENTION_DAYS",
+                keyward_backend::audit::DEFAULT_RETENTION_DAYS,
+                36_500,
+                "days",
+            )?,
             trusted_proxies: trusted_proxies(&var("KEYWARD_TRUSTED_PROXIES", ""))?,
             count_usage: match var("KEYWARD_USAGE_COUNTING", "on").trim() {
                 "on" => true,
                 "off" => false,
                 other => return Err(format!("KEYWARD_USAGE_COUNTING is on or off: {other}")),
             },
-            usage_flush_seconds: {
-                let raw = var("KEYWARD_USAGE_FLUSH_SECONDS", "10");
-                raw.trim()
-                    .parse()
-                    .ok()
-                    .filter(|s| (1..=3600).contains(s))
-                    .ok_or_else(|| {
-                        format!("KEYWARD_USAGE_FLUSH_SECONDS must be 1 to 3600 seconds: {raw}")
-                    })?
-            },
+            usage_flush_seconds: bounded("KEYWARD_USAGE_FLUSH_SECONDS", 10, 3600, "seconds")?,
+            expiry_notice_seconds: bounded("KEYWARD_EXPIRY_NOTICE_SECONDS", 60, 3600, "seconds")?,
         })
     }
+}
+
+/// A whole number from the environment, 1 to `max` (`unit` names it in the error).
+fn bounded(name: &str, default: u32, max: u32, unit: &str) -> Result<u32, String> {
+    let Ok(raw) = std::env::var(name) else {
+        return Ok(default);
+    };
+    (raw.trim().parse().ok())
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| format!("{name} must be 1 to {max} {unit}: {raw}"))
 }
 
 /// `KEYWARD_TRUSTED_PROXIES`: ranges separated by commas or white space.

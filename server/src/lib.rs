@@ -13,6 +13,7 @@ pub mod config;
 mod guard;
 mod headers;
 pub mod state;
+pub mod webhook;
 
 use std::net::SocketAddr;
 
@@ -100,6 +101,8 @@ pub struct Server {
     state: AppState,
     /// How often the counted token usage is written.
     usage_flush: std::time::Duration,
+    /// How often expiry notices are queued and sent.
+    notice_every: std::time::Duration,
     /// The one-time code of the setup link, when the database has no users yet.
     pub setup_code: Option<Secret>,
 }
@@ -147,6 +150,7 @@ impl Server {
                 trusted_proxies: state::TrustedProxies(config.trusted_proxies.clone().into()),
             },
             usage_flush: std::time::Duration::from_secs(config.usage_flush_seconds.into()),
+            notice_every: std::time::Duration::from_secs(config.expiry_notice_seconds.into()),
             setup_code,
         })
     }
@@ -174,6 +178,9 @@ impl Server {
                 if let Err(e) = backend.prune_audit(Utc::now()).await {
                     tracing::warn!(error = %e, "cannot delete old audit events");
                 }
+                if let Err(e) = backend.prune_notices(Utc::now()).await {
+                    tracing::warn!(error = %e, "cannot delete old expiry notices");
+                }
             }
         });
         // What was counted is written every few seconds (see keyward_backend::usage). The
@@ -192,12 +199,28 @@ impl Server {
                 }
             }
         });
+        // Expiry notices: each instance queues and sends; the database decides who sends
+        // which (see keyward_backend::notices). A delivery cut off by shutdown is sent again.
+        let backend = self.state.backend.clone();
+        let webhook = webhook::Webhook::new().map_err(std::io::Error::other)?;
+        let every = self.notice_every;
+        let notices = tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            interval.tick().await;
+            loop {
+                interval.tick().await;
+                if let Err(e) = backend.send_expiry_notices(&webhook, &Utc::now).await {
+                    tracing::warn!(error = %e, "cannot send expiry notices; trying again later");
+                }
+            }
+        });
         let backend = self.state.backend.clone();
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         pruning.abort();
+        notices.abort();
         let _ = stop_flushing.send(());
         let _ = flushing.await;
         // And once more at the end, so a restart loses no count.

@@ -68,8 +68,9 @@ pub fn SettingsForm(settings: Settings) -> impl IntoView {
                 value=settings.expiry_webhook_url.clone().unwrap_or_default()
             />
             <p class="muted">
-                "Expiry notices (7 days and 1 day before a token expires) are POSTed here. \
-                 Leave empty for none."
+                "Expiry notices (7 days and 1 day before a token expires) are POSTed here, \
+                 signed in the Keyward-Signature header with the secret that \
+                 `keyward admin webhook-secret` prints. Leave empty for none."
             </p>
             <p class="form-error" role="alert" hidden=move || form_error().is_none()>{form_error}</p>
             <p class="status" role="status">{move || saved().then_some("Settings saved.")}</p>

@@ -75,6 +75,7 @@ mod audit;
 pub(crate) mod dialect;
 mod lookup;
 mod mfa;
+mod notices;
 mod oplogs;
 mod projects;
 mod reports;
@@ -104,6 +105,7 @@ pub use audit::{AuditQuery, AuditRepo, AuditRow};
 pub use dialect::describe;
 use lookup::Lookups;
 pub use mfa::MfaRepo;
+pub use notices::{ClaimedNotice, NewNotice, NoticeKey, NoticeRepo};
 pub use oplogs::OplogRepo;
 pub use projects::{GrantSubject, ProjectRepo};
 pub use reports::{REPORTED, ReportRepo, Reported};
@@ -142,6 +144,7 @@ pub trait Repository:
     + AllowlistRepo
     + UsageRepo
     + ReportRepo
+    + NoticeRepo
     + Send
     + Sync
     + 'static
@@ -164,6 +167,7 @@ impl<T> Repository for T where
         + AllowlistRepo
         + UsageRepo
         + ReportRepo
+        + NoticeRepo
         + Send
         + Sync
         + 'static

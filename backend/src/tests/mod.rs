@@ -44,6 +44,7 @@ mod account;
 mod admin;
 mod allowlist;
 mod audit;
+mod notices;
 mod policy;
 mod project_page;
 mod reports;

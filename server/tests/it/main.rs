@@ -13,6 +13,7 @@ mod authz;
 mod durability;
 mod hardening;
 mod kw;
+mod notices;
 mod pages;
 mod projects_rpc;
 mod reports;

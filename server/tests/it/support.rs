@@ -159,6 +159,7 @@ pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
         trusted_proxies: Vec::new(),
         count_usage: true,
         usage_flush_seconds: 10,
+        expiry_notice_seconds: 60,
     };
     adjust(&mut config);
     let server = Server::bind(&config).await.unwrap();
