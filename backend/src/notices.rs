@@ -161,19 +161,20 @@ impl Backend {
                 return Ok(round);
             }
             for notice in &claimed {
-                if self
+                match self
                     .deliver_notice(deliver, &url, &secret, notice, clock)
                     .await?
                 {
-                    round.sent += 1;
-                } else {
-                    round.failed += 1;
+                    Some(true) => round.sent += 1,
+                    Some(false) => round.failed += 1,
+                    None => {}
                 }
             }
         }
     }
 
-    /// One try of one claimed notice, and its record: whether the receiver took it.
+    /// One try of one claimed notice, and its record: whether the receiver took it (`None`:
+    /// not tried, another instance claimed it since).
     async fn deliver_notice(
         &self,
         deliver: &impl Deliver,
@@ -181,7 +182,7 @@ impl Backend {
         secret: &str,
         notice: &ClaimedNotice,
         clock: &(impl Fn() -> DateTime<Utc> + Sync),
-    ) -> Result<bool, Error> {
+    ) -> Result<Option<bool>, Error> {
         let delivery_id = serde_json::from_str::<ExpiryEvent>(&notice.body)
             .map(|e| e.delivery_id)
             .unwrap_or_default();
@@ -192,13 +193,18 @@ impl Backend {
             delivery_id: &delivery_id,
             signature: &signature,
         };
+        // A lease of its own for this delivery: however long the batch before it took, no
+        // other instance claims the notice while it is on its way.
+        if !self.repo.renew_notice(notice, clock() + LEASE).await? {
+            return Ok(None);
+        }
         let outcome = deliver.deliver(&delivery).await;
         let now = clock();
         match outcome {
             Ok(()) => {
                 self.repo.notice_sent(notice, now).await?;
                 tracing::info!(delivery = %delivery_id, "expiry notice sent");
-                Ok(true)
+                Ok(Some(true))
             }
             Err(why) => {
                 let retry =
@@ -211,7 +217,7 @@ impl Backend {
                     given_up = retry.is_none(),
                     "expiry notice not delivered"
                 );
-                Ok(false)
+                Ok(Some(false))
             }
         }
     }

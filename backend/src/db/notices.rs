@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use keyward_core::TokenKind;
-use keyward_core::notice::{ExpiringToken, Threshold};
+use keyward_core::notice::{ExpiringToken, MAX_ATTEMPTS, Threshold};
 
 use super::rotation::table;
 use super::{Db, Result, SqlRepository, Timestamp};
@@ -45,8 +45,18 @@ pub trait NoticeRepo {
     /// Queues the notices in one transaction, due at `now`; one that is queued already
     /// (another instance was first) is left as it is. How many were new.
     async fn queue_notices(&self, notices: &[NewNotice], now: DateTime<Utc>) -> Result<u64>;
-    /// Gives up the pending notices whose event no longer holds (see [`CURRENT`]); how many.
+    /// In one transaction: gives up the pending notices that can never be sent (their token
+    /// revoked, re-dated or expired, or overtaken: see `sendable`), and deletes those of
+    /// suspended tokens and deactivated users, to be queued afresh (with the owner of the
+    /// day) once the token is in use again. How many were given up.
     async fn give_up_stale_notices(&self, now: DateTime<Utc>) -> Result<u64>;
+    /// Extends this instance's lease of a claimed notice to `lease_until`, just before a
+    /// delivery: `false` (deliver nothing) when the notice was claimed again since.
+    async fn renew_notice(
+        &self,
+        claimed: &ClaimedNotice,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool>;
     /// Claims up to `limit` current notices due at `now` for one try each: their next try
     /// moves to `lease_until` in the same statement that picks them, so no other instance
     /// claims them until then.
@@ -72,32 +82,48 @@ pub trait NoticeRepo {
     async fn prune_notices(&self, before: DateTime<Utc>) -> Result<u64>;
 }
 
-/// A pending notice `n` whose event still holds at `$1`: its token is unrevoked, not
-/// suspended, of an active user and still expires when the event says (after `$1`), and no
-/// tighter notice of that expiry is queued (one that came within a day while its 7-day
-/// notice was still being retried says so itself).
-const CURRENT: &str = "n.expires_at > $1
-    AND CASE n.kind
+/// Whether the token of notice `n` is unrevoked and still expires when the event says;
+/// with `in_use`, also not suspended and its user active (reversible: an account comes
+/// back, a transfer lifts a suspension).
+fn token_holds(in_use: bool) -> String {
+    let (api, service) = match in_use {
+        true => ("AND u.active", "AND t.suspended_at IS NULL AND u.active"),
+        false => ("", ""),
+    };
+    format!(
+        "CASE n.kind
         WHEN 'api_token' THEN EXISTS (
             SELECT 1 FROM api_tokens t JOIN users u ON u.id = t.user_id
             WHERE t.id = n.token_id AND t.expires_at = n.expires_at
-                AND t.revoked_at IS NULL AND u.active)
+                AND t.revoked_at IS NULL {api})
         ELSE EXISTS (
             SELECT 1 FROM service_tokens t JOIN users u ON u.id = t.created_by
             WHERE t.id = n.token_id AND t.expires_at = n.expires_at
-                AND t.revoked_at IS NULL AND t.suspended_at IS NULL AND u.active)
-    END
-    AND NOT EXISTS (
-        SELECT 1 FROM expiry_notices o
-        WHERE o.kind = n.kind AND o.token_id = n.token_id AND o.expires_at = n.expires_at
-            AND o.threshold_days < n.threshold_days)";
+                AND t.revoked_at IS NULL {service})
+        END"
+    )
+}
 
-/// Pending and due at `$1`.
-const DUE: &str = "n.sent_at IS NULL AND n.given_up_at IS NULL AND n.next_attempt_at <= $1";
+/// Whether pending notice `n` can still be sent at `$1` (with `in_use`: may be sent now):
+/// its expiry is ahead, its token holds (above), it has tries left, and no tighter notice
+/// of that expiry is queued (a one-day notice overtakes a 7-day one still being retried).
+fn sendable(in_use: bool) -> String {
+    format!(
+        "n.expires_at > $1 AND n.attempts < {MAX_ATTEMPTS} AND {holds}
+        AND NOT EXISTS (
+            SELECT 1 FROM expiry_notices o
+            WHERE o.kind = n.kind AND o.token_id = n.token_id
+                AND o.expires_at = n.expires_at AND o.threshold_days < n.threshold_days)",
+        holds = token_holds(in_use)
+    )
+}
+
+/// Pending: neither sent nor given up.
+const PENDING: &str = "n.sent_at IS NULL AND n.given_up_at IS NULL";
 
 /// Why a notice was given up without a try.
-pub const STALE: &str = "no longer current: the token was revoked, suspended or re-dated, \
-    its owner deactivated, or a tighter notice replaced it";
+pub const STALE: &str = "not to be sent: the token was revoked, re-dated or has expired, \
+    a tighter notice replaced it, or it was tried as often as allowed";
 
 fn kind_of(text: &str) -> Option<TokenKind> {
     TokenKind::ALL.into_iter().find(|k| table(*k).2 == text)
@@ -197,11 +223,19 @@ impl NoticeRepo for SqlRepository {
     }
 
     async fn give_up_stale_notices(&self, now: DateTime<Utc>) -> Result<u64> {
-        let sql = format!(
+        let (can_be_sent, in_use) = (sendable(false), token_holds(true));
+        let give_up = format!(
             "UPDATE expiry_notices AS n SET given_up_at = $1, last_error = $2
-            WHERE {DUE} AND NOT ({CURRENT})"
+            WHERE {PENDING} AND NOT ({can_be_sent})"
         );
-        Ok(execute!(&self.db, &sql, Timestamp::from(now), STALE)?)
+        let on_hold = format!("DELETE FROM expiry_notices AS n WHERE {PENDING} AND NOT ({in_use})");
+        let at = Timestamp::from(now);
+        let given_up = in_transaction!(&self.db, |tx| {
+            let given_up = run!(&mut *tx, &give_up, at, STALE)?;
+            run!(&mut *tx, &on_hold)?;
+            given_up
+        });
+        Ok(given_up)
     }
 
     async fn claim_notices(
@@ -211,18 +245,22 @@ impl NoticeRepo for SqlRepository {
         limit: i64,
     ) -> Result<Vec<ClaimedNotice>> {
         // PostgreSQL: instances claiming at once skip each other's rows instead of waiting
-        // for them (SQLite has one writer anyway). The outer condition repeats the inner
-        // one, so a row claimed since the inner SELECT read it is not claimed twice.
+        // for them (SQLite has one writer anyway). The rows are picked once, in a
+        // materialized CTE: as an `IN (...)` subquery, PostgreSQL may run a locking SELECT
+        // again for each row it updates and claim past the LIMIT. The UPDATE repeats the
+        // due check, so a row claimed since it was picked is not claimed twice.
         let skip_locked = match self.db {
             Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
             Db::Sqlite(_) => "",
         };
+        let sendable = sendable(true);
         let sql = format!(
-            "UPDATE expiry_notices AS n SET attempts = attempts + 1, next_attempt_at = $2
-            WHERE n.id IN (
-                    SELECT n.id FROM expiry_notices AS n WHERE {DUE} AND {CURRENT}
-                    ORDER BY n.next_attempt_at, n.id LIMIT $3 {skip_locked})
-                AND {DUE}
+            "WITH picked AS MATERIALIZED (
+                SELECT n.id FROM expiry_notices AS n
+                WHERE {PENDING} AND n.next_attempt_at <= $1 AND {sendable}
+                ORDER BY n.next_attempt_at, n.id LIMIT $3 {skip_locked})
+            UPDATE expiry_notices AS n SET attempts = attempts + 1, next_attempt_at = $2
+            WHERE n.id IN (SELECT id FROM picked) AND {PENDING} AND n.next_attempt_at <= $1
             RETURNING id, body, attempts"
         );
         let rows: Vec<(i64, String, i64)> = fetch!(
@@ -245,11 +283,27 @@ impl NoticeRepo for SqlRepository {
         Ok(claimed)
     }
 
-    async fn notice_sent(&self, claimed: &ClaimedNotice, now: DateTime<Utc>) -> Result<()> {
-        let sql = "UPDATE expiry_notices SET sent_at = $3, last_error = NULL
-            WHERE id = $1 AND attempts = $2";
+    async fn renew_notice(
+        &self,
+        claimed: &ClaimedNotice,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let sql = format!(
+            "UPDATE expiry_notices AS n SET next_attempt_at = $3
+            WHERE n.id = $1 AND n.attempts = $2 AND {PENDING}"
+        );
         let attempts = i64::from(claimed.attempts);
-        execute!(&self.db, sql, claimed.id, attempts, Timestamp::from(now))?;
+        let until = Timestamp::from(lease_until);
+        Ok(execute!(&self.db, &sql, claimed.id, attempts, until)? == 1)
+    }
+
+    async fn notice_sent(&self, claimed: &ClaimedNotice, now: DateTime<Utc>) -> Result<()> {
+        let sql = format!(
+            "UPDATE expiry_notices AS n SET sent_at = $3, last_error = NULL
+            WHERE n.id = $1 AND n.attempts = $2 AND {PENDING}"
+        );
+        let attempts = i64::from(claimed.attempts);
+        execute!(&self.db, &sql, claimed.id, attempts, Timestamp::from(now))?;
         Ok(())
     }
 
@@ -264,11 +318,13 @@ impl NoticeRepo for SqlRepository {
             Some(at) => (Timestamp::from(at), None),
             None => (Timestamp::from(now), Some(Timestamp::from(now))),
         };
-        let sql = "UPDATE expiry_notices
+        let sql = format!(
+            "UPDATE expiry_notices AS n
             SET next_attempt_at = $3, given_up_at = $4, last_error = $5
-            WHERE id = $1 AND attempts = $2 AND sent_at IS NULL";
+            WHERE n.id = $1 AND n.attempts = $2 AND {PENDING}"
+        );
         let attempts = i64::from(claimed.attempts);
-        execute!(&self.db, sql, claimed.id, attempts, next, given_up, error)?;
+        execute!(&self.db, &sql, claimed.id, attempts, next, given_up, error)?;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! The notice queue on both databases: a claim is a lease (not claimed again before it ends,
-//! claimed again once it has), an outcome recorded under a lease that ended and was claimed
-//! again changes nothing, and a notice whose event no longer holds is given up unsent.
+//! claimed again once it has, renewed before a delivery), a lease that ended and was claimed
+//! again can neither be renewed nor record an outcome, a notice whose event no longer holds
+//! is given up unsent (or set aside while its owner is away), and old notices are pruned.
 
 use chrono::TimeDelta;
 
@@ -42,21 +43,41 @@ async fn a_claim_is_a_lease_and_a_late_record_is_ignored(b: &Backend) {
     let again = claim(b, t0() + LEASE).await;
     assert_eq!((again[0].id, again[0].attempts), (first[0].id, 2));
 
-    // The first claim's instance reports late: its lease was over and the notice is
-    // another's now, so neither outcome is recorded.
+    // The first claim's instance is late: its lease was over and the notice is another's
+    // now, so it may not renew it (to deliver) nor record an outcome.
     let late = t0() + LEASE + second;
+    assert!(
+        !b.repo()
+            .renew_notice(&first[0], late + LEASE)
+            .await
+            .unwrap()
+    );
     b.repo().notice_sent(&first[0], late).await.unwrap();
     b.repo()
         .notice_failed(&first[0], None, "late", late)
         .await
         .unwrap();
-    let third = claim(b, t0() + LEASE * 2).await;
+    // The current claim renews its lease before delivering: not claimed at its old end.
+    assert!(
+        b.repo()
+            .renew_notice(&again[0], late + LEASE)
+            .await
+            .unwrap()
+    );
+    assert!(claim(b, t0() + LEASE * 2).await.is_empty(), "renewed");
+    let third = claim(b, late + LEASE).await;
     assert_eq!((third.len(), third[0].attempts), (1, 3));
 
-    // The current claim's outcome is: sent, never claimed again.
-    let at = t0() + LEASE * 2 + second;
+    // The current claim's outcome is recorded: sent, never claimed again.
+    let at = late + LEASE + second;
     b.repo().notice_sent(&third[0], at).await.unwrap();
     assert!(claim(b, t0() + LEASE * 10).await.is_empty());
+
+    // Pruned 30 days after the token's expiry, not before.
+    let expired = t0() + TimeDelta::days(3);
+    let month = TimeDelta::days(30);
+    assert_eq!(b.prune_notices(expired + month - second).await.unwrap(), 0);
+    assert_eq!(b.prune_notices(expired + month + second).await.unwrap(), 1);
 }
 
 async fn notices_that_no_longer_hold_are_given_up_not_claimed(b: &Backend) {
@@ -80,9 +101,9 @@ async fn notices_that_no_longer_hold_are_given_up_not_claimed(b: &Backend) {
     let later = t0() + TimeDelta::days(2) + TimeDelta::minutes(1);
     assert_eq!(b.queue_expiry_notices(later).await.unwrap(), 2);
 
-    // The revoked token's, bob's, the old expiry's and "closing"'s 7-day notice (its
-    // one-day notice overtook it): given up, and only the two new ones claimed.
-    assert_eq!(b.repo().give_up_stale_notices(later).await.unwrap(), 4);
+    // The revoked token's, the old expiry's and "closing"'s 7-day notice (its one-day
+    // notice overtook it): given up. Bob's is set aside until his account is back.
+    assert_eq!(b.repo().give_up_stale_notices(later).await.unwrap(), 3);
     let claimed = claim(b, later).await;
     let thresholds: Vec<String> = (claimed.iter())
         .map(|c| {
@@ -92,9 +113,15 @@ async fn notices_that_no_longer_hold_are_given_up_not_claimed(b: &Backend) {
         .collect();
     assert_eq!(thresholds, ["\"closing\" \"1d\"", "\"redated\" \"7d\""]);
     assert_eq!(b.repo().give_up_stale_notices(later).await.unwrap(), 0);
+    assert_eq!(b.queue_expiry_notices(later).await.unwrap(), 0);
+
+    b.set_active("bob", true, later).await.unwrap();
     assert_eq!(
-        claim(b, later + LEASE * 2).await.len(),
-        2,
-        "the two live ones"
+        b.queue_expiry_notices(later).await.unwrap(),
+        1,
+        "bob's again"
     );
+    let bobs = claim(b, later).await;
+    assert_eq!(bobs.len(), 1);
+    assert!(bobs[0].body.contains("bob's"), "{}", bobs[0].body);
 }

@@ -5,7 +5,7 @@
 //! commands. The rounds are driven with explicit times (the server's own loop runs once an
 //! hour here), except in the one test of the `keyward serve` process.
 
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
@@ -37,6 +37,7 @@ impl Receiver {
         let receiver = Receiver::default();
         let app = axum::Router::new()
             .route("/hooks/expiry", axum::routing::post(receive))
+            .route("/moved", axum::routing::post(moved))
             .with_state(receiver.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hooks/expiry", listener.local_addr().unwrap());
@@ -74,6 +75,14 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: String) ->
         Ok(_) => StatusCode::INTERNAL_SERVER_ERROR,
         Err(_) => StatusCode::NO_CONTENT,
     }
+}
+
+/// A receiver that moved: a redirect to the real one.
+async fn moved() -> (StatusCode, [(&'static str, &'static str); 1]) {
+    (
+        StatusCode::TEMPORARY_REDIRECT,
+        [("location", "/hooks/expiry")],
+    )
 }
 
 /// The receiver's check of `Keyward-Signature`, with the secret as an admin gives it.
@@ -311,8 +320,23 @@ async fn an_unreachable_receiver_is_a_failure_not_an_error() {
     }
 }
 
+/// A redirect is not followed: the event was not taken (and goes nowhere else).
+#[tokio::test]
+async fn a_redirect_is_a_failed_try() {
+    let s = quiet_server().await;
+    let b = &s.backend;
+    let now = Utc::now();
+    let alice = s.user("alice", Role::User).await;
+    api_token(b, alice, "ci", now + TimeDelta::days(6)).await;
+    let (receiver, url) = Receiver::start().await;
+    set_webhook(b, &url.replace("/hooks/expiry", "/moved")).await;
+    assert_eq!(round(b, now).await, round_of(1, 0, 1));
+    assert!(receiver.bodies().is_empty());
+}
+
 /// A queued notice is sent only while its event holds: not for a token revoked, suspended
-/// (its manager left and came back) or expired since, even when its retry comes due.
+/// (its manager left and came back) or expired since, even when its retry comes due; nor
+/// while its owner is deactivated, but once the owner is back.
 #[tokio::test]
 async fn a_notice_that_no_longer_holds_is_not_sent() {
     let s = quiet_server().await;
@@ -322,22 +346,32 @@ async fn a_notice_that_no_longer_holds_is_not_sent() {
     let alice = s.user("alice", Role::User).await;
     let revoked = api_token(b, alice, "revoked", now + TimeDelta::days(6)).await;
     api_token(b, alice, "brief", now + TimeDelta::hours(1)).await;
+    let bob = s.user("bob", Role::User).await;
+    api_token(b, bob, "bob's", now + TimeDelta::days(6)).await;
     let (receiver, url) = Receiver::start().await;
     set_webhook(b, &url).await;
-    receiver.fail_next(3);
-    assert_eq!(round(b, now).await, round_of(3, 0, 3));
+    receiver.fail_next(4);
+    assert_eq!(round(b, now).await, round_of(4, 0, 4));
 
     b.deactivate_user("sam", now).await.unwrap();
     b.set_active("sam", true, now).await.unwrap();
     b.revoke_api_token(alice, revoked, now).await.unwrap();
-    // All three retries are due; "brief" has expired.
+    b.deactivate_user("bob", now).await.unwrap();
+    // All four retries are due; "brief" has expired.
     let later = now + TimeDelta::hours(2);
     assert_eq!(round(b, later).await, round_of(0, 0, 0));
     assert_eq!(
         round(b, later + TimeDelta::hours(1)).await,
         round_of(0, 0, 0)
     );
-    assert_eq!(receiver.bodies().len(), 3, "only the three failed tries");
+    assert_eq!(receiver.bodies().len(), 4, "only the four failed tries");
+
+    // Bob is back: his token's notice is sent after all.
+    b.set_active("bob", true, later).await.unwrap();
+    let back = later + TimeDelta::hours(2);
+    assert_eq!(round(b, back).await, round_of(1, 1, 0));
+    let (_, event) = receiver.events().pop().unwrap();
+    assert_eq!(event["name"], "bob's");
 }
 
 /// Printed from a key it would have to make, the secret would match no server's
@@ -377,8 +411,9 @@ async fn a_long_round_reads_the_clock_and_stops_after_half_a_lease() {
         round_of(1, 0, 1),
         "one try, then half a lease was over"
     );
-    // It failed when the clock read 2 minutes: tried again 30 s after that.
-    let after = |s| now + TimeDelta::minutes(2) + TimeDelta::seconds(s);
+    // It failed when the clock read 3 minutes (after the claim and the lease's renewal):
+    // tried again 30 s after that.
+    let after = |s| now + TimeDelta::minutes(3) + TimeDelta::seconds(s);
     assert_eq!(round(b, after(29)).await, round_of(0, 0, 0));
     assert_eq!(round(b, after(30)).await, round_of(0, 0, 1));
 }
@@ -435,6 +470,36 @@ async fn admin_expiring_lists_for_cron_jobs() {
     }
 }
 
+/// The webhook, with each instance's first delivery held until the other instance's first
+/// delivery has begun too (or failed after 10 s: one of them claimed nothing).
+struct Gated {
+    webhook: Webhook,
+    barrier: Arc<tokio::sync::Barrier>,
+    waited: AtomicBool,
+}
+
+impl Gated {
+    fn new(barrier: &Arc<tokio::sync::Barrier>) -> Gated {
+        Gated {
+            webhook: Webhook::new().unwrap(),
+            barrier: barrier.clone(),
+            waited: AtomicBool::new(false),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Deliver for Gated {
+    async fn deliver(&self, delivery: &Delivery<'_>) -> Result<(), String> {
+        if !self.waited.swap(true, Ordering::SeqCst) {
+            let both = self.barrier.wait();
+            let waited = tokio::time::timeout(std::time::Duration::from_secs(10), both).await;
+            waited.map_err(|_| "the other instance delivered nothing".to_string())?;
+        }
+        self.webhook.deliver(delivery).await
+    }
+}
+
 /// Kept in the database: a notice that failed on one instance is sent by another started
 /// later; and two instances running rounds at once send each notice once.
 #[tokio::test]
@@ -452,9 +517,19 @@ async fn one_instance_sends_each_notice_and_a_restart_loses_none() {
     let (receiver, url) = Receiver::start().await;
     set_webhook(&a, &url).await;
 
-    let (on_a, on_b) = tokio::join!(round(&a, now), round(&b, now));
+    // Each instance's first delivery waits for the other's: both hold claims at once.
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let (gate_a, gate_b) = (Gated::new(&barrier), Gated::new(&barrier));
+    let at = || now;
+    let (on_a, on_b) = tokio::join!(
+        a.send_expiry_notices(&gate_a, &at),
+        b.send_expiry_notices(&gate_b, &at)
+    );
+    let (on_a, on_b) = (on_a.unwrap(), on_b.unwrap());
+    assert_eq!((on_a.failed, on_b.failed), (0, 0), "{on_a:?} {on_b:?}");
     assert_eq!(on_a.queued + on_b.queued, 30, "{on_a:?} {on_b:?}");
     assert_eq!(on_a.sent + on_b.sent, 30, "{on_a:?} {on_b:?}");
+    assert!(on_a.sent > 0 && on_b.sent > 0, "{on_a:?} {on_b:?}");
     let mut ids: Vec<String> = (receiver.events().iter())
         .map(|(h, _)| h["keyward-delivery"].to_str().unwrap().to_string())
         .collect();
