@@ -239,32 +239,8 @@ async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
 #[tokio::test]
 async fn a_service_tokens_ranges_hold_and_change_like_an_api_tokens() {
     let s = start().await;
-    s.user("sam", Role::Manager).await;
-    let sam = s.backend.user_named("sam").await.unwrap();
-    let project = s
-        .backend
-        .create_project("falcon", None, Utc::now())
-        .await
-        .unwrap();
-    let request = keyward_backend::service_tokens::ServiceTokenRequest {
-        principal: keyward_backend::service_tokens::PrincipalChoice::New {
-            name: "ci".into(),
-            description: String::new(),
-        },
-        name: "deploy".into(),
-        scope: keyward_core::Scope::Project {
-            project_id: project,
-            org_id: None,
-            permissions: keyward_core::Permissions::READ,
-        },
-        lifetime: keyward_backend::service_tokens::Lifetime::Days(30),
-        allowed_ips: Allowlist::parse("127.0.0.2").unwrap(),
-    };
-    let minted = s
-        .backend
-        .mint_service_token(&sam, &request, Utc::now(), &mut rand_core::OsRng)
-        .await
-        .unwrap();
+    let ranges = Allowlist::parse("127.0.0.2").unwrap();
+    let minted = crate::support::deploy_token(&s, "sam", "ci", 30, ranges).await;
     let token = minted.secret.expose();
     let (status, who) = whoami_from(&s, "127.0.0.2", token, &[]).await;
     assert_eq!(status, 200, "{who}");

@@ -14,7 +14,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use hmac::{Hmac, Mac};
 use keyward_backend::Backend;
 use keyward_backend::notices::{Deliver, Delivery, Round};
-use keyward_backend::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
 use keyward_core::Role;
 use keyward_core::policy::Key;
 use keyward_server::webhook::Webhook;
@@ -122,33 +121,38 @@ async fn api_token(b: &Backend, user: i64, name: &str, expires_at: DateTime<Utc>
 
 /// A project token "deploy" for a new principal "ci-bot", by the manager `username`.
 async fn service_token(s: &TestServer, username: &str, days: u32) {
-    s.user(username, Role::Manager).await;
-    let manager = s.backend.user_named(username).await.unwrap();
-    let project = (s.backend.create_project("falcon", None, Utc::now()).await).unwrap();
-    let request = ServiceTokenRequest {
-        principal: PrincipalChoice::New {
-            name: "ci-bot".into(),
-            description: String::new(),
-        },
-        name: "deploy".into(),
-        scope: keyward_core::Scope::Project {
-            project_id: project,
-            org_id: None,
-            permissions: keyward_core::Permissions::READ,
-        },
-        lifetime: Lifetime::Days(days),
-        allowed_ips: Default::default(),
-    };
-    let mut rng = rand_core::OsRng;
-    let minted = s
-        .backend
-        .mint_service_token(&manager, &request, Utc::now(), &mut rng);
-    minted.await.unwrap();
+    crate::support::deploy_token(s, username, "ci-bot", days, Default::default()).await;
 }
 
 /// The background loop out of the way: rounds run only when a test says.
 async fn quiet_server() -> TestServer {
     crate::support::start_with(|config| config.expiry_notice_seconds = 3600).await
+}
+
+/// A quiet server where alice has one API token `name` expiring `expires_in` from `now`,
+/// and a receiver set as the expiry webhook.
+struct OneToken {
+    s: TestServer,
+    alice: i64,
+    now: DateTime<Utc>,
+    receiver: Receiver,
+    url: String,
+}
+
+async fn one_token(name: &str, expires_in: TimeDelta) -> OneToken {
+    let s = quiet_server().await;
+    let now = Utc::now();
+    let alice = s.user("alice", Role::User).await;
+    api_token(&s.backend, alice, name, now + expires_in).await;
+    let (receiver, url) = Receiver::start().await;
+    set_webhook(&s.backend, &url).await;
+    OneToken {
+        s,
+        alice,
+        now,
+        receiver,
+        url,
+    }
 }
 
 #[tokio::test]
@@ -242,13 +246,14 @@ async fn one_signed_notice_per_token_and_threshold() {
 
 #[tokio::test]
 async fn a_failed_delivery_is_retried_with_backoff_then_given_up() {
-    let s = quiet_server().await;
+    let OneToken {
+        s,
+        alice,
+        now,
+        receiver,
+        ..
+    } = one_token("flaky", TimeDelta::days(6)).await;
     let b = &s.backend;
-    let now = Utc::now();
-    let alice = s.user("alice", Role::User).await;
-    api_token(b, alice, "flaky", now + TimeDelta::days(6)).await;
-    let (receiver, url) = Receiver::start().await;
-    set_webhook(b, &url).await;
 
     receiver.fail_next(2);
     assert_eq!(round(b, now).await, round_of(1, 0, 1));
@@ -290,11 +295,8 @@ async fn a_failed_delivery_is_retried_with_backoff_then_given_up() {
 /// is stored and logged about it names the failure, never the URL (it may carry a secret).
 #[tokio::test]
 async fn an_unreachable_receiver_is_a_failure_not_an_error() {
-    let s = quiet_server().await;
+    let OneToken { s, now, .. } = one_token("ci", TimeDelta::days(6)).await;
     let b = &s.backend;
-    let now = Utc::now();
-    let alice = s.user("alice", Role::User).await;
-    api_token(b, alice, "ci", now + TimeDelta::days(6)).await;
     // A port nothing listens on (bound, then closed).
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
@@ -323,12 +325,14 @@ async fn an_unreachable_receiver_is_a_failure_not_an_error() {
 /// A redirect is not followed: the event was not taken (and goes nowhere else).
 #[tokio::test]
 async fn a_redirect_is_a_failed_try() {
-    let s = quiet_server().await;
+    let OneToken {
+        s,
+        now,
+        receiver,
+        url,
+        ..
+    } = one_token("ci", TimeDelta::days(6)).await;
     let b = &s.backend;
-    let now = Utc::now();
-    let alice = s.user("alice", Role::User).await;
-    api_token(b, alice, "ci", now + TimeDelta::days(6)).await;
-    let (receiver, url) = Receiver::start().await;
     set_webhook(b, &url.replace("/hooks/expiry", "/moved")).await;
     assert_eq!(round(b, now).await, round_of(1, 0, 1));
     assert!(receiver.bodies().is_empty());
@@ -393,13 +397,10 @@ async fn webhook_secret_needs_the_servers_key() {
 /// a round stops after half a lease (what is left waits for the next).
 #[tokio::test]
 async fn a_long_round_reads_the_clock_and_stops_after_half_a_lease() {
-    let s = quiet_server().await;
+    let OneToken {
+        s, now, receiver, ..
+    } = one_token("ci", TimeDelta::days(6)).await;
     let b = &s.backend;
-    let now = Utc::now();
-    let alice = s.user("alice", Role::User).await;
-    api_token(b, alice, "ci", now + TimeDelta::days(6)).await;
-    let (receiver, url) = Receiver::start().await;
-    set_webhook(b, &url).await;
     receiver.fail_next(1000);
     // Each reading of this clock is a minute after the one before.
     let reads = AtomicI64::new(0);

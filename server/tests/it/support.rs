@@ -415,3 +415,37 @@ impl Drop for ServeProcess {
         let _ = self.child.wait();
     }
 }
+
+/// "deploy": a read-only service token on a new project "falcon" for a new principal
+/// `principal`, minted by `manager` (made a manager here), living `days` days.
+pub async fn deploy_token(
+    s: &TestServer,
+    manager: &str,
+    principal: &str,
+    days: u32,
+    allowed_ips: keyward_core::allowlist::Allowlist,
+) -> keyward_backend::service_tokens::MintedServiceToken {
+    use keyward_backend::service_tokens::{Lifetime, PrincipalChoice, ServiceTokenRequest};
+    s.user(manager, Role::Manager).await;
+    let creator = s.backend.user_named(manager).await.unwrap();
+    let project = (s.backend.create_project("falcon", None, Utc::now()).await).unwrap();
+    let request = ServiceTokenRequest {
+        principal: PrincipalChoice::New {
+            name: principal.into(),
+            description: String::new(),
+        },
+        name: "deploy".into(),
+        scope: keyward_core::Scope::Project {
+            project_id: project,
+            org_id: None,
+            permissions: keyward_core::Permissions::READ,
+        },
+        lifetime: Lifetime::Days(days),
+        allowed_ips,
+    };
+    let mut rng = rand_core::OsRng;
+    let minted = s
+        .backend
+        .mint_service_token(&creator, &request, Utc::now(), &mut rng);
+    minted.await.unwrap()
+}
