@@ -114,7 +114,8 @@ record machine.load_start "$(cut -d' ' -f1 /proc/loadavg)"
 # builds and test runs, and mark the results if any was seen.
 check_quiet() {
     local busy
-    busy=$(pgrep -af 'cargo |rustc |ci-clone|playwright|schemathesis' || true)
+    # A CI run is `.ci/run` (not any path with ci-clone in it: BENCH_BIN may point there).
+    busy=$(pgrep -af 'cargo |rustc |\.ci/run|playwright|schemathesis' || true)
     if [ -n "$busy" ]; then
         grep -q '^machine.busy ' "$RESULTS" || say "warning: other work is running; these figures are not valid:"
         echo "$busy" | cut -c1-120 >&2
