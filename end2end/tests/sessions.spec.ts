@@ -14,7 +14,6 @@ test('an admin revokes a session in /admin/sessions and that browser is signed o
 
   await signIn(page, 'sysop');
   await page.goto('/admin/sessions');
-  await page.getByLabel('Filter by user').fill('erin');
   const rows = page.getByRole('table', { name: 'Sessions' }).getByRole('row').filter({ hasText: 'erin' });
   await expect(rows).toHaveCount(1);
   await rows.getByRole('button', { name: /^Revoke session/ }).click();
@@ -49,4 +48,27 @@ test('change the password, then sign in with the new one', async ({ page }) => {
   await page.getByLabel('Password').fill(NEW_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/profile$/);
+});
+
+test('the filter offers to revoke all sessions of the one user it shows', async ({ page, browser }) => {
+  // erin signs in in two browsers.
+  const contexts = [await browser.newContext(), await browser.newContext()];
+  const erins = await Promise.all(contexts.map((c) => c.newPage()));
+  for (const erin of erins) await signIn(erin, 'erin');
+
+  await signIn(page, 'sysop');
+  await page.goto('/admin/sessions');
+  const revokeAll = page.getByRole('button', { name: 'Revoke all sessions of erin' });
+  await expect(revokeAll).toHaveCount(0);
+  await page.getByLabel('Filter by user').fill('eri');
+  const table = page.getByRole('table', { name: 'Sessions' });
+  await expect(table.getByRole('row').filter({ hasText: 'erin' })).toHaveCount(2);
+  await revokeAll.click();
+  await expect(table.getByRole('row').filter({ hasText: 'erin' })).toHaveCount(0);
+
+  for (const erin of erins) {
+    await erin.reload();
+    await expect(erin).toHaveURL(/\/login$/);
+  }
+  await Promise.all(contexts.map((c) => c.close()));
 });

@@ -605,6 +605,16 @@ fn Sessions(sessions: Vec<SessionView>) -> impl IntoView {
             .filter(|s| wanted.is_empty() || s.username.contains(&wanted))
             .collect::<Vec<_>>()
     };
+    // The one user whose sessions the filter shows, if it shows one user's only: the revoke
+    // button for all of them comes to the filter, so nobody has to type the name again.
+    let filtered_user = move || {
+        if filter.get().trim().is_empty() {
+            return None;
+        }
+        let shown = shown();
+        let user = shown.first()?.username.clone();
+        shown.iter().all(|s| s.username == user).then_some(user)
+    };
     view! {
         <div class="card form inline-form">
             <label for="sessions-filter">"Filter by user"</label>
@@ -614,6 +624,26 @@ fn Sessions(sessions: Vec<SessionView>) -> impl IntoView {
                 prop:value=move || filter.get()
                 on:input=move |ev| filter.set(event_target_value(&ev))
             />
+            {move || {
+                filtered_user()
+                    .map(|username| {
+                        let label = format!("Revoke all sessions of {username}");
+                        view! {
+                            <button
+                                type="button"
+                                class="danger"
+                                on:click=move |_| {
+                                    end_all
+                                        .dispatch(AdminEndUserSessions {
+                                            username: username.clone(),
+                                        });
+                                }
+                            >
+                                {label}
+                            </button>
+                        }
+                    })
+            }}
         </div>
         {move || {
             view! {
