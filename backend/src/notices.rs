@@ -21,6 +21,7 @@ use hmac::{Hmac, Mac};
 use keyward_core::notice::{
     ExpiringToken, ExpiryEvent, MAX_ATTEMPTS, NOTICE_WITHIN, Threshold, retry_after,
 };
+use keyward_core::token::hex;
 use sha2::Sha256;
 
 use crate::db::{ClaimedNotice, NewNotice};
@@ -66,10 +67,7 @@ pub struct Round {
 pub fn signature(secret: &str, body: &[u8]) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("any length");
     mac.update(body);
-    let hex: String = (mac.finalize().into_bytes().iter())
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256={hex}")
+    format!("sha256={}", hex(&mac.finalize().into_bytes()))
 }
 
 impl Backend {

@@ -19,6 +19,8 @@ use hmac::{Hmac, Mac};
 use rand_core::RngCore;
 use sha2::{Digest, Sha256};
 
+use keyward_core::token::hex;
+
 use crate::Error;
 
 const PREFIX: &str = "kw1.";
@@ -49,14 +51,11 @@ impl SecretKey {
 
     /// The 64 hex digits of a key file.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex(&self.0)
     }
 
     fn id(&self) -> String {
-        Sha256::digest(self.0)[..4]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&Sha256::digest(self.0)[..4])
     }
 }
 
@@ -207,11 +206,7 @@ impl Sealer {
     /// (64 hex digits; the HMAC key is this text): the same on every instance with the same
     /// key, and new when the key is rotated.
     pub fn webhook_secret(&self) -> String {
-        self.current
-            .webhook
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&self.current.webhook)
     }
 
     /// Every key a login JWT may be signed with (current first).

@@ -194,7 +194,7 @@ impl Backend {
     ) -> Result<(Secret, i64), Error> {
         let mut bytes = [0u8; 32];
         rng.fill_bytes(&mut bytes);
-        let secret = Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect());
+        let secret = Secret::new(keyward_core::token::hex(&bytes));
         let id = self
             .repo
             .insert_session(

@@ -24,7 +24,7 @@ impl Backend {
         }
         let mut bytes = [0u8; 24];
         rng.fill_bytes(&mut bytes);
-        let code = Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect());
+        let code = Secret::new(keyward_core::token::hex(&bytes));
         self.repo
             .replace_setup_code(&TokenHash::of(code.expose()), now)
             .await?;

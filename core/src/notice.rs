@@ -91,10 +91,7 @@ impl ExpiryEvent {
     pub const EVENT: &'static str = "token.expiring";
 
     pub fn new(token: ExpiringToken, threshold: Threshold) -> ExpiryEvent {
-        let kind = match token.kind {
-            TokenKind::ApiToken => "api",
-            TokenKind::ServiceToken => "service",
-        };
+        let kind = token.kind.short_name();
         ExpiryEvent {
             event: Self::EVENT.into(),
             delivery_id: format!(

@@ -44,6 +44,14 @@ impl TokenKind {
         }
     }
 
+    /// `api` or `service`: the kind in words short enough for a column or an id.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            TokenKind::ApiToken => "api",
+            TokenKind::ServiceToken => "service",
+        }
+    }
+
     fn from_prefix(s: &str) -> Option<TokenKind> {
         TokenKind::ALL
             .into_iter()
@@ -143,9 +151,13 @@ pub fn hash_token(value: &str) -> String {
 /// Lower-case hex SHA-256, the stored form of every high-entropy secret (tokens, session ids,
 /// setup codes).
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex of `bytes` (keys, MACs, random secrets).
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
         out.push(char::from(b"0123456789abcdef"[(b >> 4) as usize]));
         out.push(char::from(b"0123456789abcdef"[(b & 15) as usize]));
     }

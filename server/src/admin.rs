@@ -534,10 +534,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                     let at = t
                         .expires_at
                         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-                    let kind = match t.kind {
-                        keyward_core::TokenKind::ApiToken => "api",
-                        keyward_core::TokenKind::ServiceToken => "service",
-                    };
+                    let kind = t.kind.short_name();
                     let owner = match &t.principal {
                         Some(p) => format!("{} (principal {p})", t.owner),
                         None => t.owner.clone(),
