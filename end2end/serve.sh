@@ -13,9 +13,11 @@ keyward="$root/target/release/keyward"
 # password, MFA, a session ended) cannot make another file pass or fail, whatever the order:
 #   auth: alice · tokens: bob · expiry: carol · service-tokens: sam, dave, root (admin)
 #   sessions: erin, frank, sysop (admin) · account: gina, hank, ivy · admin: warden (admin)
-#   projects: pia, quinn, rex, sol · security: tess, uma
-admins="root sysop warden"
-for user in alice bob carol sam dave root erin frank sysop gina hank ivy warden pia quinn rex sol tess uma; do
+#   projects: pia, quinn, rex, sol · security: tess, uma · page: vera, wes
+#   accessibility: yara, zed (admin)
+admins="root sysop warden zed"
+for user in alice bob carol sam dave root erin frank sysop gina hank ivy warden pia quinn rex sol tess uma \
+    vera wes yara zed; do
   case " $admins " in *" $user "*) role=admin ;; *) role=user ;; esac
   echo "correct horse battery" | "$keyward" admin create-user --username "$user" --role "$role" \
     --display-name "${user^} Example" --email "$user@example.com" --password-stdin >/dev/null

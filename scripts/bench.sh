@@ -17,7 +17,11 @@
 #   7. whoami throughput with token usage counted (the default) and not counted
 #      (KEYWARD_USAGE_COUNTING=off), in alternating runs on the SQLite database of figure 1
 #      (issue 15 §4: counting must stay within 10%)
+#   8-11. the profile page of a person with 1,000 API and 1,000 service tokens (seeded with
+#      `keyward admin`), in headless Chromium (scripts/bench/page.mjs): the WASM it loads
+#      (gzipped), its time to interactive, the Hide expired toggle, and its HTML (issue 16)
 #
+# BENCH_ONLY=page measures figures 8-11 alone (a minute instead of half an hour).
 # Servers listen on 127.0.0.1 (port 0: the kernel picks a free one, read back from the log).
 # PostgreSQL runs use a fresh database each (created and dropped here) on 127.0.0.1:5432.
 # Tunables: BENCH_DURATION (seconds per run of figure 1, default 10), BENCH_TOKENS (default
@@ -98,12 +102,17 @@ for tool in psql curl python3; do
 done
 pg_isready -q -h 127.0.0.1 -p 5432 || die "PostgreSQL does not answer on 127.0.0.1:5432"
 
-# cargo rebuilds only what changed (a no-op when the binary is up to date); the site is not
-# needed for the API. BENCH_BIN measures another binary as it is (a before/after comparison).
+# The server and the site (the page figures load its WASM), as `make build` makes them.
+# BENCH_BIN measures another binary as it is (a before/after comparison), with the site
+# already in target/site.
 if [ -z "${BENCH_BIN:-}" ]; then
-    say "building the server (if needed)"
-    cargo build --release --locked --quiet -p keyward-server --bin keyward
+    say "building the server and the site (if needed)"
+    cargo leptos build --release >"$WORK/build.log" 2>&1 || {
+        cat "$WORK/build.log" >&2
+        die "cargo leptos build failed"
+    }
 fi
+[ -f target/site/pkg/keyward.wasm ] || die "no target/site: run make build"
 [ -x "$BIN" ] || die "no $BIN"
 
 record machine.cores "$(nproc)"
@@ -410,7 +419,41 @@ for k, v in json.loads(sys.argv[1]).items():
         "max $(recorded flood.healthz_max_ms) ms"
 }
 
+# Figures 8-11: a server of its own on a fresh SQLite database, with one person holding
+# 1,000 API tokens (850 live, 50 expiring within 7 days and, newest, 100 expired: the first
+# page is all expired, so Hide expired has rows to hide) and 1,000 service tokens on a
+# project they may change configs of.
+bench_page() {
+    local url=sqlite://$WORK/page.db user=bench-page project
+    say "== page: /profile with 1,000 API and 1,000 service tokens"
+    kw_admin() { KEYWARD_DATABASE_URL=$url "$BIN" admin "$@"; }
+    echo "$PASSWORD" | kw_admin create-user --username $user --role user --password-stdin >/dev/null
+    project=$(kw_admin create-project --name bench-page)
+    kw_admin grant --project "$project" --username $user --can-change-configs
+    kw_admin mint-token --username $user --name live --expires-in-days 90 --count 850 >/dev/null
+    kw_admin mint-token --username $user --name soon --expires-in-days 3 --count 50 >/dev/null
+    kw_admin mint-token --username $user --name old --expires-at 2025-01-01T00:00:00Z \
+        --count 100 >/dev/null 2>&1
+    kw_admin mint-service-token --created-by $user --principal bench-ci --name svc \
+        --project "$project" --can-change-configs --expires-in-days 90 --count 1000 >/dev/null
+    start_server page "$url"
+    check_quiet
+    node scripts/bench/page.mjs "http://$SERVER_ADDR" $user "$PASSWORD" >>"$WORK/page.txt" ||
+        die "page.mjs failed"
+    cat "$WORK/page.txt" >>"$RESULTS"
+    stop_server
+    say "page: WASM $(recorded page.wasm_gz_bytes) bytes gzipped, interactive in $(recorded page.tti_ms) ms," \
+        "Hide expired $(recorded page.toggle_ms) ms, HTML $(recorded page.html_bytes) bytes"
+}
+
 # ---------------------------------------------------------------------------------------
+
+bench_page
+if [ "${BENCH_ONLY:-}" = page ]; then
+    record machine.load_end "$(cut -d' ' -f1 /proc/loadavg)"
+    python3 scripts/bench/report.py "$RESULTS"
+    exit 0
+fi
 
 bench_database sqlite "sqlite://$WORK/keyward.db"
 

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use keyward_core::allowlist::Allowlist;
+use keyward_core::page::PageInfo;
 use keyward_core::{Permissions, Policy, Role, Secret};
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +41,10 @@ pub struct ApiTokenView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiTokenList {
     pub now: DateTime<Utc>,
+    /// One page of the tokens, newest first.
     pub tokens: Vec<ApiTokenView>,
+    pub page: PageInfo,
+    pub notices: TokenNotices,
     /// The date the new-token form proposes (the policy's default lifetime ahead).
     pub default_expiry: NaiveDate,
     /// The earliest and latest dates the policy allows.
@@ -48,6 +52,16 @@ pub struct ApiTokenList {
     pub max_expiry: NaiveDate,
     /// For the rows minted under a looser policy ("Beyond policy").
     pub policy: Policy,
+}
+
+/// The lines of the profile's banners, drawn from every token of a card, not only the
+/// page shown.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenNotices {
+    /// Tokens that stop working within 7 days.
+    pub expiring: Vec<String>,
+    /// Tokens a leak report revoked in the last 30 days.
+    pub reported: Vec<String>,
 }
 
 /// A token value, shown once (`expires_at` is `None` for a service token that never
@@ -104,7 +118,10 @@ pub struct OplogChoice {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceTokenList {
     pub now: DateTime<Utc>,
+    /// One page of the tokens, newest first (none for a project page's form).
     pub tokens: Vec<ServiceTokenView>,
+    pub page: PageInfo,
+    pub notices: TokenNotices,
     /// Every service principal: `(id, name)`.
     pub principals: Vec<(i64, String)>,
     pub projects: Vec<ProjectChoice>,
@@ -313,7 +330,9 @@ pub struct SecretName {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectTokens {
     pub now: DateTime<Utc>,
+    /// One page of the tokens, newest first.
     pub tokens: Vec<ProjectTokenView>,
+    pub page: PageInfo,
     pub form: ServiceTokenList,
 }
 

@@ -7,6 +7,7 @@ pub mod api;
 pub mod expiry;
 pub mod grant;
 pub mod notice;
+pub mod page;
 pub mod policy;
 pub mod profile;
 pub mod role;

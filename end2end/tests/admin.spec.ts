@@ -73,6 +73,10 @@ test('the token settings page refuses a bad value by its field, then saves a tig
     const form = page.getByRole('form', { name: 'Token settings' });
     const max = form.getByLabel('Maximum token lifetime (days)');
     await expect(max).toHaveValue('366');
+    // Each field's hint is its accessible description, and a number field says its range.
+    await expect(max).toHaveAccessibleDescription('1 to 3660 days.');
+    await expect(max).toHaveAttribute('max', '3660');
+    await expect(form.getByLabel('Expiry webhook URL')).toHaveAccessibleDescription(/^Expiry notices \(7 days/);
     await expect(form.getByLabel('Default API token lifetime (days)')).toHaveValue('30');
     await expect(form.getByLabel('Allow never-expiring service tokens')).toBeChecked();
     await expect(form.getByLabel('Maximum rotation grace (minutes)')).toHaveValue('1440');

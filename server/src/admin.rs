@@ -59,6 +59,10 @@ enum AdminCommand {
         /// Allowed IP ranges, e.g. "10.0.0.0/8,2001:db8::/32" (default: any address).
         #[arg(long, value_parser = parse_allowlist, default_value = "")]
         allowed_ips: Allowlist,
+        /// Mint this many, named NAME-1 … NAME-N, and print one value a line (to seed a
+        /// test or a benchmark).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        count: u32,
     },
     /// Change a user's role (their API tokens see it at the next call).
     SetRole {
@@ -158,6 +162,10 @@ enum AdminCommand {
         /// Allowed IP ranges, e.g. "10.0.0.0/8,2001:db8::/32" (default: any address).
         #[arg(long, value_parser = parse_allowlist, default_value = "")]
         allowed_ips: Allowlist,
+        /// Mint this many, named NAME-1 … NAME-N, and print one value a line (to seed a
+        /// test or a benchmark).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        count: u32,
     },
     /// Delete the sessions that can no longer be used (ended, expired or idle too long);
     /// prints how many.
@@ -340,6 +348,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             expires_in_days,
             expires_at,
             allowed_ips,
+            count,
         } => {
             let user = backend
                 .find_user(&username)
@@ -352,18 +361,20 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 (None, None) => unreachable!("clap requires one of the two"),
             };
             warn_if_past(expires_at, now);
-            let minted = backend
-                .mint_api_token_at(
-                    user.id,
-                    &name,
-                    expires_at,
-                    &allowed_ips,
-                    now,
-                    &mut rand_core::OsRng,
-                )
-                .await
-                .map_err(describe)?;
-            println!("{}", minted.secret.expose());
+            for name in numbered(&name, count) {
+                let minted = backend
+                    .mint_api_token_at(
+                        user.id,
+                        &name,
+                        expires_at,
+                        &allowed_ips,
+                        now,
+                        &mut rand_core::OsRng,
+                    )
+                    .await
+                    .map_err(describe)?;
+                println!("{}", minted.secret.expose());
+            }
         }
         AdminCommand::SetRole { username, role } => {
             backend
@@ -434,6 +445,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             expires_in_days,
             expires_at,
             allowed_ips,
+            count,
         } => {
             let scope = match (project, oplog) {
                 (Some(project_id), _) => Scope::Project {
@@ -457,17 +469,6 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 .user_named(&created_by)
                 .await
                 .map_err(|e| describe_as(e, &renamed))?;
-            let principal = match backend
-                .service_principal_named(&principal)
-                .await
-                .map_err(describe)?
-            {
-                Some(id) => PrincipalChoice::Existing(id),
-                None => PrincipalChoice::New {
-                    name: principal,
-                    description: String::new(),
-                },
-            };
             let lifetime = match expires_at {
                 Some(at) => {
                     warn_if_past(at, now);
@@ -475,18 +476,32 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 }
                 None => Lifetime::Days(expires_in_days),
             };
-            let request = ServiceTokenRequest {
-                principal,
-                name,
-                scope,
-                lifetime,
-                allowed_ips,
-            };
-            let minted = backend
-                .mint_service_token(&creator, &request, now, &mut rand_core::OsRng)
-                .await
-                .map_err(|e| describe_as(e, &renamed))?;
-            println!("{}", minted.secret.expose());
+            for name in numbered(&name, count) {
+                // Looked up each time: the first token may have created the principal.
+                let principal = match backend
+                    .service_principal_named(&principal)
+                    .await
+                    .map_err(describe)?
+                {
+                    Some(id) => PrincipalChoice::Existing(id),
+                    None => PrincipalChoice::New {
+                        name: principal.clone(),
+                        description: String::new(),
+                    },
+                };
+                let request = ServiceTokenRequest {
+                    principal,
+                    name,
+                    scope,
+                    lifetime,
+                    allowed_ips: allowed_ips.clone(),
+                };
+                let minted = backend
+                    .mint_service_token(&creator, &request, now, &mut rand_core::OsRng)
+                    .await
+                    .map_err(|e| describe_as(e, &renamed))?;
+                println!("{}", minted.secret.expose());
+            }
         }
         AdminCommand::CleanupSessions => {
             println!("{}", backend.cleanup_sessions(now).await.map_err(describe)?);
@@ -569,6 +584,14 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The names of `count` tokens: `name` alone, or NAME-1 … NAME-N.
+fn numbered(name: &str, count: u32) -> Vec<String> {
+    match count {
+        1 => vec![name.to_string()],
+        n => (1..=n).map(|i| format!("{name}-{i}")).collect(),
+    }
 }
 
 fn warn_if_past(at: DateTime<Utc>, now: DateTime<Utc>) {

@@ -5,7 +5,7 @@ use keyward_core::allowlist::{Allowlist, FIELD, MAX_RANGES};
 use leptos::prelude::*;
 
 use super::field::invalid;
-use super::{FieldMessage, FormFooter, Modal, TokenRef, use_hydrated};
+use super::{FieldMessage, FormFooter, Modal, TokenRef};
 use crate::error::AppError;
 use crate::rpc::allowlist::SetAllowedIps;
 
@@ -76,19 +76,16 @@ pub fn AllowlistButton(
     editing: Editing,
     action: ServerAction<SetAllowedIps>,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
+    let for_dialog = token.clone();
     view! {
-        <button
-            type="button"
-            class="secondary"
-            disabled=move || !hydrated.get()
-            on:click=move |_| {
+        <super::tokens::RowButton
+            token
+            label="Edit allowed IP ranges"
+            on_click=move || {
                 action.value().set(None);
-                editing.set(Some((token.clone(), allowed.clone())));
+                editing.set(Some((for_dialog.clone(), allowed.clone())));
             }
-        >
-            "Edit allowed IP ranges"
-        </button>
+        />
     }
 }
 

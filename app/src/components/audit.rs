@@ -117,7 +117,10 @@ pub fn AuditBrowser(first: AuditPage, all: bool) -> impl IntoView {
             if p.events.is_empty() {
                 return view! { <p>"No events."</p> }.into_any();
             }
+            // Scrolls sideways on a narrow screen; it has no control of its own, so it takes
+            // the keyboard's focus itself (arrow keys scroll it).
             view! {
+                <div class="table-scroll" tabindex="0" role="group" aria-label="Events">
                 <table class="audit" aria-label=if all { "Audit log" } else { "Security log" }>
                     <thead>
                         <tr>
@@ -146,6 +149,7 @@ pub fn AuditBrowser(first: AuditPage, all: bool) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                </div>
             }.into_any()
         })}
         <div class="buttons">

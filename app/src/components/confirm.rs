@@ -35,6 +35,21 @@ pub fn Modal(
         }
     });
     on_cleanup(move || escape.remove());
+    // Focus goes back to the control that opened the dialog when it closes: at once, and
+    // again if the table holding it is drawn again (see `refocus`).
+    let opener = StoredValue::new(None::<String>);
+    Effect::new(move |was_open: Option<bool>| {
+        let is_open = open.get();
+        if is_open && was_open != Some(true) {
+            opener.set_value(super::refocus::focused_id());
+        } else if !is_open
+            && was_open == Some(true)
+            && let Some(id) = opener.get_value()
+        {
+            super::refocus::keep(&id);
+        }
+        is_open
+    });
     // Focus moves into the dialog when it opens, so keyboard users start there.
     let dialog = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {

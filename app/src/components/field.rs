@@ -20,7 +20,8 @@ pub fn FieldMessage(
     }
 }
 
-/// A labelled input with its error message (`value` pre-fills it).
+/// A labelled input with its hint (if any) and its error message (`value` pre-fills it);
+/// the input names both in `aria-describedby`.
 #[component]
 pub fn TextField(
     id: &'static str,
@@ -31,8 +32,17 @@ pub fn TextField(
     #[prop(default = true)] required: bool,
     #[prop(optional, into)] value: String,
     #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
+    /// The range of a number field.
+    #[prop(optional)]
+    min: Option<u32>,
+    #[prop(optional)] max: Option<u32>,
 ) -> impl IntoView {
-    let error_id = format!("{id}-error");
+    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    let described_by = match hint {
+        Some(_) => format!("{hint_id} {error_id}"),
+        None => error_id.clone(),
+    };
     view! {
         <label for=id>{label}</label>
         <input
@@ -42,9 +52,12 @@ pub fn TextField(
             required=required
             value=value
             autocomplete=autocomplete
-            aria-describedby=error_id.clone()
+            min=min
+            max=max
+            aria-describedby=described_by
             aria-invalid=invalid(error, name)
         />
+        {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
         <FieldMessage error field=name id=error_id/>
     }
 }

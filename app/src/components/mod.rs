@@ -7,6 +7,7 @@ pub mod field;
 mod flags;
 mod hydrated;
 mod persisted;
+pub mod refocus;
 pub mod reload;
 pub mod rotate;
 mod sessions;

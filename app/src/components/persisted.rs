@@ -14,6 +14,9 @@ pub fn PersistedCheckbox(
     storage_key: &'static str,
     label: &'static str,
     flag: RwSignal<bool>,
+    /// Runs after the person changed it (not when the stored value is applied).
+    #[prop(optional, into)]
+    on_toggle: Option<Callback<bool>>,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
     #[cfg(not(feature = "hydrate"))]
@@ -30,6 +33,9 @@ pub fn PersistedCheckbox(
     let on_change = move |ev: leptos::ev::Event| {
         let checked = event_target_checked(&ev);
         flag.set(checked);
+        if let Some(then) = on_toggle {
+            then.run(checked);
+        }
         #[cfg(feature = "hydrate")]
         {
             use gloo_storage::Storage;

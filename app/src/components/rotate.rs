@@ -74,19 +74,16 @@ pub fn RotateButton(
     rotating: RwSignal<Option<TokenRef>>,
     action: ServerAction<RotateToken>,
 ) -> impl IntoView {
-    let hydrated = super::use_hydrated();
+    let for_dialog = token.clone();
     view! {
-        <button
-            type="button"
-            class="secondary"
-            disabled=move || !hydrated.get()
-            on:click=move |_| {
+        <super::tokens::RowButton
+            token
+            label="Rotate"
+            on_click=move || {
                 action.value().set(None);
-                rotating.set(Some(token.clone()));
+                rotating.set(Some(for_dialog.clone()));
             }
-        >
-            "Rotate"
-        </button>
+        />
     }
 }
 

@@ -50,6 +50,8 @@ pub fn SessionTable(
         })
         .collect_view();
     view! {
+        // Scrolls sideways on a narrow screen (the End buttons take the keyboard there).
+        <div class="table-scroll">
         <table class="tokens" aria-label="Sessions">
             <thead>
                 <tr>
@@ -64,6 +66,7 @@ pub fn SessionTable(
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        </div>
     }
     .into_any()
 }

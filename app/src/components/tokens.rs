@@ -4,35 +4,133 @@
 use chrono::{DateTime, Utc};
 use keyward_core::Policy;
 use keyward_core::expiry::{ExpiryStatus, expiry_text};
+use keyward_core::page::{PageInfo, thousands};
 
 use leptos::prelude::*;
 
 use super::{Modal, PersistedCheckbox, use_hydrated};
 use crate::error::AppError;
-use crate::types::{format_date, format_time};
+use crate::types::{TokenNotices, format_date, format_time};
 
-/// A line of the profile's expiry banner for a token that expires within 7 days: "API
-/// token “deploy” (kwat_AbCdEfG): expires in 3 days" (`None` for any other token).
-pub fn expiring_soon(
-    kind: &str,
-    name: &str,
-    display_prefix: &str,
-    expires_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Option<String> {
-    if ExpiryStatus::of(expires_at, now) != ExpiryStatus::ExpiringSoon {
-        return None;
-    }
-    let text = expiry_text(expires_at, now)?.to_lowercase();
-    Some(format!("{kind} “{name}” ({display_prefix}): {text}"))
+/// What the profile's banners need of a token, whatever its kind.
+pub struct BannerFacts<'a> {
+    pub name: &'a str,
+    pub display_prefix: &'a str,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub reported_at: Option<DateTime<Utc>>,
 }
 
-/// A token as the revoke dialog names it.
+/// At most this many lines of each banner per card; the rest are counted in one more line.
+const BANNER_LINES: usize = 10;
+
+/// The banner lines of a card's tokens (all of them, not one page), e.g. "API token
+/// “deploy” (kwat_AbCdEfG): expires in 3 days" and "… revoked 2026-12-01 10:00 UTC".
+pub fn notices<T>(
+    kind: &str,
+    tokens: &[T],
+    now: DateTime<Utc>,
+    facts: impl Fn(&T) -> BannerFacts<'_>,
+) -> TokenNotices {
+    let line = |t: &T, what: String| {
+        let f = facts(t);
+        format!("{kind} “{}” ({}): {what}", f.name, f.display_prefix)
+    };
+    let expiring = tokens.iter().filter_map(|t| {
+        let f = facts(t);
+        if f.reported_at.is_some()
+            || ExpiryStatus::of(f.expires_at, now) != ExpiryStatus::ExpiringSoon
+        {
+            return None;
+        }
+        Some(line(t, expiry_text(f.expires_at, now)?.to_lowercase()))
+    });
+    let reported = tokens.iter().filter_map(|t| {
+        let at = facts(t).reported_at?;
+        Some(line(t, format!("revoked {}", format_time(at))))
+    });
+    TokenNotices {
+        expiring: capped(kind, expiring),
+        reported: capped(kind, reported),
+    }
+}
+
+/// The first [`BANNER_LINES`] lines, then "and 12 more API tokens" for the rest.
+fn capped(kind: &str, lines: impl Iterator<Item = String>) -> Vec<String> {
+    let mut lines: Vec<String> = lines.collect();
+    if lines.len() > BANNER_LINES {
+        let more = lines.len() - BANNER_LINES;
+        lines.truncate(BANNER_LINES);
+        lines.push(format!("and {} more {}s", thousands(more), kind));
+    }
+    lines
+}
+
+/// A token as its row's dialogs name it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenRef {
+    /// `api-token` or `service-token`: the stem of the row's element ids.
+    pub kind: &'static str,
     pub id: i64,
     pub name: String,
     pub display_prefix: String,
+}
+
+impl TokenRef {
+    /// The id of this token's row button `action`, e.g. `api-token-7-rotate`: stable when
+    /// the row is drawn again, so the focus can come back to it (see `refocus`).
+    pub fn button_id(&self, action: &str) -> String {
+        format!("{}-{}-{action}", self.kind, self.id)
+    }
+}
+
+/// A button of a token row: disabled until hydrated, with an id from [`TokenRef::button_id`]
+/// made of its label ("Edit expiration" → `api-token-7-edit-expiration`).
+#[component]
+pub fn RowButton(
+    token: TokenRef,
+    label: &'static str,
+    #[prop(optional)] danger: bool,
+    #[prop(into)] on_click: Callback<()>,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let id = token.button_id(&super::refocus::slug(label));
+    view! {
+        <button
+            type="button"
+            class=if danger { "danger" } else { "secondary" }
+            id=id
+            disabled=move || !hydrated.get()
+            on:click=move |_| on_click.run(())
+        >
+            {label}
+        </button>
+    }
+}
+
+/// A row's Revoke button: opens the "Revoke token?" dialog for `token`.
+#[component]
+pub fn RevokeButton<S>(
+    token: TokenRef,
+    revoking: RwSignal<Option<TokenRef>>,
+    action: ServerAction<S>,
+) -> impl IntoView
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    let for_dialog = token.clone();
+    view! {
+        <RowButton
+            token
+            label="Revoke"
+            danger=true
+            on_click=move || {
+                action.value().set(None);
+                revoking.set(Some(for_dialog.clone()));
+            }
+        />
+    }
 }
 
 /// The row class that colours a token by its expiry.
@@ -95,24 +193,9 @@ pub fn row_class(
     }
 }
 
-/// A line of the profile's exposure banner for a token a leak report revoked (`None` for
-/// any other token).
-pub fn reported_line(
-    kind: &str,
-    name: &str,
-    display_prefix: &str,
-    reported_at: Option<DateTime<Utc>>,
-) -> Option<String> {
-    reported_at.map(|at| {
-        format!(
-            "{kind} “{name}” ({display_prefix}): revoked {}",
-            format_time(at)
-        )
-    })
-}
-
 /// The frame of a token card: heading, Hide expired (kept in localStorage under
-/// `storage_key`), the New button, the intro (`children`) and, once `list` has loaded, `body`.
+/// `storage_key`; changing it goes back to the first page), the New button, the intro
+/// (`children`) and, once `list` has loaded, `body`.
 #[component]
 pub fn TokenCard<L, B, V>(
     /// `id` of the heading, which names the card's region.
@@ -121,6 +204,8 @@ pub fn TokenCard<L, B, V>(
     new_label: &'static str,
     storage_key: &'static str,
     hide_expired: RwSignal<bool>,
+    /// The page the card's list shows.
+    page: RwSignal<usize>,
     #[prop(into)] on_new: Callback<()>,
     list: Resource<Result<L, AppError>>,
     body: B,
@@ -135,8 +220,14 @@ where
     view! {
         <section class="card" aria-labelledby=title_id>
             <div class="card-head">
-                <h2 id=title_id>{title}</h2>
-                <PersistedCheckbox storage_key label="Hide expired" flag=hide_expired/>
+                // Focusable from script: the focus comes here when its row is gone.
+                <h2 id=title_id tabindex="-1">{title}</h2>
+                <PersistedCheckbox
+                    storage_key
+                    label="Hide expired"
+                    flag=hide_expired
+                    on_toggle=move |_| page.set(1)
+                />
                 <button type="button" on:click=move |_| on_new.run(()) disabled=move || !hydrated.get()>
                     {new_label}
                 </button>
@@ -155,68 +246,87 @@ where
     }
 }
 
-/// The table of a token card: the rows that Hide expired leaves, a sentence when there are
-/// none, and how many are hidden. The stored preference applies only once the table has
-/// hydrated: the server rendered every row, and the first client render must match it.
+/// The table of a token card: one page of rows (the server applied Hide expired and cut
+/// the page), a sentence when there are none, how many Hide expired took out, and the
+/// position in the list with Previous and Next, which move `turn`.
 #[component]
-pub fn TokenTable<T, K, R, V>(
+pub fn TokenTable<T, R, V>(
     /// The table's accessible name and the noun of its messages, e.g. "API tokens".
     label: &'static str,
     /// Column headings; an "Actions" column for the row buttons follows them.
     columns: &'static [&'static str],
     tokens: Vec<T>,
-    now: DateTime<Utc>,
-    expires_at: fn(&T) -> Option<DateTime<Utc>>,
-    key: fn(&T) -> K,
-    hide_expired: RwSignal<bool>,
+    page: PageInfo,
+    turn: RwSignal<usize>,
     row: R,
 ) -> impl IntoView
 where
-    T: Clone + Send + Sync + 'static,
-    K: Eq + std::hash::Hash + Send + Sync + 'static,
-    R: Fn(T) -> V + Clone + Send + Sync + 'static,
+    T: 'static,
+    R: Fn(T) -> V + 'static,
     V: IntoView + 'static,
 {
-    let expired_count = tokens
-        .iter()
-        .filter(|t| is_expired(expires_at(t), now))
-        .count();
-    let any_expired = expired_count > 0;
-    let tokens = StoredValue::new(tokens);
-    let hydrated = use_hydrated();
-    let hiding = move || hydrated.get() && hide_expired.get();
-    let visible = move || {
-        let hide = hiding();
-        tokens
-            .get_value()
-            .into_iter()
-            .filter(move |t| !hide || !is_expired(expires_at(t), now))
-            .collect::<Vec<_>>()
+    // The page's id stem, e.g. "api-tokens", for the pager buttons (see `refocus`).
+    let stem = super::refocus::slug(label);
+    let empty = if page.all == 0 {
+        format!("No {label} yet.")
+    } else {
+        format!("All the {label} here are expired (hidden).")
     };
-    let empty = move || {
-        if tokens.with_value(Vec::is_empty) {
-            format!("No {label} yet.")
-        } else {
-            format!("All the {label} here are expired (hidden).")
+    let table = if tokens.is_empty() {
+        view! { <p class="empty">{empty}</p> }.into_any()
+    } else {
+        // Scrolls sideways on a narrow screen (the row buttons take the keyboard there).
+        view! {
+            <div class="table-scroll">
+                <table class="tokens" aria-label=label>
+                    <thead>
+                        <tr>
+                            {columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>{tokens.into_iter().map(row).collect_view()}</tbody>
+                </table>
+            </div>
         }
+            .into_any()
     };
+    let hydrated = use_hydrated();
+    let pager = (page.pages() > 1).then(|| {
+        let button = move |text: &'static str, to: usize, enabled: bool| {
+            let id = format!("{stem}-{}", super::refocus::slug(text));
+            let target = id.clone();
+            view! {
+                <button
+                    type="button"
+                    class="secondary"
+                    id=id
+                    disabled=move || !hydrated.get() || !enabled
+                    on:click=move |_| {
+                        super::refocus::keep(&target);
+                        turn.set(to);
+                    }
+                >
+                    {text}
+                </button>
+            }
+        };
+        (
+            button("Previous", page.page.saturating_sub(1), page.has_previous()),
+            button("Next", page.page + 1, page.has_next()),
+        )
+    });
     view! {
-        <Show when=move || !visible().is_empty() fallback=move || view! { <p class="empty">{empty}</p> }>
-            <table class="tokens" aria-label=label>
-                <thead>
-                    <tr>
-                        {columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}
-                        <th scope="col"><span class="sr-only">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    <For each=visible key=key children=row.clone()/>
-                </tbody>
-            </table>
-        </Show>
-        <Show when=move || hiding() && any_expired>
-            <p class="muted">{format!("{expired_count} expired token(s) hidden.")}</p>
-        </Show>
+        {table}
+        {(page.hidden > 0).then(|| view! {
+            <p class="muted">{format!("{} expired token(s) hidden.", thousands(page.hidden))}</p>
+        })}
+        {page.range_text().map(|range| view! {
+            <nav class="pager" aria-label=format!("Pages of {label}")>
+                <span class="muted">{range}</span>
+                {pager}
+            </nav>
+        })}
     }
 }
 

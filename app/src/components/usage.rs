@@ -5,23 +5,20 @@
 use keyward_core::usage::Usage;
 use leptos::prelude::*;
 
-use super::{Modal, TokenRef, use_hydrated};
+use super::{Modal, TokenRef};
 use crate::rpc::usage::token_usage;
 use crate::types::format_time;
 
 /// A row's Usage button: opens the dialog for `token`.
 #[component]
 pub fn UsageButton(token: TokenRef, viewing: RwSignal<Option<TokenRef>>) -> impl IntoView {
-    let hydrated = use_hydrated();
+    let for_dialog = token.clone();
     view! {
-        <button
-            type="button"
-            class="secondary"
-            disabled=move || !hydrated.get()
-            on:click=move |_| viewing.set(Some(token.clone()))
-        >
-            "Usage"
-        </button>
+        <super::tokens::RowButton
+            token
+            label="Usage"
+            on_click=move || viewing.set(Some(for_dialog.clone()))
+        />
     }
 }
 

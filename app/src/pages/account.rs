@@ -27,9 +27,11 @@ pub fn ActionDialog(
 ) -> impl IntoView {
     let hydrated = use_hydrated();
     view! {
+        // The id brings the focus back here when the dialog closes (see `refocus`).
         <button
             type="button"
             class="secondary"
+            id=crate::components::refocus::slug(title)
             disabled=move || !hydrated.get()
             on:click=move |_| {
                 notice.set(None);

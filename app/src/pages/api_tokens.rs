@@ -9,18 +9,19 @@ use crate::components::allowlist::{
 use crate::components::field::invalid;
 use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
 use crate::components::tokens::{
-    ReportedCell, TokenCard, TokenTable, expiring_soon, is_expired, reported_line, row_class,
+    ReportedCell, RevokeButton, RowButton, TokenCard, TokenTable, is_expired, row_class,
 };
 use crate::components::usage::{UsageButton, UsageDialog};
 use crate::components::{
-    ExpiryCell, FieldMessage, FormFooter, Modal, RevokeDialog, ShownOnce, TokenRef, use_hydrated,
-    use_sudo,
+    ExpiryCell, FieldMessage, FormFooter, Modal, RevokeDialog, ShownOnce, TokenRef, use_sudo,
 };
 use crate::error::AppError;
 use crate::rpc::allowlist::SetAllowedIps;
 use crate::rpc::rotation::RotateToken;
 use crate::rpc::{CreateApiToken, EditApiTokenExpiry, RevokeApiToken, list_api_tokens};
-use crate::types::{ApiTokenList, ApiTokenView, MintedToken, format_date, format_time};
+use crate::types::{
+    ApiTokenList, ApiTokenView, MintedToken, TokenNotices, format_date, format_time,
+};
 
 const HIDE_EXPIRED_KEY: &str = "keyward.api_tokens.hide_expired";
 
@@ -45,35 +46,15 @@ pub struct Card {
     viewing: RwSignal<Option<TokenRef>>,
     allowing: crate::components::allowlist::Editing,
     hide_expired: RwSignal<bool>,
+    page: RwSignal<usize>,
 }
 
 impl Card {
-    /// The lines of the profile's expiry banner (tokens expiring within 7 days), once the
-    /// list is there (awaited: read synchronously, it could differ between the server's
-    /// render and hydration).
-    pub async fn expiring_soon(self) -> Vec<String> {
-        match self.tokens.await {
-            Ok(list) => (list.tokens.iter())
-                .filter(|t| t.reported_at.is_none())
-                .filter_map(|t| {
-                    let at = Some(t.expires_at);
-                    expiring_soon("API token", &t.name, &t.display_prefix, at, list.now)
-                })
-                .collect(),
-            Err(_) => Vec::new(),
-        }
-    }
-
-    /// The lines of the profile's exposure banner (tokens a leak report revoked).
-    pub async fn reported(self) -> Vec<String> {
-        match self.tokens.await {
-            Ok(list) => (list.tokens.iter())
-                .filter_map(|t| {
-                    reported_line("API token", &t.name, &t.display_prefix, t.reported_at)
-                })
-                .collect(),
-            Err(_) => Vec::new(),
-        }
+    /// The lines of the profile's banners (tokens expiring within 7 days, tokens a leak
+    /// report revoked), once the list is there (awaited: read synchronously, they could
+    /// differ between the server's render and hydration).
+    pub async fn notices(self) -> TokenNotices {
+        self.tokens.await.map(|l| l.notices).unwrap_or_default()
     }
 
     /// Creates the actions and starts loading the list.
@@ -89,6 +70,7 @@ impl Card {
         use_sudo(edit);
         use_sudo(rotate);
         use_sudo(allow);
+        let (page, hide_expired) = (RwSignal::new(1), RwSignal::new(false));
         Card {
             tokens: Resource::new(
                 move || {
@@ -98,9 +80,11 @@ impl Card {
                         revoke.version().get(),
                         rotate.version().get(),
                         allow.version().get(),
+                        page.get(),
+                        hide_expired.get(),
                     )
                 },
-                |_| list_api_tokens(),
+                |(.., page, hide_expired)| list_api_tokens(page, hide_expired),
             ),
             create,
             edit,
@@ -114,7 +98,8 @@ impl Card {
             rotating: RwSignal::new(None),
             viewing: RwSignal::new(None),
             allowing: RwSignal::new(None),
-            hide_expired: RwSignal::new(false),
+            hide_expired,
+            page,
         }
     }
 }
@@ -125,6 +110,8 @@ pub fn ApiTokensCard(card: Card) -> impl IntoView {
     // A successful action closes its form or dialog and, for mint and edit, shows the value.
     Effect::new(move |_| {
         if let Some(Ok(m)) = card.create.value().get() {
+            // The new token is the newest: on the first page.
+            card.page.set(1);
             card.form_open.set(false);
             card.shown
                 .set(Some((format!("New API token “{}”", m.name), m)));
@@ -163,6 +150,7 @@ pub fn ApiTokensCard(card: Card) -> impl IntoView {
             new_label="New API token"
             storage_key=HIDE_EXPIRED_KEY
             hide_expired=card.hide_expired
+            page=card.page
             on_new=open_form
             list=tokens
             body=move |list| view! { <CardBody card list/> }
@@ -198,14 +186,8 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
             label="API tokens"
             columns=&["Name", "Prefix", "Created", "Expires", "Last used", "Allowed IPs"]
             tokens=list.tokens.clone()
-            now
-            // A reported token is revoked, not expired: Hide expired keeps it in view.
-            expires_at=|t: &ApiTokenView| t.reported_at.is_none().then_some(t.expires_at)
-            // A re-dated, rotated or re-ranged token's row is drawn again.
-            key=|t: &ApiTokenView| {
-                (t.id, t.display_prefix.clone(), t.allowed_ips.clone(), t.reported_at)
-            }
-            hide_expired=card.hide_expired
+            page=list.page
+            turn=card.page
             row=move |token| view! { <TokenRow card token now policy/> }
         />
         <EditDialog card list=list.clone()/>
@@ -232,15 +214,13 @@ fn TokenRow(
     now: chrono::DateTime<chrono::Utc>,
     policy: Policy,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
-    let for_edit = token.clone();
-    let for_rotate = TokenRef {
+    let this = TokenRef {
+        kind: "api-token",
         id: token.id,
         name: token.name.clone(),
         display_prefix: token.display_prefix.clone(),
     };
-    let (for_revoke, for_allow) = (for_rotate.clone(), for_rotate.clone());
-    let for_usage = for_rotate.clone();
+    let for_edit = token.clone();
     let reported = token.reported_at;
     view! {
         <tr class=row_class(Some(token.expires_at), reported, now)>
@@ -259,42 +239,29 @@ fn TokenRow(
             // A reported token is revoked: only its Usage (where it was used) is left.
             <td class="actions">
                 {reported.is_none().then(|| view! {
-                    <button
-                        type="button"
-                        class="secondary"
-                        disabled=move || !hydrated.get()
-                        on:click=move |_| {
+                    <RowButton
+                        token=this.clone()
+                        label="Edit expiration"
+                        on_click=move || {
                             card.edit.value().set(None);
                             card.form_open.set(false);
                             card.editing.set(Some(for_edit.clone()));
                         }
-                    >
-                        "Edit expiration"
-                    </button>
+                    />
                     // An expired token has nothing to rotate: Edit expiration gives it a new date.
                     {(!is_expired(Some(token.expires_at), now)).then(|| view! {
-                        <RotateButton token=for_rotate rotating=card.rotating action=card.rotate/>
+                        <RotateButton token=this.clone() rotating=card.rotating action=card.rotate/>
                     })}
                 })}
-                <UsageButton token=for_usage viewing=card.viewing/>
+                <UsageButton token=this.clone() viewing=card.viewing/>
                 {reported.is_none().then(|| view! {
                     <AllowlistButton
-                        token=for_allow
+                        token=this.clone()
                         allowed=token.allowed_ips.clone()
                         editing=card.allowing
                         action=card.allow
                     />
-                    <button
-                        type="button"
-                        class="danger"
-                        disabled=move || !hydrated.get()
-                        on:click=move |_| {
-                            card.revoke.value().set(None);
-                            card.revoking.set(Some(for_revoke.clone()));
-                        }
-                    >
-                        "Revoke"
-                    </button>
+                    <RevokeButton token=this.clone() revoking=card.revoking action=card.revoke/>
                 })}
             </td>
         </tr>

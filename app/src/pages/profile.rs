@@ -112,8 +112,8 @@ fn ExpiryBanner(api: api_tokens::Card, service: service_tokens::Card) -> impl In
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let mut lines = api.expiring_soon().await;
-                lines.extend(service.expiring_soon().await);
+                let mut lines = api.notices().await.expiring;
+                lines.extend(service.notices().await.expiring);
                 (!lines.is_empty()).then(|| view! {
                     <section class="banner warning" role="status" aria-labelledby="expiring-title">
                         <h2 id="expiring-title">"Tokens expiring soon"</h2>
@@ -132,8 +132,8 @@ fn ReportedBanner(api: api_tokens::Card, service: service_tokens::Card) -> impl 
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let mut lines = api.reported().await;
-                lines.extend(service.reported().await);
+                let mut lines = api.notices().await.reported;
+                lines.extend(service.notices().await.reported);
                 (!lines.is_empty()).then(|| view! {
                     <section class="banner danger" role="region" aria-labelledby="reported-title">
                         <h2 id="reported-title">"Tokens reported as exposed"</h2>

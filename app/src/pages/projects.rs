@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::components::field::invalid;
 use crate::components::reload::{Changes, action_error, reloading_action};
-use crate::components::tokens::{TokenCard, TokenTable, expiry_class};
+use crate::components::tokens::{RevokeButton, TokenCard, TokenTable, expiry_class};
 use crate::components::{
     ExpiryCell, FieldMessage, FormFooter, RevokeDialog, ShownOnce, TokenRef, use_hydrated,
 };
@@ -562,6 +562,8 @@ struct TokensTab {
     list: Resource<Result<ProjectTokens, AppError>>,
     create: ServerAction<CreateServiceToken>,
     revoke: ServerAction<RevokeProjectServiceToken>,
+    page: RwSignal<usize>,
+    hide_expired: RwSignal<bool>,
 }
 
 impl TokensTab {
@@ -569,6 +571,7 @@ impl TokensTab {
         let create = ServerAction::<CreateServiceToken>::new();
         let revoke = ServerAction::<RevokeProjectServiceToken>::new();
         crate::components::use_sudo(create);
+        let (page, hide_expired) = (RwSignal::new(1), RwSignal::new(false));
         TokensTab {
             project,
             list: Resource::new(
@@ -577,12 +580,16 @@ impl TokensTab {
                         project.get(),
                         create.version().get(),
                         revoke.version().get(),
+                        page.get(),
+                        hide_expired.get(),
                     )
                 },
-                |(project, _, _)| project_service_tokens(project),
+                |(project, _, _, page, hide)| project_service_tokens(project, page, hide),
             ),
             create,
             revoke,
+            page,
+            hide_expired,
         }
     }
 }
@@ -595,13 +602,15 @@ fn ServiceTokens(tab: TokensTab) -> impl IntoView {
         list: tokens,
         create,
         revoke,
+        page,
+        hide_expired,
     } = tab;
     let form_open = RwSignal::new(false);
     let shown = RwSignal::new(None);
     let revoking = RwSignal::new(None::<TokenRef>);
-    let hide_expired = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(m)) = create.value().get() {
+            page.set(1);
             form_open.set(false);
             shown.set(Some(m));
         }
@@ -623,6 +632,7 @@ fn ServiceTokens(tab: TokensTab) -> impl IntoView {
             new_label="New token"
             storage_key=HIDE_EXPIRED_KEY
             hide_expired
+            page
             on_new=open_form
             list=tokens
             body=move |list: ProjectTokens| {
@@ -647,10 +657,8 @@ fn ServiceTokens(tab: TokensTab) -> impl IntoView {
                             "Expires", "Last used", "Created by",
                         ]
                         tokens=list.tokens
-                        now
-                        expires_at=|t: &ProjectTokenView| t.token.expires_at
-                        key=|t: &ProjectTokenView| t.token.id
-                        hide_expired
+                        page=list.page
+                        turn=page
                         row=move |t| view! { <TokenRow t now revoking revoke/> }
                     />
                     <RevokeDialog
@@ -682,28 +690,16 @@ fn TokenRow(
     revoking: RwSignal<Option<TokenRef>>,
     revoke: ServerAction<RevokeProjectServiceToken>,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
     let token = t.token;
-    let for_revoke = TokenRef {
+    let this = TokenRef {
+        kind: "service-token",
         id: token.id,
         name: token.name.clone(),
         display_prefix: token.display_prefix.clone(),
     };
-    let revoke_button = t.can_revoke.then(|| {
-        view! {
-            <button
-                type="button"
-                class="danger"
-                disabled=move || !hydrated.get()
-                on:click=move |_| {
-                    revoke.value().set(None);
-                    revoking.set(Some(for_revoke.clone()));
-                }
-            >
-                "Revoke"
-            </button>
-        }
-    });
+    let revoke_button = t
+        .can_revoke
+        .then(|| view! { <RevokeButton token=this revoking action=revoke/> });
     view! {
         <tr class=expiry_class(token.expires_at, now)>
             <td>

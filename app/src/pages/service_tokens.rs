@@ -11,18 +11,17 @@ use crate::components::allowlist::{
 use crate::components::field::invalid;
 use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
 use crate::components::tokens::{
-    ReportedCell, TokenCard, TokenTable, expiring_soon, is_expired, reported_line, row_class,
+    ReportedCell, RevokeButton, TokenCard, TokenTable, is_expired, row_class,
 };
 use crate::components::usage::{UsageButton, UsageDialog};
 use crate::components::{
-    ExpiryCell, FieldMessage, FlagBoxes, FormFooter, RevokeDialog, ShownOnce, TokenRef,
-    use_hydrated, use_sudo,
+    ExpiryCell, FieldMessage, FlagBoxes, FormFooter, RevokeDialog, ShownOnce, TokenRef, use_sudo,
 };
 use crate::error::AppError;
 use crate::rpc::allowlist::SetAllowedIps;
 use crate::rpc::rotation::RotateToken;
 use crate::rpc::{CreateServiceToken, RevokeServiceToken, list_service_tokens};
-use crate::types::{MintedToken, ServiceTokenList, ServiceTokenView, format_time};
+use crate::types::{MintedToken, ServiceTokenList, ServiceTokenView, TokenNotices, format_time};
 
 const HIDE_EXPIRED_KEY: &str = "keyward.service_tokens.hide_expired";
 
@@ -43,33 +42,13 @@ pub struct Card {
     viewing: RwSignal<Option<TokenRef>>,
     allowing: Editing,
     hide_expired: RwSignal<bool>,
+    page: RwSignal<usize>,
 }
 
 impl Card {
-    /// The lines of the profile's expiry banner (see the API Tokens card's).
-    pub async fn expiring_soon(self) -> Vec<String> {
-        match self.tokens.await {
-            Ok(list) => (list.tokens.iter())
-                .filter(|t| t.reported_at.is_none())
-                .filter_map(|t| {
-                    let (name, prefix) = (&t.name, &t.display_prefix);
-                    expiring_soon("Service token", name, prefix, t.expires_at, list.now)
-                })
-                .collect(),
-            Err(_) => Vec::new(),
-        }
-    }
-
-    /// The lines of the profile's exposure banner (tokens a leak report revoked).
-    pub async fn reported(self) -> Vec<String> {
-        match self.tokens.await {
-            Ok(list) => (list.tokens.iter())
-                .filter_map(|t| {
-                    reported_line("Service token", &t.name, &t.display_prefix, t.reported_at)
-                })
-                .collect(),
-            Err(_) => Vec::new(),
-        }
+    /// The lines of the profile's banners (see the API Tokens card's).
+    pub async fn notices(self) -> TokenNotices {
+        self.tokens.await.map(|l| l.notices).unwrap_or_default()
     }
 
     /// Creates the actions and starts loading the list.
@@ -81,6 +60,7 @@ impl Card {
         use_sudo(create);
         use_sudo(rotate);
         use_sudo(allow);
+        let (page, hide_expired) = (RwSignal::new(1), RwSignal::new(false));
         Card {
             tokens: Resource::new(
                 move || {
@@ -89,9 +69,11 @@ impl Card {
                         revoke.version().get(),
                         rotate.version().get(),
                         allow.version().get(),
+                        page.get(),
+                        hide_expired.get(),
                     )
                 },
-                |_| list_service_tokens(),
+                |(.., page, hide_expired)| list_service_tokens(page, hide_expired),
             ),
             create,
             revoke,
@@ -103,7 +85,8 @@ impl Card {
             rotating: RwSignal::new(None),
             viewing: RwSignal::new(None),
             allowing: RwSignal::new(None),
-            hide_expired: RwSignal::new(false),
+            hide_expired,
+            page,
         }
     }
 }
@@ -113,6 +96,8 @@ pub fn ServiceTokensCard(card: Card) -> impl IntoView {
     let tokens = card.tokens;
     Effect::new(move |_| {
         if let Some(Ok(m)) = card.create.value().get() {
+            // The new token is the newest: on the first page.
+            card.page.set(1);
             card.form_open.set(false);
             card.shown
                 .set(Some((format!("New service token “{}”", m.name), m)));
@@ -143,6 +128,7 @@ pub fn ServiceTokensCard(card: Card) -> impl IntoView {
             new_label="New service token"
             storage_key=HIDE_EXPIRED_KEY
             hide_expired=card.hide_expired
+            page=card.page
             on_new=open_form
             list=tokens
             body=move |list| view! { <CardBody card list/> }
@@ -157,7 +143,7 @@ pub fn ServiceTokensCard(card: Card) -> impl IntoView {
 #[component]
 fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
     let (now, policy) = (list.now, list.policy);
-    let tokens = list.tokens.clone();
+    let (tokens, list_page) = (list.tokens.clone(), list.page);
     let form_list = StoredValue::new(list);
     view! {
         <Show when=move || card.form_open.get()>
@@ -186,14 +172,8 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
                 "Allowed IPs",
             ]
             tokens=tokens
-            now
-            // A reported token is revoked, not expired: Hide expired keeps it in view.
-            expires_at=|t: &ServiceTokenView| t.expires_at.filter(|_| t.reported_at.is_none())
-            // A rotated or re-ranged token's row is drawn again.
-            key=|t: &ServiceTokenView| {
-                (t.id, t.display_prefix.clone(), t.allowed_ips.clone(), t.reported_at)
-            }
-            hide_expired=card.hide_expired
+            page=list_page
+            turn=card.page
             row=move |token| view! { <TokenRow card token now policy/> }
         />
         <RotateDialog kind="service_token" rotating=card.rotating action=card.rotate policy/>
@@ -219,14 +199,12 @@ fn TokenRow(
     now: chrono::DateTime<chrono::Utc>,
     policy: Policy,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
-    let for_rotate = TokenRef {
+    let this = TokenRef {
+        kind: "service-token",
         id: token.id,
         name: token.name.clone(),
         display_prefix: token.display_prefix.clone(),
     };
-    let (for_revoke, for_allow) = (for_rotate.clone(), for_rotate.clone());
-    let for_usage = for_rotate.clone();
     let reported = token.reported_at;
     view! {
         <tr class=row_class(token.expires_at, reported, now)>
@@ -253,27 +231,17 @@ fn TokenRow(
             // A reported token is revoked: only its Usage (where it was used) is left.
             <td class="actions">
                 {(reported.is_none() && !is_expired(token.expires_at, now)).then(|| view! {
-                    <RotateButton token=for_rotate rotating=card.rotating action=card.rotate/>
+                    <RotateButton token=this.clone() rotating=card.rotating action=card.rotate/>
                 })}
-                <UsageButton token=for_usage viewing=card.viewing/>
+                <UsageButton token=this.clone() viewing=card.viewing/>
                 {reported.is_none().then(|| view! {
                     <AllowlistButton
-                        token=for_allow
+                        token=this.clone()
                         allowed=token.allowed_ips.clone()
                         editing=card.allowing
                         action=card.allow
                     />
-                    <button
-                        type="button"
-                        class="danger"
-                        disabled=move || !hydrated.get()
-                        on:click=move |_| {
-                            card.revoke.value().set(None);
-                            card.revoking.set(Some(for_revoke.clone()));
-                        }
-                    >
-                        "Revoke"
-                    </button>
+                    <RevokeButton token=this.clone() revoking=card.revoking action=card.revoke/>
                 })}
             </td>
         </tr>

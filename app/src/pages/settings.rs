@@ -16,8 +16,13 @@ pub fn SettingsForm(settings: Settings) -> impl IntoView {
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     let hydrated = use_hydrated();
     let form_error = move || error.get().and_then(|e| e.form_message());
-    let number = move |id: &'static str, key: Key, value: String| {
-        view! { <TextField id label=key.label() name=key.as_str() kind="number" error value/> }
+    let webhook = settings.expiry_webhook_url.clone().unwrap_or_default();
+    let never_allowed = settings.policy.allow_never_expiring;
+    let number = move |id: &'static str, key: Key, max: u32, hint: String| {
+        let value = settings.get(key);
+        view! {
+            <TextField id label=key.label() name=key.as_str() kind="number" error value min=0 max hint/>
+        }
     };
     let never = Key::AllowNeverExpiring;
     view! {
@@ -30,17 +35,23 @@ pub fn SettingsForm(settings: Settings) -> impl IntoView {
                      their dates; those beyond a new maximum are marked “Beyond policy”."
                 )}
             </p>
-            {number("st-max-days", Key::MaxTokenDays, settings.get(Key::MaxTokenDays))}
+            {number(
+                "st-max-days",
+                Key::MaxTokenDays,
+                MAX_LIFETIME_DAYS,
+                format!("1 to {MAX_LIFETIME_DAYS} days."),
+            )}
             {number(
                 "st-default-days",
                 Key::DefaultApiTokenDays,
-                settings.get(Key::DefaultApiTokenDays),
+                MAX_LIFETIME_DAYS,
+                "What the New API token form proposes; at most the maximum.".to_string(),
             )}
             <label class="toggle">
                 <input
                     type="checkbox"
                     name=never.as_str()
-                    checked=settings.policy.allow_never_expiring
+                    checked=never_allowed
                     aria-describedby="st-never-error"
                 />
                 {never.label()}
@@ -50,14 +61,12 @@ pub fn SettingsForm(settings: Settings) -> impl IntoView {
             {number(
                 "st-grace",
                 Key::MaxRotationGraceMinutes,
-                settings.get(Key::MaxRotationGraceMinutes),
-            )}
-            <p class="muted">
-                {format!(
+                MAX_GRACE_MINUTES,
+                format!(
                     "How long an old value may keep working after a rotation: 0 to \
                      {MAX_GRACE_MINUTES} minutes (0: it stops at once)."
-                )}
-            </p>
+                ),
+            )}
             <TextField
                 id="st-webhook"
                 label=Key::ExpiryWebhookUrl.label()
@@ -65,13 +74,11 @@ pub fn SettingsForm(settings: Settings) -> impl IntoView {
                 kind="url"
                 required=false
                 error
-                value=settings.expiry_webhook_url.clone().unwrap_or_default()
+                value=webhook
+                hint="Expiry notices (7 days and 1 day before a token expires) are POSTed here, \
+                      signed in the Keyward-Signature header with the secret that \
+                      `keyward admin webhook-secret` prints. Leave empty for none."
             />
-            <p class="muted">
-                "Expiry notices (7 days and 1 day before a token expires) are POSTed here, \
-                 signed in the Keyward-Signature header with the secret that \
-                 `keyward admin webhook-secret` prints. Leave empty for none."
-            </p>
             <p class="form-error" role="alert" hidden=move || form_error().is_none()>{form_error}</p>
             <p class="status" role="status">{move || saved().then_some("Settings saved.")}</p>
             <button type="submit" disabled=move || !hydrated.get() || save.pending().get()>

@@ -203,10 +203,16 @@ pub async fn complete_setup(
     Ok(())
 }
 
-/// The signed-in user's API tokens (revoked ones excluded, but for those a leak report
-/// revoked in the last 30 days), with the clock and the policy.
+/// One page (1-based) of the signed-in user's API tokens, newest first, without the expired
+/// ones when `hide_expired` (revoked ones excluded, but for those a leak report revoked in
+/// the last 30 days, which Hide expired keeps), with the clock, the policy and the banner
+/// lines of all of them.
 #[server(prefix = "/rpc", endpoint = "api_tokens")]
-pub async fn list_api_tokens() -> Result<ApiTokenList, AppError> {
+pub async fn list_api_tokens(
+    #[server(default)] page: usize,
+    #[server(default)] hide_expired: bool,
+) -> Result<ApiTokenList, AppError> {
+    use crate::components::tokens::{BannerFacts, is_expired, notices};
     use crate::ssr::{backend, current_session, now};
     use keyward_core::expiry::date_in_days;
 
@@ -217,6 +223,15 @@ pub async fn list_api_tokens() -> Result<ApiTokenList, AppError> {
     let tokens = backend
         .api_tokens_and_reported(session.user.id, now)
         .await?;
+    let notices = notices("API token", &tokens, now, |t| BannerFacts {
+        name: &t.name,
+        display_prefix: &t.display_prefix,
+        expires_at: Some(t.expires_at),
+        reported_at: imp::reported_at(t.revoked_at, t.revoked_reason.as_deref()),
+    });
+    let (tokens, page) = keyward_core::page::page_of(tokens, page, hide_expired, |t| {
+        t.revoked_at.is_none() && is_expired(Some(t.expires_at), now)
+    });
     let graces = backend
         .grace_windows(keyward_core::TokenKind::ApiToken, session.user.id, now)
         .await?;
@@ -226,6 +241,8 @@ pub async fn list_api_tokens() -> Result<ApiTokenList, AppError> {
             .into_iter()
             .map(|t| imp::token_view(t, &graces))
             .collect(),
+        page,
+        notices,
         default_expiry: date_in_days(now, policy.api_token_days()),
         min_expiry: date_in_days(now, 1),
         max_expiry: date_in_days(now, policy.max_token_days),

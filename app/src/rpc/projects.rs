@@ -218,10 +218,16 @@ pub async fn delete_project_secret(project: i64, name: String) -> Result<(), App
     Ok(())
 }
 
-/// The Service Tokens tab: every service token on the project, and the New token form's
-/// choices with the project fixed.
+/// The Service Tokens tab: one page (1-based, newest first, without the expired ones when
+/// `hide_expired`) of the service tokens on the project, and the New token form's choices
+/// with the project fixed.
 #[server(prefix = "/rpc", endpoint = "project_service_tokens")]
-pub async fn project_service_tokens(project: i64) -> Result<ProjectTokens, AppError> {
+pub async fn project_service_tokens(
+    project: i64,
+    #[server(default)] page: usize,
+    #[server(default)] hide_expired: bool,
+) -> Result<ProjectTokens, AppError> {
+    use crate::components::tokens::is_expired;
     use crate::ssr::{backend, current_session};
     use crate::types::ProjectTokenView;
 
@@ -229,8 +235,12 @@ pub async fn project_service_tokens(project: i64) -> Result<ProjectTokens, AppEr
     let backend = backend()?;
     let tokens = backend.project_service_tokens(&user, project).await?;
     let form = super::service_tokens::form_choices(&user, Vec::new(), Some(project)).await?;
+    let (tokens, page) = keyward_core::page::page_of(tokens, page, hide_expired, |t| {
+        is_expired(t.token.expires_at, form.now)
+    });
     Ok(ProjectTokens {
         now: form.now,
+        page,
         tokens: tokens
             .into_iter()
             .map(|t| ProjectTokenView {

@@ -159,6 +159,8 @@ mod imp {
         Ok(ServiceTokenList {
             now: now(),
             tokens,
+            page: Default::default(),
+            notices: Default::default(),
             principals: backend
                 .service_principals()
                 .await?
@@ -202,26 +204,43 @@ mod imp {
     }
 }
 
-/// The signed-in user's service tokens, and what the New service token form may offer them:
-/// only the projects (and flags) and operation logs they hold now.
+/// One page (1-based) of the signed-in user's service tokens, newest first, without the
+/// expired ones when `hide_expired`, with the banner lines of all of them and what the New
+/// service token form may offer them: only the projects (and flags) and operation logs they
+/// hold now.
 #[server(prefix = "/rpc", endpoint = "service_tokens")]
-pub async fn list_service_tokens() -> Result<ServiceTokenList, AppError> {
+pub async fn list_service_tokens(
+    #[server(default)] page: usize,
+    #[server(default)] hide_expired: bool,
+) -> Result<ServiceTokenList, AppError> {
+    use crate::components::tokens::{BannerFacts, is_expired, notices};
     use crate::ssr::{backend, now};
     let user = crate::ssr::current_session().await?.user;
     let backend = backend()?;
+    let now = now();
+    let tokens = backend.service_tokens_and_reported(user.id, now).await?;
+    let notices = notices("Service token", &tokens, now, |t| BannerFacts {
+        name: &t.name,
+        display_prefix: &t.display_prefix,
+        expires_at: t.expires_at,
+        reported_at: crate::rpc::imp::reported_at(t.revoked_at, t.revoked_reason.as_deref()),
+    });
+    let (tokens, page) = keyward_core::page::page_of(tokens, page, hide_expired, |t| {
+        t.revoked_at.is_none() && is_expired(t.expires_at, now)
+    });
     let graces = backend
-        .grace_windows(keyward_core::TokenKind::ServiceToken, user.id, now())
+        .grace_windows(keyward_core::TokenKind::ServiceToken, user.id, now)
         .await?;
-    let tokens = backend
-        .service_tokens_and_reported(user.id, now())
-        .await?
+    let tokens = tokens
         .into_iter()
         .map(|t| crate::types::ServiceTokenView {
             old_valid_until: graces.get(&t.id).copied(),
             ..imp::view(t)
         })
         .collect();
-    imp::form_choices(&user, tokens, None).await
+    let mut list = imp::form_choices(&user, tokens, None).await?;
+    (list.page, list.notices) = (page, notices);
+    Ok(list)
 }
 
 /// Mints a service token; the value is in this response only.

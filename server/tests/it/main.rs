@@ -15,6 +15,7 @@ mod hardening;
 mod kw;
 mod notices;
 mod pages;
+mod paging;
 mod projects_rpc;
 mod reports;
 mod rotation;

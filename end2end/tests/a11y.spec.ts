@@ -1,0 +1,110 @@
+import AxeBuilder from '@axe-core/playwright';
+import { test, expect } from './fixtures';
+import { Page } from '@playwright/test';
+import { admin, apiTokens, mintToken, signIn, tokenRow } from './helpers';
+
+// Users: yara, zed (admin) (each spec file has its own: see serve.sh).
+
+/** axe-core on the page as it is now: no serious or critical violation. The message lists
+ * each violation with the elements it found, so a failure says what to fix. */
+async function expectAccessible(page: Page, what: string) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const grave = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const report = grave.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`);
+  expect(report, `axe on ${what}`).toEqual([]);
+}
+
+/** Opens the dialog `button` opens, checks the page with it open, and closes it. */
+async function withDialog(page: Page, button: ReturnType<Page['getByRole']>, name: string) {
+  await button.click();
+  const dialog = page.getByRole('dialog', { name });
+  await expect(dialog).toBeVisible();
+  await expectAccessible(page, `the ${name} dialog`);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+}
+
+test.beforeAll(() => {
+  mintToken('yara', 'expired', ['--expires-at', '2025-01-01T00:00:00Z']);
+  mintToken('yara', 'soon', ['--expires-in-days', '3']);
+  mintToken('yara', 'checked', ['--expires-in-days', '60']);
+});
+
+test('/login', async ({ page }) => {
+  await page.goto('/login');
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
+  await expectAccessible(page, '/login');
+});
+
+test('/profile, with every dialog open once', async ({ page }) => {
+  await signIn(page, 'yara');
+  await expect(apiTokens(page).getByRole('button', { name: 'New API token' })).toBeEnabled();
+  await expectAccessible(page, '/profile');
+
+  const row = tokenRow(page, 'checked');
+  for (const name of ['Edit expiration', 'Rotate', 'Usage', 'Edit allowed IP ranges']) {
+    const title = name === 'Rotate' ? 'Rotate token' : name;
+    await withDialog(page, row.getByRole('button', { name }), title);
+  }
+  await withDialog(page, row.getByRole('button', { name: 'Revoke' }), 'Revoke token?');
+  for (const name of ['Change Password', 'Update Personal Information', 'Manage Email(s)', 'Update Avatar', 'Manage MFA Settings']) {
+    await withDialog(page, page.getByRole('button', { name, exact: true }), name);
+  }
+
+  // The forms and the value shown once.
+  await apiTokens(page).getByRole('button', { name: 'New API token' }).click();
+  await expectAccessible(page, 'the New API token form');
+  await page.getByLabel('Name').fill('a11y');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await expect(page.getByRole('textbox', { name: 'Token value' })).toBeVisible();
+  await expectAccessible(page, 'a token value shown once');
+  await page.getByRole('region', { name: 'Service Tokens' }).getByRole('button', { name: 'New service token' }).click();
+  await expectAccessible(page, 'the New service token form');
+
+  // Confirm access: asked when the sign-in is older than the sudo window.
+  expect(admin('require-reauth', '--username', 'yara')).toBe('1');
+  await page.reload();
+  await apiTokens(page).getByRole('button', { name: 'New API token' }).click();
+  await page.getByLabel('Name').fill('after reauth');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await expect(page.getByRole('dialog', { name: 'Confirm access' })).toBeVisible();
+  await expectAccessible(page, 'the Confirm access dialog');
+});
+
+test('/users/{username}', async ({ page }) => {
+  await signIn(page, 'yara');
+  await page.goto('/users/zed');
+  await expect(page.getByRole('heading', { name: 'Zed Example' })).toBeVisible();
+  await expectAccessible(page, '/users/zed');
+});
+
+test('every /admin page', async ({ page }) => {
+  await signIn(page, 'zed');
+  for (const section of ['users', 'organizations', 'teams', 'projects', 'oplogs', 'sessions', 'audit', 'service-tokens', 'settings']) {
+    await page.goto(`/admin/${section}`);
+    await expect(page.getByRole('navigation', { name: 'Administration' })).toBeVisible();
+    await expect(page.getByText('Loading…')).toHaveCount(0);
+    await expectAccessible(page, `/admin/${section}`);
+  }
+});
+
+// A phone-wide screen and 200% zoom (a 1280 px window at 200% is 640 CSS px at 2 device px
+// each): nothing wider than the screen but the token tables, which scroll within their box;
+// every control still reachable.
+for (const [what, viewport, scale] of [['375 px wide', { width: 375, height: 812 }, 1], ['200% zoom', { width: 640, height: 720 }, 2]] as const) {
+  test(`/profile at ${what}`, async ({ browser }) => {
+    const context = await browser.newContext({ viewport, deviceScaleFactor: scale });
+    const page = await context.newPage();
+    await signIn(page, 'yara');
+    const card = apiTokens(page);
+    await expect(card.getByRole('button', { name: 'New API token' })).toBeEnabled();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, 'the page scrolls sideways').toBeLessThanOrEqual(0);
+    await expectAccessible(page, `/profile at ${what}`);
+    // A row's last button, scrolled to within its table, opens its dialog.
+    await tokenRow(page, 'checked').getByRole('button', { name: 'Revoke' }).click();
+    await expect(page.getByRole('dialog', { name: 'Revoke token?' })).toBeInViewport();
+    await page.keyboard.press('Escape');
+    await context.close();
+  });
+}
