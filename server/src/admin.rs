@@ -310,8 +310,10 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             keys.file.display()
         ));
     }
+    // The server's quotas too: a command minting for someone stops where the page would.
     let config = Config {
         sealer: keys.sealer()?,
+        quotas: crate::config::quotas_from_env()?,
         ..Config::default()
     };
     let backend = Backend::connect(&args.database_url, config)

@@ -245,8 +245,8 @@ fn limits_from_env() -> Result<keyward_backend::throttle::Limits, String> {
     Ok(limits)
 }
 
-/// The per-user quotas, each a count of at least 1.
-fn quotas_from_env() -> Result<keyward_backend::quota::Quotas, String> {
+/// The per-user quotas, each a count of at least 1 (`keyward admin` reads the same ones).
+pub fn quotas_from_env() -> Result<keyward_backend::quota::Quotas, String> {
     let mut quotas = keyward_backend::quota::Quotas::default();
     for (name, quota) in [
         ("KEYWARD_QUOTA_API_TOKENS", &mut quotas.api_tokens),

@@ -6,12 +6,17 @@ use std::process::{Command, Output, Stdio};
 use crate::support::{Site, code, start};
 
 pub fn keyward(database_url: &str, args: &[&str], stdin: &str) -> Output {
+    keyward_env(database_url, &[], args, stdin)
+}
+
+/// `keyward ...` with these environment variables set as well.
+pub fn keyward_env(database_url: &str, env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
     // Beside a SQLite test database by default; PostgreSQL tests share one in /tmp.
     let key_file = match database_url.strip_prefix("sqlite://") {
         Some(db) => std::path::Path::new(db).with_file_name("keyward.key"),
         None => std::env::temp_dir().join("keyward-it.key"),
     };
-    keyward_with_key(database_url, &key_file, args, stdin)
+    run(database_url, &key_file, env, args, stdin)
 }
 
 /// `keyward ...` with the sealing key in `key_file` (the one of the server it administers).
@@ -21,8 +26,19 @@ pub fn keyward_with_key(
     args: &[&str],
     stdin: &str,
 ) -> Output {
+    run(database_url, key_file, &[], args, stdin)
+}
+
+fn run(
+    database_url: &str,
+    key_file: &std::path::Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    stdin: &str,
+) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
         .args(args)
+        .envs(env.iter().copied())
         .env("KEYWARD_DATABASE_URL", database_url)
         .env("KEYWARD_SECRET_KEY_FILE", key_file)
         .stdin(Stdio::piped())

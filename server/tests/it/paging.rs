@@ -5,7 +5,7 @@ use chrono::{TimeDelta, Utc};
 use keyward_core::Role;
 use serde_json::Value;
 
-use crate::admin_cli::{keyward, stderr, stdout};
+use crate::admin_cli::{keyward, keyward_env, stderr, stdout};
 use crate::support::{Site, TestServer, start};
 
 /// Mints `count` API tokens named `{name}-1`… for `user`, expiring `in_days` from now.
@@ -155,4 +155,57 @@ async fn mint_token_count_seeds_numbered_tokens() {
         assert!(stderr(&out).contains("--count"), "{}", stderr(&out));
     }
     assert_eq!(s.backend.list_api_tokens(alice).await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn mint_service_token_count_stops_at_the_servers_quota() {
+    let s = start().await;
+    let alice = s.user("alice", Role::User).await;
+    let db = s.database_url.as_str();
+    let project = stdout(&keyward(
+        db,
+        &["admin", "create-project", "--name", "seeded"],
+        "",
+    ));
+    let grant = [
+        "admin",
+        "grant",
+        "--project",
+        &project,
+        "--username",
+        "alice",
+    ];
+    assert!(keyward(db, &grant, "").status.success());
+    let mint = [
+        "admin",
+        "mint-service-token",
+        "--created-by",
+        "alice",
+        "--principal",
+        "ci",
+        "--name",
+        "svc",
+        "--project",
+        &project,
+        "--count",
+        "4",
+    ];
+    // The same KEYWARD_QUOTA_* as `keyward serve`: the third token is one too many.
+    let out = keyward_env(db, &[("KEYWARD_QUOTA_SERVICE_TOKENS", "2")], &mint, "");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("2 live service tokens"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        stdout(&out).lines().count(),
+        2,
+        "the two minted are printed"
+    );
+    assert_eq!(s.backend.list_service_tokens(alice).await.unwrap().len(), 2);
+    // A wider quota lets the seed through.
+    let out = keyward_env(db, &[("KEYWARD_QUOTA_SERVICE_TOKENS", "10")], &mint, "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(s.backend.list_service_tokens(alice).await.unwrap().len(), 6);
 }
