@@ -39,7 +39,7 @@ impl PageInfo {
         if self.total == 0 {
             return None;
         }
-        let first = (self.page - 1) * PAGE_SIZE + 1;
+        let first = self.page.saturating_sub(1) * PAGE_SIZE + 1;
         let last = (first + PAGE_SIZE - 1).min(self.total);
         Some(format!(
             "{}–{} of {}",
@@ -121,6 +121,8 @@ mod tests {
         assert_eq!((rows, info.page), (vec![50], 2));
         assert_eq!(info.range_text().unwrap(), "51–51 of 51");
         let (rows, info) = page_of(numbers(3), 0, false, |_| false);
+        assert_eq!((rows, info.page), (numbers(3), 1));
+        let (rows, info) = page_of(numbers(3), usize::MAX, false, |_| false);
         assert_eq!((rows, info.page), (numbers(3), 1));
     }
 

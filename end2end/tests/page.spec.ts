@@ -4,6 +4,9 @@ import { admin, apiTokens, mintToken, signIn, tokenRow } from './helpers';
 
 // Users: vera, wes (each spec file has its own: see serve.sh).
 
+// The keyboard test types a date in the en-US order of a date field's parts.
+test.use({ locale: 'en-US' });
+
 test.describe('pages of tokens', () => {
   // Oldest first: one expiring in 3 days, five expired, then a hundred that expire in 60
   // days. Newest first, pages 1 and 2 hold the hundred and page 3 the six older ones.
@@ -54,6 +57,7 @@ test.describe('pages of tokens', () => {
     await expect(card).toContainText('5 expired token(s) hidden.');
     await expect(pager).toContainText('1–50 of 101');
     await next.click();
+    await expect(pager).toContainText('51–100 of 101');
     await next.click();
     await expect(pager).toContainText('101–101 of 101');
     await expect(rows).toHaveCount(1);

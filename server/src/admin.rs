@@ -363,7 +363,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 (None, None) => unreachable!("clap requires one of the two"),
             };
             warn_if_past(expires_at, now);
-            for name in numbered(&name, count) {
+            for (done, name) in numbered(&name, count).into_iter().enumerate() {
                 let minted = backend
                     .mint_api_token_at(
                         user.id,
@@ -374,7 +374,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                         &mut rand_core::OsRng,
                     )
                     .await
-                    .map_err(describe)?;
+                    .map_err(|e| partly(describe(e), done, count))?;
                 println!("{}", minted.secret.expose());
             }
         }
@@ -478,7 +478,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 }
                 None => Lifetime::Days(expires_in_days),
             };
-            for name in numbered(&name, count) {
+            for (done, name) in numbered(&name, count).into_iter().enumerate() {
                 // Looked up each time: the first token may have created the principal.
                 let principal = match backend
                     .service_principal_named(&principal)
@@ -501,7 +501,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 let minted = backend
                     .mint_service_token(&creator, &request, now, &mut rand_core::OsRng)
                     .await
-                    .map_err(|e| describe_as(e, &renamed))?;
+                    .map_err(|e| partly(describe_as(e, &renamed), done, count))?;
                 println!("{}", minted.secret.expose());
             }
         }
@@ -593,6 +593,15 @@ fn numbered(name: &str, count: u32) -> Vec<String> {
     match count {
         1 => vec![name.to_string()],
         n => (1..=n).map(|i| format!("{name}-{i}")).collect(),
+    }
+}
+
+/// An error of a `--count` run says how many were minted before it (their values are on
+/// stdout already).
+fn partly(message: String, done: usize, count: u32) -> String {
+    match count {
+        1 => message,
+        _ => format!("{message} ({done} of {count} minted)"),
     }
 }
 

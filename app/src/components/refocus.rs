@@ -39,7 +39,7 @@ pub fn focused_id() -> Option<String> {
 }
 
 /// Focuses the element `id` now if it can take the focus, and again whenever, for the next
-/// few seconds, the focus is found lost.
+/// few seconds and until the person clicks or presses a key, the focus is found lost.
 pub fn keep(id: &str) {
     #[cfg(feature = "hydrate")]
     watch::start(id);
@@ -52,7 +52,10 @@ mod watch {
     use std::cell::{Cell, RefCell};
     use std::time::Duration;
 
-    use leptos::prelude::{IntervalHandle, document, set_interval_with_handle};
+    use leptos::prelude::{
+        IntervalHandle, WindowListenerHandle, document, set_interval_with_handle,
+        window_event_listener,
+    };
     use leptos::wasm_bindgen::JsCast;
     use leptos::web_sys::{Element, HtmlElement};
 
@@ -62,9 +65,15 @@ mod watch {
     const EVERY: Duration = Duration::from_millis(50);
     const TIMES: u32 = 100;
 
+    /// A watcher: its timer, and the listeners that end it at the person's next move.
+    struct Watch {
+        timer: IntervalHandle,
+        listeners: [WindowListenerHandle; 2],
+    }
+
     thread_local! {
         /// The one watcher at a time; a new one replaces it.
-        static CURRENT: RefCell<Option<IntervalHandle>> = const { RefCell::new(None) };
+        static CURRENT: RefCell<Option<Watch>> = const { RefCell::new(None) };
     }
 
     pub fn start(id: &str) {
@@ -88,14 +97,22 @@ mod watch {
                 let _ = h.focus();
             }
         };
-        if let Ok(handle) = set_interval_with_handle(tick, EVERY) {
-            CURRENT.with(|c| *c.borrow_mut() = Some(handle));
-        }
+        let Ok(timer) = set_interval_with_handle(tick, EVERY) else {
+            return;
+        };
+        // The person's next click or key is theirs to place the focus with (a click on blank
+        // space leaves it on <body> on purpose): the watcher ends there.
+        let listeners = [
+            window_event_listener(leptos::ev::pointerdown, |_| stop()),
+            window_event_listener(leptos::ev::keydown, |_| stop()),
+        ];
+        CURRENT.with(|c| *c.borrow_mut() = Some(Watch { timer, listeners }));
     }
 
     fn stop() {
-        if let Some(handle) = CURRENT.with(|c| c.borrow_mut().take()) {
-            handle.clear();
+        if let Some(Watch { timer, listeners }) = CURRENT.with(|c| c.borrow_mut().take()) {
+            timer.clear();
+            listeners.into_iter().for_each(WindowListenerHandle::remove);
         }
     }
 

@@ -18,15 +18,22 @@ pub fn SettingsForm(settings: Settings) -> impl IntoView {
     let form_error = move || error.get().and_then(|e| e.form_message());
     let webhook = settings.expiry_webhook_url.clone().unwrap_or_default();
     let never_allowed = settings.policy.allow_never_expiring;
-    let number = move |id: &'static str, key: Key, max: u32, hint: String| {
+    let number = move |id: &'static str, key: Key, (min, max): (u32, u32), hint: String| {
         let value = settings.get(key);
         view! {
-            <TextField id label=key.label() name=key.as_str() kind="number" error value min=0 max hint/>
+            <TextField id label=key.label() name=key.as_str() kind="number" error value min max hint/>
         }
     };
     let never = Key::AllowNeverExpiring;
     view! {
-        <ActionForm action=save attr:class="card form" attr:aria-label="Token settings">
+        // novalidate: the fields state their range (min, max, hint), and the server names a
+        // value out of it next to its field, in words, instead of the browser's bubble.
+        <ActionForm
+            action=save
+            attr:class="card form"
+            attr:aria-label="Token settings"
+            attr:novalidate=true
+        >
             <h2>"Token lifetime"</h2>
             <p class="muted">
                 {format!(
@@ -38,13 +45,13 @@ pub fn SettingsForm(settings: Settings) -> impl IntoView {
             {number(
                 "st-max-days",
                 Key::MaxTokenDays,
-                MAX_LIFETIME_DAYS,
+                (1, MAX_LIFETIME_DAYS),
                 format!("1 to {MAX_LIFETIME_DAYS} days."),
             )}
             {number(
                 "st-default-days",
                 Key::DefaultApiTokenDays,
-                MAX_LIFETIME_DAYS,
+                (1, MAX_LIFETIME_DAYS),
                 "What the New API token form proposes; at most the maximum.".to_string(),
             )}
             <label class="toggle">
@@ -61,7 +68,7 @@ pub fn SettingsForm(settings: Settings) -> impl IntoView {
             {number(
                 "st-grace",
                 Key::MaxRotationGraceMinutes,
-                MAX_GRACE_MINUTES,
+                (0, MAX_GRACE_MINUTES),
                 format!(
                     "How long an old value may keep working after a rotation: 0 to \
                      {MAX_GRACE_MINUTES} minutes (0: it stops at once)."

@@ -239,7 +239,8 @@ pub async fn list_service_tokens(
         })
         .collect();
     let mut list = imp::form_choices(&user, tokens, None).await?;
-    (list.page, list.notices) = (page, notices);
+    // The clock the rows were filtered with, so their colours agree with Hide expired.
+    (list.now, list.page, list.notices) = (now, page, notices);
     Ok(list)
 }
 

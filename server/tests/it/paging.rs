@@ -8,11 +8,14 @@ use serde_json::Value;
 use crate::admin_cli::{keyward, keyward_env, stderr, stdout};
 use crate::support::{Site, TestServer, start};
 
-/// Mints `count` API tokens named `{name}-1`… for `user`, expiring `in_days` from now.
-async fn mint(s: &TestServer, user: i64, name: &str, count: usize, in_days: i64) {
+/// Mints `count` API tokens named `{name}-1`… for `user`, expiring `in_days` from now; their
+/// values.
+async fn mint(s: &TestServer, user: i64, name: &str, count: usize, in_days: i64) -> Vec<String> {
     let now = Utc::now();
+    let mut values = Vec::new();
     for i in 1..=count {
-        s.backend
+        let minted = s
+            .backend
             .mint_api_token_at(
                 user,
                 &format!("{name}-{i}"),
@@ -23,7 +26,9 @@ async fn mint(s: &TestServer, user: i64, name: &str, count: usize, in_days: i64)
             )
             .await
             .unwrap();
+        values.push(minted.secret.expose().to_string());
     }
+    values
 }
 
 async fn page(s: &TestServer, browser: &reqwest::Client, args: &[(&str, &str)]) -> Value {
@@ -193,11 +198,9 @@ async fn mint_service_token_count_stops_at_the_servers_quota() {
     // The same KEYWARD_QUOTA_* as `keyward serve`: the third token is one too many.
     let out = keyward_env(db, &[("KEYWARD_QUOTA_SERVICE_TOKENS", "2")], &mint, "");
     assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("2 live service tokens"),
-        "{}",
-        stderr(&out)
-    );
+    let said = stderr(&out);
+    assert!(said.contains("2 live service tokens"), "{said}");
+    assert!(said.contains("(2 of 4 minted)"), "{said}");
     assert_eq!(
         stdout(&out).lines().count(),
         2,
@@ -208,4 +211,29 @@ async fn mint_service_token_count_stops_at_the_servers_quota() {
     let out = keyward_env(db, &[("KEYWARD_QUOTA_SERVICE_TOKENS", "10")], &mint, "");
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(s.backend.list_service_tokens(alice).await.unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn hide_expired_keeps_a_reported_token_in_view() {
+    let s = start().await;
+    let alice = s.user("alice", Role::User).await;
+    mint(&s, alice, "expired", 1, -1).await;
+    // Reported while it worked, then past its date: revoked and expired both.
+    let short = s.token_at(alice, Utc::now() + TimeDelta::seconds(2)).await;
+    let res = reqwest::Client::new()
+        .post(s.url("/api/v1/tokens/report"))
+        .json(&serde_json::json!({ "tokens": [short] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap(), r#"{"revoked":1}"#);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let browser = s.signed_in("alice").await;
+    // A reported token is revoked, not expired: Hide expired leaves it (and its banner line).
+    let list = page(&s, &browser, &[("hide_expired", "true")]).await;
+    assert_eq!(names(&list), ["test"], "{list}");
+    assert!(!list["tokens"][0]["reported_at"].is_null());
+    assert_eq!(list["page"]["hidden"], 1);
+    let reported = list["notices"]["reported"][0].as_str().unwrap();
+    assert!(reported.starts_with("API token “test”"), "{reported}");
 }
