@@ -1,7 +1,7 @@
 //! What the server functions send to the page. Never a hash; a token value only in
 //! [`MintedToken`], the response that creates it.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use keyward_core::allowlist::Allowlist;
 use keyward_core::page::PageInfo;
 use keyward_core::{Permissions, Policy, Role, Secret};
@@ -170,13 +170,36 @@ pub struct MfaEnrolment {
     pub qr_data_uri: String,
 }
 
-/// Times as the page shows them: UTC, so that server render and hydration agree.
+/// Times as the page shows them: UTC, so that server render and hydration agree. Written
+/// out with `format!` rather than chrono's `format`, whose strftime parser would be in the
+/// WASM only for these two patterns.
 pub fn format_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    format!("{} {:02}:{:02} UTC", format_date(t), t.hour(), t.minute())
 }
 
 pub fn format_date(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d").to_string()
+    format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn times_read_the_same_as_chronos_strftime() {
+        let times = [
+            (2026, 12, 7, 0, 5),
+            (999, 1, 2, 3, 4),
+            (2027, 10, 31, 23, 59),
+        ];
+        for (y, mo, d, h, mi) in times {
+            let t = Utc.with_ymd_and_hms(y, mo, d, h, mi, 59).unwrap();
+            assert_eq!(format_time(t), t.format("%Y-%m-%d %H:%M UTC").to_string());
+            assert_eq!(format_date(t), t.format("%Y-%m-%d").to_string());
+        }
+    }
 }
 
 /// A session that still works, for the Sessions card and `/admin/sessions`.
