@@ -10,6 +10,10 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # compiles the dependency tree once, not twice.
 CARGO_TEST := cargo test --release --locked -p keyward-core -p keyward-backend -p app -p keyward-server -p keyward-cli --features app/ssr
 
+# The site: the server binary, and the page's WASM split into chunks (--split): the code of
+# lazy routes and `#[lazy]` dialogs is fetched only where it is used (app/src/routes.rs).
+LEPTOS_BUILD := cargo leptos build --release --split
+
 .PHONY: setup build run test test-rust test-api test-e2e lint fmt clean bench fuzz
 
 setup:
@@ -17,7 +21,7 @@ setup:
 
 # The server and site (cargo-leptos), then the `kw` client: target/release/kw.
 build: setup
-	cargo leptos build --release
+	$(LEPTOS_BUILD)
 	cargo build --release --locked -p keyward-cli
 
 run: build
@@ -26,7 +30,7 @@ run: build
 # One release build serves both the API fuzz and Playwright (test-e2e alone builds too).
 test: setup
 	$(MAKE) --no-print-directory test-rust
-	cargo leptos build --release
+	$(LEPTOS_BUILD)
 	$(MAKE) --no-print-directory test-api
 	cd end2end && npx playwright test
 
@@ -40,7 +44,7 @@ test-api:
 	bash scripts/api-fuzz.sh
 
 test-e2e:
-	cargo leptos build --release
+	$(LEPTOS_BUILD)
 	cd end2end && npx playwright test
 
 # The token parser and the bearer-header parser against ten million generated inputs

@@ -102,12 +102,13 @@ for tool in psql curl python3; do
 done
 pg_isready -q -h 127.0.0.1 -p 5432 || die "PostgreSQL does not answer on 127.0.0.1:5432"
 
-# The server and the site (the page figures load its WASM), as `make build` makes them.
+# The server and the site (the page figures load its WASM), as `make build` makes them
+# (split: what /profile loads is the main module and any chunk it preloads).
 # BENCH_BIN measures another binary as it is (a before/after comparison), with the site
 # already in target/site.
 if [ -z "${BENCH_BIN:-}" ]; then
     say "building the server and the site (if needed)"
-    cargo leptos build --release >"$WORK/build.log" 2>&1 || {
+    cargo leptos build --release --split >"$WORK/build.log" 2>&1 || {
         cat "$WORK/build.log" >&2
         die "cargo leptos build failed"
     }

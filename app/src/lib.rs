@@ -4,6 +4,8 @@
 pub mod components;
 pub mod error;
 pub mod pages;
+pub mod resource;
+pub mod routes;
 pub mod rpc;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -12,13 +14,9 @@ pub mod types;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
-use crate::pages::admin::{AdminPage, Section};
-use crate::pages::login::LoginPage;
-use crate::pages::profile::{ProfilePage, UserPage};
-use crate::pages::projects::{ProjectPage, ProjectsPage};
-use crate::pages::setup::SetupPage;
+use crate::pages::profile::ProfilePage;
 
 /// The HTML document around the app (server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -53,40 +51,25 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <main id="page"><h1>"Page not found"</h1></main> }>
                 <Route path=path!("/") view=|| view! { <Redirect path="/profile"/> }/>
-                <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/setup") view=SetupPage/>
+                <Route path=path!("/login") view={Lazy::<routes::Login>::new()}/>
+                <Route path=path!("/setup") view={Lazy::<routes::Setup>::new()}/>
                 <Route path=path!("/profile") view=|| view! { <ProfilePage/> }/>
                 <Route path=path!("/profile/avatar") view=|| view! { <ProfilePage avatar_dialog=true/> }/>
-                <Route path=path!("/users/:username") view=UserPage/>
-                <Route path=path!("/projects") view=ProjectsPage/>
+                <Route path=path!("/users/:username") view={Lazy::<routes::User>::new()}/>
+                <Route path=path!("/projects") view={Lazy::<routes::Projects>::new()}/>
                 // Async: the page is rendered whole before the response starts, so a project
                 // outside the grant can answer with the status 404, not only say so.
-                <Route path=path!("/projects/:id") view=ProjectPage ssr=SsrMode::Async/>
+                <Route path=path!("/projects/:id") view={Lazy::<routes::Project>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=|| view! { <Redirect path="/admin/users"/> }/>
-                <Route path=path!("/admin/users") view=|| view! { <AdminPage section=Section::Users/> }/>
-                <Route
-                    path=path!("/admin/organizations")
-                    view=|| view! { <AdminPage section=Section::Organizations/> }
-                />
-                <Route path=path!("/admin/teams") view=|| view! { <AdminPage section=Section::Teams/> }/>
-                <Route
-                    path=path!("/admin/projects")
-                    view=|| view! { <AdminPage section=Section::Projects/> }
-                />
-                <Route path=path!("/admin/oplogs") view=|| view! { <AdminPage section=Section::Oplogs/> }/>
-                <Route
-                    path=path!("/admin/sessions")
-                    view=|| view! { <AdminPage section=Section::Sessions/> }
-                />
-                <Route path=path!("/admin/audit") view=|| view! { <AdminPage section=Section::Audit/> }/>
-                <Route
-                    path=path!("/admin/service-tokens")
-                    view=|| view! { <AdminPage section=Section::ServiceTokens/> }
-                />
-                <Route
-                    path=path!("/admin/settings")
-                    view=|| view! { <AdminPage section=Section::Settings/> }
-                />
+                <Route path=path!("/admin/users") view={Lazy::<routes::Admin>::new()}/>
+                <Route path=path!("/admin/organizations") view={Lazy::<routes::Admin>::new()}/>
+                <Route path=path!("/admin/teams") view={Lazy::<routes::Admin>::new()}/>
+                <Route path=path!("/admin/projects") view={Lazy::<routes::Admin>::new()}/>
+                <Route path=path!("/admin/oplogs") view={Lazy::<routes::Admin>::new()}/>
+                <Route path=path!("/admin/sessions") view={Lazy::<routes::Admin>::new()}/>
+                <Route path=path!("/admin/audit") view={Lazy::<routes::Admin>::new()}/>
+                <Route path=path!("/admin/service-tokens") view={Lazy::<routes::Admin>::new()}/>
+                <Route path=path!("/admin/settings") view={Lazy::<routes::Admin>::new()}/>
             </Routes>
         </Router>
     }

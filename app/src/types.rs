@@ -2,7 +2,6 @@
 //! [`MintedToken`], the response that creates it.
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
-use keyward_core::allowlist::Allowlist;
 use keyward_core::page::PageInfo;
 use keyward_core::{Permissions, Policy, Role, Secret};
 use serde::{Deserialize, Serialize};
@@ -30,8 +29,9 @@ pub struct ApiTokenView {
     pub last_used_at: Option<DateTime<Utc>>,
     /// Until when a value a rotation replaced still works.
     pub old_valid_until: Option<DateTime<Utc>>,
-    /// Where it may be used from (empty: anywhere).
-    pub allowed_ips: Allowlist,
+    /// Where it may be used from: each range in its canonical text (empty: anywhere). Text,
+    /// not `Allowlist`: the page only shows and edits it, and parsing stays on the server.
+    pub allowed_ips: Vec<String>,
     /// When a leak report revoked it ("Revoked: reported as exposed").
     pub reported_at: Option<DateTime<Utc>>,
 }
@@ -91,8 +91,9 @@ pub struct ServiceTokenView {
     pub last_used_at: Option<DateTime<Utc>>,
     /// Until when a value a rotation replaced still works.
     pub old_valid_until: Option<DateTime<Utc>>,
-    /// Where it may be used from (empty: anywhere).
-    pub allowed_ips: Allowlist,
+    /// Where it may be used from: each range in its canonical text (empty: anywhere). Text,
+    /// not `Allowlist`: the page only shows and edits it, and parsing stays on the server.
+    pub allowed_ips: Vec<String>,
     /// When a leak report revoked it ("Revoked: reported as exposed").
     pub reported_at: Option<DateTime<Utc>>,
 }

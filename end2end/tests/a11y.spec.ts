@@ -37,6 +37,8 @@ test('/login', async ({ page }) => {
 });
 
 test('/profile, with every dialog open once', async ({ page }) => {
+  // Twelve axe runs of about 2 s each on 2 cores.
+  test.setTimeout(90_000);
   await signIn(page, 'yara');
   await expect(apiTokens(page).getByRole('button', { name: 'New API token' })).toBeEnabled();
   await expectAccessible(page, '/profile');

@@ -29,7 +29,11 @@ pub async fn security(req: Request, next: Next) -> Response {
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         set(headers, header::CONTENT_SECURITY_POLICY, LOCKED_DOWN);
     }
-    if !public {
+    if public {
+        // Revalidated on every use (a 304 while unchanged): the file names carry no hash, and
+        // the page's WASM is split into chunks (`--split`) that must all come from one build.
+        set(headers, header::CACHE_CONTROL, "no-cache");
+    } else {
         set(headers, header::CACHE_CONTROL, "no-store");
     }
     if https {

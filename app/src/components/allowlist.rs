@@ -1,11 +1,11 @@
 //! Allowed IP ranges on both token cards: the field of the new-token forms, the row's cell,
 //! and the dialog that changes them on an existing token.
 
-use keyward_core::allowlist::{Allowlist, FIELD, MAX_RANGES};
+use keyward_core::allowlist::{FIELD, MAX_RANGES};
 use leptos::prelude::*;
 
 use super::field::invalid;
-use super::{FieldMessage, FormFooter, Modal, TokenRef};
+use super::{FieldMessage, FormFooter, Modal, TokenRef, deferred};
 use crate::error::AppError;
 use crate::rpc::allowlist::SetAllowedIps;
 
@@ -42,21 +42,20 @@ pub fn AllowedIpsField(
 
 /// The row's Allowed IPs cell: "Any" or the ranges.
 #[component]
-pub fn AllowedIpsCell(allowed: Allowlist) -> impl IntoView {
-    let ranges = allowed.ranges().to_vec();
+pub fn AllowedIpsCell(allowed: Vec<String>) -> impl IntoView {
     view! {
         <td class="allowed-ips">
-            {ranges.is_empty().then_some("Any")}
-            {ranges
+            {allowed.is_empty().then_some("Any")}
+            {allowed
                 .into_iter()
-                .map(|r| view! { <code>{r.to_string()}</code> " " })
+                .map(|r| view! { <code>{r}</code> " " })
                 .collect_view()}
         </td>
     }
 }
 
 /// A token whose ranges are being edited, and what they are now.
-pub type Editing = RwSignal<Option<(TokenRef, Allowlist)>>;
+pub type Editing = RwSignal<Option<(TokenRef, Vec<String>)>>;
 
 /// Closes the dialog once its change is saved. Made by the card, outside the list it
 /// reloads: an effect inside the dialog would be disposed by that reload while it runs.
@@ -72,7 +71,7 @@ pub fn close_when_saved(editing: Editing, action: ServerAction<SetAllowedIps>) {
 #[component]
 pub fn AllowlistButton(
     token: TokenRef,
-    allowed: Allowlist,
+    allowed: Vec<String>,
     editing: Editing,
     action: ServerAction<SetAllowedIps>,
 ) -> impl IntoView {
@@ -97,7 +96,6 @@ pub fn AllowlistDialog(
     editing: Editing,
     action: ServerAction<SetAllowedIps>,
 ) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Modal
             open=Signal::derive(move || editing.get().is_some())
@@ -105,24 +103,38 @@ pub fn AllowlistDialog(
             on_close=move |_| editing.set(None)
         >
             {move || editing.get().map(|(t, allowed)| {
-                view! {
-                    <p>
-                        "Requests with “" {t.name.clone()} "” (" <code>{t.display_prefix.clone()}"…"</code>
-                        ") from any other address get 401 ip_not_allowed, from the next request on."
-                    </p>
-                    <ActionForm action attr:class="form">
-                        <input type="hidden" name="kind" value=kind/>
-                        <input type="hidden" name="id" value=t.id.to_string()/>
-                        <AllowedIpsField id=format!("{kind}-allowed-ips") value=allowed.to_string() error/>
-                        <FormFooter
-                            error
-                            submit="Save"
-                            pending=action.pending()
-                            on_cancel=move |_| editing.set(None)
-                        />
-                    </ActionForm>
-                }
+                deferred(move || allowlist_form(kind, t.clone(), allowed.clone(), editing, action))
             })}
         </Modal>
     }
+}
+
+/// The dialog's form (a separate chunk: see `deferred`).
+#[lazy]
+fn allowlist_form(
+    kind: &'static str,
+    t: TokenRef,
+    allowed: Vec<String>,
+    editing: Editing,
+    action: ServerAction<SetAllowedIps>,
+) -> AnyView {
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <p>
+            "Requests with “" {t.name.clone()} "” (" <code>{t.display_prefix.clone()}"…"</code>
+            ") from any other address get 401 ip_not_allowed, from the next request on."
+        </p>
+        <ActionForm action attr:class="form">
+            <input type="hidden" name="kind" value=kind/>
+            <input type="hidden" name="id" value=t.id.to_string()/>
+            <AllowedIpsField id=format!("{kind}-allowed-ips") value=allowed.join("\n") error/>
+            <FormFooter
+                error
+                submit="Save"
+                pending=action.pending()
+                on_cancel=move |_| editing.set(None)
+            />
+        </ActionForm>
+    }
+    .into_any()
 }

@@ -85,6 +85,9 @@ pub fn AuditBrowser(first: AuditPage, all: bool) -> impl IntoView {
             ..filter.get_untracked()
         });
     };
+    // The filters work in the browser only: typed before hydration, they would be lost.
+    let hydrated = super::use_hydrated();
+    let waiting = move || !hydrated.get();
     let on_filter = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         newest();
@@ -93,21 +96,22 @@ pub fn AuditBrowser(first: AuditPage, all: bool) -> impl IntoView {
         {all.then(|| view! {
             <form class="form inline-form" aria-label="Filter events" on:submit=on_filter>
                 <label for="audit-user">"User"</label>
-                <input id="audit-user" name="user" autocapitalize="none"
+                <input id="audit-user" name="user" autocapitalize="none" disabled=waiting
                     aria-describedby="audit-user-error"
                     on:input=move |ev| filter.update(|f| f.user = event_target_value(&ev))/>
                 <FieldMessage error field="user" id="audit-user-error"/>
                 <label for="audit-action">"Action"</label>
-                <select id="audit-action" name="action"
+                <select id="audit-action" name="action" disabled=waiting
                     on:change=move |ev| filter.update(|f| f.action = event_target_value(&ev))>
                     <option value="" selected>"Any"</option>
                     {ACTIONS.into_iter().map(|a| view! { <option value=a>{a}</option> }).collect_view()}
                 </select>
                 <label for="audit-since">"Since"</label>
-                <input id="audit-since" name="since" type="date" aria-describedby="audit-since-error"
+                <input id="audit-since" name="since" type="date" disabled=waiting
+                    aria-describedby="audit-since-error"
                     on:input=move |ev| filter.update(|f| f.since = event_target_value(&ev))/>
                 <FieldMessage error field="since" id="audit-since-error"/>
-                <button type="submit">"Filter"</button>
+                <button type="submit" disabled=waiting>"Filter"</button>
             </form>
         })}
         <p class="form-error" role="alert" hidden=move || error.get().and_then(|e: AppError| e.form_message()).is_none()>

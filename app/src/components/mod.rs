@@ -3,6 +3,7 @@
 pub mod allowlist;
 pub mod audit;
 mod confirm;
+mod deferred;
 pub mod field;
 mod flags;
 mod hydrated;
@@ -17,6 +18,7 @@ pub mod tokens;
 pub mod usage;
 
 pub use confirm::Modal;
+pub use deferred::deferred;
 pub use field::{FieldMessage, FormFooter, TextField};
 pub use flags::FlagBoxes;
 pub use hydrated::use_hydrated;

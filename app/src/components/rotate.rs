@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use keyward_core::Policy;
 use leptos::prelude::*;
 
-use super::{FormFooter, Modal, TokenRef};
+use super::{FormFooter, Modal, TokenRef, deferred};
 use crate::components::FieldMessage;
 use crate::components::field::invalid;
 use crate::rpc::rotation::RotateToken;
@@ -23,7 +23,6 @@ pub fn RotateDialog(
     action: ServerAction<RotateToken>,
     policy: Policy,
 ) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Modal
             open=Signal::derive(move || rotating.get().is_some())
@@ -31,40 +30,54 @@ pub fn RotateDialog(
             on_close=move |_| rotating.set(None)
         >
             {move || rotating.get().map(|t| {
-                let (id, error_id) = (format!("{kind}-grace"), format!("{kind}-grace-error"));
-                view! {
-                    <p>
-                        "“" {t.name.clone()} "” (" <code>{t.display_prefix.clone()}"…"</code>
-                        ") gets a new value, shown once. Its name, expiry and permissions stay."
-                    </p>
-                    <ActionForm action attr:class="form">
-                        <input type="hidden" name="kind" value=kind/>
-                        <input type="hidden" name="id" value=t.id.to_string()/>
-                        <label for=id.clone()>"Keep the old value working for"</label>
-                        <select
-                            id=id
-                            name="grace_minutes"
-                            aria-describedby=error_id.clone()
-                            aria-invalid=invalid(error, "grace_minutes")
-                        >
-                            {GRACES
-                                .into_iter()
-                                .filter(|(minutes, _)| *minutes <= policy.max_rotation_grace_minutes)
-                                .map(|(minutes, words)| view! { <option value=minutes>{words}</option> })
-                                .collect_view()}
-                        </select>
-                        <FieldMessage error field="grace_minutes" id=error_id/>
-                        <FormFooter
-                            error
-                            submit="Rotate"
-                            pending=action.pending()
-                            on_cancel=move |_| rotating.set(None)
-                        />
-                    </ActionForm>
-                }
+                deferred(move || rotate_form(kind, t.clone(), rotating, action, policy))
             })}
         </Modal>
     }
+}
+
+/// The dialog's form (a separate chunk: see `deferred`).
+#[lazy]
+fn rotate_form(
+    kind: &'static str,
+    t: TokenRef,
+    rotating: RwSignal<Option<TokenRef>>,
+    action: ServerAction<RotateToken>,
+    policy: Policy,
+) -> AnyView {
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let (id, error_id) = (format!("{kind}-grace"), format!("{kind}-grace-error"));
+    view! {
+        <p>
+            "“" {t.name.clone()} "” (" <code>{t.display_prefix.clone()}"…"</code>
+            ") gets a new value, shown once. Its name, expiry and permissions stay."
+        </p>
+        <ActionForm action attr:class="form">
+            <input type="hidden" name="kind" value=kind/>
+            <input type="hidden" name="id" value=t.id.to_string()/>
+            <label for=id.clone()>"Keep the old value working for"</label>
+            <select
+                id=id
+                name="grace_minutes"
+                aria-describedby=error_id.clone()
+                aria-invalid=invalid(error, "grace_minutes")
+            >
+                {GRACES
+                    .into_iter()
+                    .filter(|(minutes, _)| *minutes <= policy.max_rotation_grace_minutes)
+                    .map(|(minutes, words)| view! { <option value=minutes>{words}</option> })
+                    .collect_view()}
+            </select>
+            <FieldMessage error field="grace_minutes" id=error_id/>
+            <FormFooter
+                error
+                submit="Rotate"
+                pending=action.pending()
+                on_cancel=move |_| rotating.set(None)
+            />
+        </ActionForm>
+    }
+    .into_any()
 }
 
 /// A row's Rotate button: opens the dialog for `token`.

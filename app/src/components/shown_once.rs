@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::use_hydrated;
+use super::{deferred, use_hydrated};
 
 #[cfg(feature = "hydrate")]
 mod clipboard {
@@ -33,6 +33,17 @@ pub fn ShownOnce(
     #[prop(into)] value: Signal<String>,
     #[prop(into)] on_dismiss: Callback<()>,
 ) -> impl IntoView {
+    deferred(move || shown_once(id, heading, value, on_dismiss))
+}
+
+/// The value and its Copy button (a separate chunk: see `deferred`).
+#[lazy]
+fn shown_once(
+    id: &'static str,
+    heading: Signal<String>,
+    value: Signal<String>,
+    on_dismiss: Callback<()>,
+) -> AnyView {
     let hydrated = use_hydrated();
     let (status, set_status) = signal(String::new());
     let copy = move |_| {
@@ -88,4 +99,5 @@ pub fn ShownOnce(
             </button>
         </section>
     }
+    .into_any()
 }

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-use crate::components::{FormFooter, Modal, TextField};
+use crate::components::{FormFooter, Modal, TextField, deferred};
 use crate::error::AppError;
 use crate::rpc::sessions::ConfirmAccess;
 
@@ -56,7 +56,6 @@ pub fn provide_sudo() {
 pub fn ConfirmAccessDialog() -> impl IntoView {
     let gate = expect_context::<Gate>();
     let confirm = ServerAction::<ConfirmAccess>::new();
-    let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
     let open = Signal::derive(move || gate.retry.with(Option::is_some));
     let close = move || {
         gate.retry.set(None);
@@ -73,23 +72,33 @@ pub fn ConfirmAccessDialog() -> impl IntoView {
     });
     view! {
         <Modal open title="Confirm access" on_close=move |()| close()>
-            <p>"This change needs your password: you signed in more than 10 minutes ago."</p>
-            <ActionForm action=confirm attr:class="form">
-                <TextField
-                    id="confirm-access-password"
-                    label="Password"
-                    name="password"
-                    kind="password"
-                    error
-                    autocomplete="current-password"
-                />
-                <FormFooter
-                    error
-                    submit="Confirm"
-                    pending=confirm.pending()
-                    on_cancel=move |()| close()
-                />
-            </ActionForm>
+            {deferred(move || confirm_access_form(confirm, Callback::new(move |()| close())))}
         </Modal>
     }
+}
+
+/// The dialog's form (a separate chunk: see `deferred`).
+#[lazy]
+fn confirm_access_form(confirm: ServerAction<ConfirmAccess>, close: Callback<()>) -> AnyView {
+    let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
+    view! {
+        <p>"This change needs your password: you signed in more than 10 minutes ago."</p>
+        <ActionForm action=confirm attr:class="form">
+            <TextField
+                id="confirm-access-password"
+                label="Password"
+                name="password"
+                kind="password"
+                error
+                autocomplete="current-password"
+            />
+            <FormFooter
+                error
+                submit="Confirm"
+                pending=confirm.pending()
+                on_cancel=move |()| close.run(())
+            />
+        </ActionForm>
+    }
+    .into_any()
 }

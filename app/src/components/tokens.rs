@@ -8,8 +8,8 @@ use keyward_core::page::{PageInfo, thousands};
 
 use leptos::prelude::*;
 
-use super::{Modal, PersistedCheckbox, use_hydrated};
-use crate::error::AppError;
+use super::{Modal, PersistedCheckbox, deferred, use_hydrated};
+use crate::resource::Loaded;
 use crate::types::{TokenNotices, format_date, format_time};
 
 /// What the profile's banners need of a token, whatever its kind.
@@ -207,7 +207,7 @@ pub fn TokenCard<L, B, V>(
     /// The page the card's list shows.
     page: RwSignal<usize>,
     #[prop(into)] on_new: Callback<()>,
-    list: Resource<Result<L, AppError>>,
+    list: Loaded<L>,
     body: B,
     children: Children,
 ) -> impl IntoView
@@ -345,30 +345,43 @@ pub fn RevokeDialog(
             on_close=move |_| revoking.set(None)
         >
             {move || revoking.get().map(|t| {
-                let id = t.id;
-                view! {
-                    <p>
-                        "“" {t.name.clone()} "” (" <code>{t.display_prefix.clone()}"…"</code>
-                        ") will stop working immediately. Anything that uses it will get 401 Unauthorized."
-                    </p>
-                    <p class="form-error" role="alert" hidden=move || error.get().is_none()>
-                        {move || error.get()}
-                    </p>
-                    <div class="buttons">
-                        <button
-                            type="button"
-                            class="danger"
-                            disabled=move || pending.get()
-                            on:click=move |_| on_confirm.run(id)
-                        >
-                            "Revoke"
-                        </button>
-                        <button type="button" class="secondary" on:click=move |_| revoking.set(None)>
-                            "Cancel"
-                        </button>
-                    </div>
-                }
+                deferred(move || revoke_body(t.clone(), revoking, pending, error, on_confirm))
             })}
         </Modal>
     }
+}
+
+/// The dialog's body (a separate chunk: see `deferred`).
+#[lazy]
+fn revoke_body(
+    t: TokenRef,
+    revoking: RwSignal<Option<TokenRef>>,
+    pending: Signal<bool>,
+    error: Signal<Option<String>>,
+    on_confirm: Callback<i64>,
+) -> AnyView {
+    let id = t.id;
+    view! {
+        <p>
+            "“" {t.name.clone()} "” (" <code>{t.display_prefix.clone()}"…"</code>
+            ") will stop working immediately. Anything that uses it will get 401 Unauthorized."
+        </p>
+        <p class="form-error" role="alert" hidden=move || error.get().is_none()>
+            {move || error.get()}
+        </p>
+        <div class="buttons">
+            <button
+                type="button"
+                class="danger"
+                disabled=move || pending.get()
+                on:click=move |_| on_confirm.run(id)
+            >
+                "Revoke"
+            </button>
+            <button type="button" class="secondary" on:click=move |_| revoking.set(None)>
+                "Cancel"
+            </button>
+        </div>
+    }
+    .into_any()
 }

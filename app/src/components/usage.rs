@@ -5,7 +5,7 @@
 use keyward_core::usage::Usage;
 use leptos::prelude::*;
 
-use super::{Modal, TokenRef};
+use super::{Modal, TokenRef, deferred};
 use crate::rpc::usage::token_usage;
 use crate::types::format_time;
 
@@ -31,17 +31,14 @@ pub fn UsageDialog(kind: &'static str, viewing: RwSignal<Option<TokenRef>>) -> i
             title="Usage"
             on_close=move |_| viewing.set(None)
         >
-            {move || viewing.get().map(|token| view! { <UsageBody kind token viewing/> })}
+            {move || viewing.get().map(|token| deferred(move || usage_body(kind, token.clone(), viewing)))}
         </Modal>
     }
 }
 
-#[component]
-fn UsageBody(
-    kind: &'static str,
-    token: TokenRef,
-    viewing: RwSignal<Option<TokenRef>>,
-) -> impl IntoView {
+/// The dialog's body (a separate chunk: see `deferred`).
+#[lazy]
+fn usage_body(kind: &'static str, token: TokenRef, viewing: RwSignal<Option<TokenRef>>) -> AnyView {
     let id = token.id;
     let usage = LocalResource::new(move || token_usage(kind.to_string(), id));
     view! {
@@ -63,6 +60,7 @@ fn UsageBody(
             </button>
         </div>
     }
+    .into_any()
 }
 
 /// The chart's size in SVG units: one bar per day.

@@ -6,7 +6,9 @@ use keyward_core::profile::{AvatarRefusal, timezones};
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
-use crate::components::{FieldMessage, FormFooter, Modal, TextField, use_hydrated, use_sudo};
+use crate::components::{
+    FieldMessage, FormFooter, Modal, TextField, deferred, use_hydrated, use_sudo,
+};
 use crate::error::AppError;
 use crate::pages::profile::ProfileData;
 use crate::rpc::account::{
@@ -16,13 +18,14 @@ use crate::rpc::sessions::ChangePassword;
 use crate::types::{EmailView, ProfileView};
 
 /// An action's button, the notice shown after it succeeded, and its dialog. Opening it
-/// clears the notice and runs `on_open` (which resets the action's last result).
+/// clears the notice. The dialog's body (`children`) is drawn anew at each opening, so its
+/// actions start without a last result: the bodies are `#[lazy]` functions (see `deferred`)
+/// that make their own actions.
 #[component]
 pub fn ActionDialog(
     title: &'static str,
     open: RwSignal<bool>,
     notice: RwSignal<Option<String>>,
-    #[prop(into)] on_open: Callback<()>,
     children: ChildrenFn,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
@@ -35,7 +38,6 @@ pub fn ActionDialog(
             disabled=move || !hydrated.get()
             on:click=move |_| {
                 notice.set(None);
-                on_open.run(());
                 open.set(true);
             }
         >
@@ -50,68 +52,89 @@ pub fn ActionDialog(
     }
 }
 
-/// Closes the dialog and shows `notice` each time `action` succeeds; runs `then` too.
-fn on_success<A>(
+/// Closes the dialog and shows `text` in `notice` each time `action` succeeds; runs `then` too.
+pub(crate) fn on_success<A>(
     action: ServerAction<A>,
     open: RwSignal<bool>,
-    notice: &'static str,
+    notice: RwSignal<Option<String>>,
+    text: &'static str,
     then: impl Fn() + 'static,
-) -> RwSignal<Option<String>>
-where
+) where
     A: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
 {
-    let shown = RwSignal::new(None);
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
             open.set(false);
-            shown.set(Some(notice.to_string()));
+            notice.set(Some(text.to_string()));
             then();
         }
     });
-    shown
 }
 
 #[component]
 pub fn ChangePasswordAction() -> impl IntoView {
-    let action = ServerAction::<ChangePassword>::new();
-    use_sudo(action);
-    let open = RwSignal::new(false);
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let notice = on_success(
-        action,
-        open,
-        "Your password was changed. Your other sessions were signed out.",
-        || (),
-    );
+    let (open, notice) = (RwSignal::new(false), RwSignal::new(None));
     view! {
-        <ActionDialog title="Change Password" open notice on_open=move |_| action.value().set(None)>
-            <ActionForm action=action attr:class="form">
-                <TextField id="cp-current" label="Current password" name="current_password"
-                    kind="password" autocomplete="current-password" error/>
-                <TextField id="cp-new" label="New password" name="new_password"
-                    kind="password" autocomplete="new-password" error/>
-                <TextField id="cp-confirm" label="Confirm password" name="confirm_password"
-                    kind="password" autocomplete="new-password" error/>
-                <p class="hint">"At least 12 characters, and not your username."</p>
-                <FormFooter
-                    error
-                    submit="Save password"
-                    pending=action.pending()
-                    on_cancel=move |_| open.set(false)
-                />
-            </ActionForm>
+        <ActionDialog title="Change Password" open notice>
+            {deferred(move || change_password_form(open, notice))}
         </ActionDialog>
     }
 }
 
-#[component]
-pub fn PersonalInfoAction(data: ProfileData) -> impl IntoView {
-    let action = ServerAction::<UpdatePersonalInfo>::new();
-    let open = RwSignal::new(false);
+#[lazy]
+fn change_password_form(open: RwSignal<bool>, notice: RwSignal<Option<String>>) -> AnyView {
+    let action = ServerAction::<ChangePassword>::new();
+    use_sudo(action);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let notice = on_success(
+    on_success(
         action,
         open,
+        notice,
+        "Your password was changed. Your other sessions were signed out.",
+        || (),
+    );
+    view! {
+        <ActionForm action=action attr:class="form">
+            <TextField id="cp-current" label="Current password" name="current_password"
+                kind="password" autocomplete="current-password" error/>
+            <TextField id="cp-new" label="New password" name="new_password"
+                kind="password" autocomplete="new-password" error/>
+            <TextField id="cp-confirm" label="Confirm password" name="confirm_password"
+                kind="password" autocomplete="new-password" error/>
+            <p class="hint">"At least 12 characters, and not your username."</p>
+            <FormFooter
+                error
+                submit="Save password"
+                pending=action.pending()
+                on_cancel=move |_| open.set(false)
+            />
+        </ActionForm>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn PersonalInfoAction(data: ProfileData) -> impl IntoView {
+    let (open, notice) = (RwSignal::new(false), RwSignal::new(None));
+    view! {
+        <ActionDialog title="Update Personal Information" open notice>
+            {deferred(move || personal_info_form(data, open, notice))}
+        </ActionDialog>
+    }
+}
+
+#[lazy]
+fn personal_info_form(
+    data: ProfileData,
+    open: RwSignal<bool>,
+    notice: RwSignal<Option<String>>,
+) -> AnyView {
+    let action = ServerAction::<UpdatePersonalInfo>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    on_success(
+        action,
+        open,
+        notice,
         "Your personal information was saved.",
         move || data.refresh(),
     );
@@ -139,27 +162,27 @@ pub fn PersonalInfoAction(data: ProfileData) -> impl IntoView {
             </ActionForm>
         }
     };
-    view! {
-        <ActionDialog
-            title="Update Personal Information"
-            open
-            notice
-            on_open=move |_| action.value().set(None)
-        >
-            {move || data.current().map(form)}
-        </ActionDialog>
-    }
+    (move || data.current().map(form)).into_any()
 }
 
 #[component]
 pub fn EmailsAction(data: ProfileData) -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <ActionDialog title="Manage Email(s)" open notice=RwSignal::new(None)>
+            {deferred(move || emails_form(data, open))}
+        </ActionDialog>
+    }
+}
+
+#[lazy]
+fn emails_form(data: ProfileData, open: RwSignal<bool>) -> AnyView {
     let add = ServerAction::<AddEmail>::new();
     let remove = ServerAction::<RemoveEmail>::new();
     let primary = ServerAction::<MakePrimaryEmail>::new();
     use_sudo(add);
     use_sudo(remove);
     use_sudo(primary);
-    let open = RwSignal::new(false);
     // Every change reloads the list; the dialog stays open for the next one.
     Effect::new(move |_| {
         let ok = |r: Option<Result<(), AppError>>| r.is_some_and(|r| r.is_ok());
@@ -221,7 +244,6 @@ pub fn EmailsAction(data: ProfileData) -> impl IntoView {
         }
     };
     view! {
-        <ActionDialog title="Manage Email(s)" open notice=RwSignal::new(None) on_open=move |_| reset()>
             <p class="hint">
                 "Your primary address is the one shown on your profile. Every address is yours alone: no two accounts share one."
             </p>
@@ -243,22 +265,16 @@ pub fn EmailsAction(data: ProfileData) -> impl IntoView {
                     </button>
                 </div>
             </ActionForm>
-        </ActionDialog>
     }
+    .into_any()
 }
 
 /// Update Avatar: a plain multipart form post to the server, which answers with a redirect
 /// (to `/profile/avatar?error=CODE` when the image was refused, reopening this dialog).
 #[component]
 pub fn AvatarAction(data: ProfileData, #[prop(into)] opened_by_url: Signal<bool>) -> impl IntoView {
-    let remove = ServerAction::<RemoveAvatar>::new();
-    let open = RwSignal::new(false);
+    let (open, notice) = (RwSignal::new(false), RwSignal::new(None));
     let query = leptos_router::hooks::use_query_map();
-    let refusal = move || {
-        query
-            .with(|q| q.get("error"))
-            .and_then(|c| AvatarRefusal::from_code(&c))
-    };
     let uploaded = move || query.with(|q| q.get("avatar").is_some_and(|v| v == "updated"));
     // `/profile/avatar` (the avatar's link, and the way back after a refusal) opens the
     // dialog once the page runs in the browser.
@@ -267,17 +283,40 @@ pub fn AvatarAction(data: ProfileData, #[prop(into)] opened_by_url: Signal<bool>
             open.set(true);
         }
     });
-    let notice = on_success(remove, open, "Your avatar was removed.", move || {
-        data.refresh()
-    });
     Effect::new(move |_| {
         if uploaded() {
             notice.set(Some("Your new avatar is saved.".into()));
         }
     });
+    view! {
+        <ActionDialog title="Update Avatar" open notice>
+            {deferred(move || avatar_form(data, open, notice))}
+        </ActionDialog>
+    }
+}
+
+#[lazy]
+fn avatar_form(
+    data: ProfileData,
+    open: RwSignal<bool>,
+    notice: RwSignal<Option<String>>,
+) -> AnyView {
+    let remove = ServerAction::<RemoveAvatar>::new();
+    let query = leptos_router::hooks::use_query_map();
+    let refusal = move || {
+        query
+            .with(|q| q.get("error"))
+            .and_then(|c| AvatarRefusal::from_code(&c))
+    };
+    on_success(
+        remove,
+        open,
+        notice,
+        "Your avatar was removed.",
+        move || data.refresh(),
+    );
     let error_text = move || refusal().map(|r| r.to_string());
     view! {
-        <ActionDialog title="Update Avatar" open notice on_open=move |_| remove.value().set(None)>
             {move || data.current().and_then(|p| p.avatar_url).map(|src| view! {
                 <img class="avatar avatar-preview" src=src alt="Your current avatar"/>
             })}
@@ -316,6 +355,6 @@ pub fn AvatarAction(data: ProfileData, #[prop(into)] opened_by_url: Signal<bool>
                     </button>
                 </div>
             </form>
-        </ActionDialog>
     }
+    .into_any()
 }

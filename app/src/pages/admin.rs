@@ -14,6 +14,7 @@ use crate::components::{FieldMessage, FlagBoxes, SessionTable, TextField, use_hy
 use crate::error::AppError;
 use crate::pages::profile::Header;
 use crate::pages::settings::SettingsForm;
+use crate::resource;
 use crate::rpc::admin::*;
 use crate::rpc::audit::audit_log;
 use crate::rpc::get_me;
@@ -64,6 +65,12 @@ impl Section {
         }
     }
 
+    /// The section a path names (`/admin/users` → Users): every admin route shares one lazily
+    /// loaded view, which finds its section here.
+    pub fn at(path: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|s| s.href() == path)
+    }
+
     fn href(self) -> &'static str {
         match self {
             Section::Users => "/admin/users",
@@ -81,9 +88,9 @@ impl Section {
 
 #[component]
 pub fn AdminPage(section: Section) -> impl IntoView {
-    let me = Resource::new(|| (), |_| get_me());
+    let me = resource::new(|| (), |_| get_me());
     let changes = Changes::provide();
-    let data = Resource::new(move || changes.get(), move |_| load(section));
+    let data = resource::new(move || changes.get(), move |_| load(section));
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -596,6 +603,8 @@ fn Sessions(sessions: Vec<SessionView>) -> impl IntoView {
     let cleanup = reloading_action::<AdminCleanupSessions>();
     let error = action_error(end_all);
     let filter = RwSignal::new(String::new());
+    // The filter works in the browser only: typed before hydration, it would be lost.
+    let hydrated = use_hydrated();
     let sessions = StoredValue::new(sessions);
     let shown = move || {
         let wanted = filter.get().trim().to_lowercase();
@@ -621,6 +630,7 @@ fn Sessions(sessions: Vec<SessionView>) -> impl IntoView {
             <input
                 id="sessions-filter"
                 type="search"
+                disabled=move || !hydrated.get()
                 prop:value=move || filter.get()
                 on:input=move |ev| filter.set(event_target_value(&ev))
             />

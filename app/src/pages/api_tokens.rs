@@ -13,9 +13,11 @@ use crate::components::tokens::{
 };
 use crate::components::usage::{UsageButton, UsageDialog};
 use crate::components::{
-    ExpiryCell, FieldMessage, FormFooter, Modal, RevokeDialog, ShownOnce, TokenRef, use_sudo,
+    ExpiryCell, FieldMessage, FormFooter, Modal, RevokeDialog, ShownOnce, TokenRef, deferred,
+    use_sudo,
 };
 use crate::error::AppError;
+use crate::resource::{self, Loaded};
 use crate::rpc::allowlist::SetAllowedIps;
 use crate::rpc::rotation::RotateToken;
 use crate::rpc::{CreateApiToken, EditApiTokenExpiry, RevokeApiToken, list_api_tokens};
@@ -30,7 +32,7 @@ const HIDE_EXPIRED_KEY: &str = "keyward.api_tokens.hide_expired";
 /// and a resource created there would not get the same id as in the browser.
 #[derive(Clone, Copy)]
 pub struct Card {
-    tokens: Resource<Result<ApiTokenList, AppError>>,
+    tokens: Loaded<ApiTokenList>,
     create: ServerAction<CreateApiToken>,
     edit: ServerAction<EditApiTokenExpiry>,
     revoke: ServerAction<RevokeApiToken>,
@@ -72,7 +74,7 @@ impl Card {
         use_sudo(allow);
         let (page, hide_expired) = (RwSignal::new(1), RwSignal::new(false));
         Card {
-            tokens: Resource::new(
+            tokens: resource::new(
                 move || {
                     (
                         create.version().get(),
@@ -168,7 +170,10 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
     let form_list = list.clone();
     view! {
         <Show when=move || card.form_open.get()>
-            <NewTokenForm card list=form_list.clone()/>
+            {deferred({
+                let list = form_list.clone();
+                move || new_token_form(card, list.clone())
+            })}
         </Show>
         {move || {
             card.shown.get().map(|(heading, minted)| {
@@ -268,8 +273,9 @@ fn TokenRow(
     }
 }
 
-#[component]
-fn NewTokenForm(card: Card, list: ApiTokenList) -> impl IntoView {
+/// The New API token form (a separate chunk: see `deferred`).
+#[lazy]
+fn new_token_form(card: Card, list: ApiTokenList) -> AnyView {
     let error = Signal::derive(move || card.create.value().get().and_then(Result::err));
     view! {
         <ActionForm action=card.create attr:class="form inline-form" attr:aria-label="New API token">
@@ -294,37 +300,42 @@ fn NewTokenForm(card: Card, list: ApiTokenList) -> impl IntoView {
             />
         </ActionForm>
     }
+    .into_any()
 }
 
 #[component]
 fn EditDialog(card: Card, list: ApiTokenList) -> impl IntoView {
-    let error = Signal::derive(move || card.edit.value().get().and_then(Result::err));
     let close = move |_| card.editing.set(None);
     let list = StoredValue::new(list);
     view! {
         <Modal open=Signal::derive(move || card.editing.get().is_some()) title="Edit expiration" on_close=close>
-            {move || card.editing.get().map(|t| {
-                let list = list.get_value();
-                view! {
-                    <p>
-                        "Saving sets the new date and issues a replacement value for “"
-                        {t.name.clone()}
-                        "”. The current value stops working immediately."
-                    </p>
-                    <ActionForm action=card.edit attr:class="form">
-                        <input type="hidden" name="id" value=t.id.to_string()/>
-                        <ExpiryDateField id="edit-token-expires" label="New expiration date" list error/>
-                        <FormFooter
-                            error
-                            submit="Save"
-                            pending=card.edit.pending()
-                            on_cancel=move |_| card.editing.set(None)
-                        />
-                    </ActionForm>
-                }
-            })}
+            {move || card.editing.get().map(|t| deferred(move || edit_form(card, t.clone(), list.get_value())))}
         </Modal>
     }
+}
+
+/// The Edit expiration form (a separate chunk: see `deferred`).
+#[lazy]
+fn edit_form(card: Card, t: ApiTokenView, list: ApiTokenList) -> AnyView {
+    let error = Signal::derive(move || card.edit.value().get().and_then(Result::err));
+    view! {
+        <p>
+            "Saving sets the new date and issues a replacement value for “"
+            {t.name.clone()}
+            "”. The current value stops working immediately."
+        </p>
+        <ActionForm action=card.edit attr:class="form">
+            <input type="hidden" name="id" value=t.id.to_string()/>
+            <ExpiryDateField id="edit-token-expires" label="New expiration date" list error/>
+            <FormFooter
+                error
+                submit="Save"
+                pending=card.edit.pending()
+                on_cancel=move |_| card.editing.set(None)
+            />
+        </ActionForm>
+    }
+    .into_any()
 }
 
 /// The date field of both token forms, bounded by the policy, with its hint and error.

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::{FormFooter, TextField, use_sudo};
+use crate::components::{FormFooter, TextField, deferred, use_sudo};
 use crate::pages::account::ActionDialog;
 use crate::pages::profile::ProfileData;
 use crate::rpc::account::{BeginMfa, DisableMfa, EnableMfa};
@@ -18,14 +18,23 @@ fn CodeField(id: &'static str, error: Signal<Option<crate::error::AppError>>) ->
 
 #[component]
 pub fn MfaAction(data: ProfileData) -> impl IntoView {
+    let (open, notice) = (RwSignal::new(false), RwSignal::new(None));
+    view! {
+        <ActionDialog title="Manage MFA Settings" open notice>
+            {deferred(move || mfa_body(data, open, notice))}
+        </ActionDialog>
+    }
+}
+
+/// The dialog's steps (a separate chunk: see `deferred`).
+#[lazy]
+fn mfa_body(data: ProfileData, open: RwSignal<bool>, notice: RwSignal<Option<String>>) -> AnyView {
     let begin = ServerAction::<BeginMfa>::new();
     let enable = ServerAction::<EnableMfa>::new();
     let disable = ServerAction::<DisableMfa>::new();
     use_sudo(begin);
     use_sudo(enable);
     use_sudo(disable);
-    let open = RwSignal::new(false);
-    let notice = RwSignal::new(None);
     let enrolment = move || begin.value().get().and_then(Result::ok);
     let codes = move || enable.value().get().and_then(Result::ok);
     let enable_error = Signal::derive(move || enable.value().get().and_then(Result::err));
@@ -51,11 +60,6 @@ pub fn MfaAction(data: ProfileData) -> impl IntoView {
             data.refresh();
         }
     });
-    let reset = move || {
-        begin.value().set(None);
-        enable.value().set(None);
-        disable.value().set(None);
-    };
     let close = move || open.set(false);
     let mfa_on = move || {
         data.current()
@@ -126,20 +130,17 @@ pub fn MfaAction(data: ProfileData) -> impl IntoView {
             </div>
         }
     };
-    view! {
-        <ActionDialog title="Manage MFA Settings" open notice on_open=move |_| reset()>
-            {move || {
-                if let Some(codes) = codes() {
-                    recovery_view(codes).into_any()
-                } else {
-                    match (mfa_on(), enrolment()) {
-                        (Some((true, left)), _) => on_view(left).into_any(),
-                        (Some((false, _)), Some(e)) => enrol_view(e).into_any(),
-                        (Some((false, _)), None) => off_view().into_any(),
-                        (None, _) => view! { <p>"Loading…"</p> }.into_any(),
-                    }
-                }
-            }}
-        </ActionDialog>
-    }
+    (move || {
+        if let Some(codes) = codes() {
+            recovery_view(codes).into_any()
+        } else {
+            match (mfa_on(), enrolment()) {
+                (Some((true, left)), _) => on_view(left).into_any(),
+                (Some((false, _)), Some(e)) => enrol_view(e).into_any(),
+                (Some((false, _)), None) => off_view().into_any(),
+                (None, _) => view! { <p>"Loading…"</p> }.into_any(),
+            }
+        }
+    })
+    .into_any()
 }

@@ -11,6 +11,7 @@ use crate::pages::mfa::MfaAction;
 use crate::pages::security_log::{self, SecurityLogCard};
 use crate::pages::service_tokens::{self, ServiceTokensCard};
 use crate::pages::sessions::{self, SessionsCard};
+use crate::resource::{self, Loaded};
 use crate::rpc::account::get_profile;
 use crate::rpc::{Logout, get_me};
 use crate::types::{Me, ProfileView};
@@ -19,7 +20,6 @@ use crate::types::{Me, ProfileView};
 /// On the own profile, `data` keeps the name current after Update Personal Information.
 #[component]
 pub fn Header(me: Me, #[prop(optional)] data: Option<ProfileData>) -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
     let name = RwSignal::new(me.display_name.clone());
     // An Effect runs in the browser only, after hydration: the server's HTML and the first
     // client render agree, and later refreshes of the profile update the name.
@@ -38,9 +38,11 @@ pub fn Header(me: Me, #[prop(optional)] data: Option<ProfileData>) -> impl IntoV
             <span class="whoami">{move || name.get()}" (" {me.username.clone()} ")"</span>
             {(me.role == keyward_core::Role::Admin)
                 .then(|| view! { <a href="/admin/users">"Administration"</a> })}
-            <ActionForm action=logout>
+            // A plain form: the server ends the session and redirects to /login, which also
+            // leaves nothing of this page in the browser (and no form code in its WASM).
+            <form method="post" action={<Logout as leptos::server_fn::ServerFn>::url()}>
                 <button type="submit" class="secondary">"Sign out"</button>
-            </ActionForm>
+            </form>
         </header>
     }
 }
@@ -49,7 +51,7 @@ pub fn Header(me: Me, #[prop(optional)] data: Option<ProfileData>) -> impl IntoV
 /// `<Suspense>` (see `api_tokens::Card`).
 #[derive(Clone, Copy)]
 pub struct ProfileData {
-    view: Resource<Result<ProfileView, AppError>>,
+    view: Loaded<ProfileView>,
     version: RwSignal<u32>,
 }
 
@@ -58,7 +60,7 @@ impl ProfileData {
     fn load(of_route: bool) -> Self {
         let version = RwSignal::new(0);
         let params = use_params_map();
-        let view = Resource::new(
+        let view = resource::new(
             move || {
                 let username =
                     of_route.then(|| params.with(|p| p.get("username")).unwrap_or_default());
@@ -81,7 +83,7 @@ impl ProfileData {
 
 /// Renders `page` with the signed-in user, or says why there is none.
 pub(crate) fn signed_in_page<V: IntoView + 'static>(
-    me: Resource<Result<Option<Me>, AppError>>,
+    me: Loaded<Option<Me>>,
     page: impl Fn(Me) -> V + Send + Sync + Clone + 'static,
 ) -> impl IntoView {
     view! {
@@ -154,7 +156,7 @@ fn ReportedBanner(api: api_tokens::Card, service: service_tokens::Card) -> impl 
 /// `/profile`; `/profile/avatar` is the same page with the Update Avatar dialog open.
 #[component]
 pub fn ProfilePage(#[prop(optional)] avatar_dialog: bool) -> impl IntoView {
-    let me = Resource::new(|| (), |_| get_me());
+    let me = resource::new(|| (), |_| get_me());
     // Every resource of the page is created here, outside the Suspense (see api_tokens::Card).
     let data = ProfileData::load(false);
     let cards = (
@@ -193,7 +195,7 @@ pub fn ProfilePage(#[prop(optional)] avatar_dialog: bool) -> impl IntoView {
 /// and admins.
 #[component]
 pub fn UserPage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| get_me());
+    let me = resource::new(|| (), |_| get_me());
     let data = ProfileData::load(true);
     signed_in_page(me, move |me| {
         view! {

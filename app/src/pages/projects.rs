@@ -16,6 +16,7 @@ use crate::components::{
 use crate::error::AppError;
 use crate::pages::profile::{Header, signed_in_page};
 use crate::pages::service_tokens::NewServiceTokenForm;
+use crate::resource::{self, Loaded};
 use crate::rpc::CreateServiceToken;
 use crate::rpc::get_me;
 use crate::rpc::projects::*;
@@ -32,8 +33,8 @@ fn permission_text(p: Permissions) -> String {
 /// `/projects`.
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| get_me());
-    let projects = Resource::new(|| (), |_| my_projects());
+    let me = resource::new(|| (), |_| get_me());
+    let projects = resource::new(|| (), |_| my_projects());
     signed_in_page(me, move |me| {
         view! {
             <div id="page">
@@ -153,7 +154,7 @@ impl Tab {
 /// `/projects/{id}`.
 #[component]
 pub fn ProjectPage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| get_me());
+    let me = resource::new(|| (), |_| get_me());
     let params = use_params_map();
     let query = use_query_map();
     // A malformed id is a project nobody can read: the same not-found page.
@@ -165,7 +166,7 @@ pub fn ProjectPage() -> impl IntoView {
     });
     let tab = Memo::new(move |_| Tab::from_slug(query.with(|q| q.get("tab"))));
     let changes = Changes::provide();
-    let project = Resource::new(move || (id.get(), changes.get()), |(id, _)| get_project(id));
+    let project = resource::new(move || (id.get(), changes.get()), |(id, _)| get_project(id));
     let tokens = TokensTab::load(id);
     signed_in_page(me, move |me| {
         view! {
@@ -559,7 +560,7 @@ fn OplogCard(project: i64, log: OplogView) -> impl IntoView {
 #[derive(Clone, Copy)]
 struct TokensTab {
     project: Memo<i64>,
-    list: Resource<Result<ProjectTokens, AppError>>,
+    list: Loaded<ProjectTokens>,
     create: ServerAction<CreateServiceToken>,
     revoke: ServerAction<RevokeProjectServiceToken>,
     page: RwSignal<usize>,
@@ -574,7 +575,7 @@ impl TokensTab {
         let (page, hide_expired) = (RwSignal::new(1), RwSignal::new(false));
         TokensTab {
             project,
-            list: Resource::new(
+            list: resource::new(
                 move || {
                     (
                         project.get(),

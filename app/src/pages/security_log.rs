@@ -4,21 +4,21 @@
 use leptos::prelude::*;
 
 use crate::components::audit::AuditBrowser;
-use crate::error::AppError;
+use crate::resource::{self, Loaded};
 use crate::rpc::audit::audit_log;
 use crate::types::AuditPage;
 
 /// Made by the page outside its `<Suspense>` (see the API Tokens card).
 #[derive(Clone, Copy)]
 pub struct Card {
-    first: Resource<Result<AuditPage, AppError>>,
+    first: Loaded<AuditPage>,
 }
 
 impl Card {
     pub fn load() -> Self {
         let none = String::new;
         Card {
-            first: Resource::new(
+            first: resource::new(
                 || (),
                 move |_| audit_log(false, none(), none(), none(), None),
             ),

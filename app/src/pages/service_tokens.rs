@@ -15,9 +15,11 @@ use crate::components::tokens::{
 };
 use crate::components::usage::{UsageButton, UsageDialog};
 use crate::components::{
-    ExpiryCell, FieldMessage, FlagBoxes, FormFooter, RevokeDialog, ShownOnce, TokenRef, use_sudo,
+    ExpiryCell, FieldMessage, FlagBoxes, FormFooter, RevokeDialog, ShownOnce, TokenRef, deferred,
+    use_sudo,
 };
 use crate::error::AppError;
+use crate::resource::{self, Loaded};
 use crate::rpc::allowlist::SetAllowedIps;
 use crate::rpc::rotation::RotateToken;
 use crate::rpc::{CreateServiceToken, RevokeServiceToken, list_service_tokens};
@@ -28,7 +30,7 @@ const HIDE_EXPIRED_KEY: &str = "keyward.service_tokens.hide_expired";
 /// The card's state, made by the page outside its `<Suspense>` (see the API Tokens card).
 #[derive(Clone, Copy)]
 pub struct Card {
-    tokens: Resource<Result<ServiceTokenList, AppError>>,
+    tokens: Loaded<ServiceTokenList>,
     create: ServerAction<CreateServiceToken>,
     revoke: ServerAction<RevokeServiceToken>,
     rotate: ServerAction<RotateToken>,
@@ -62,7 +64,7 @@ impl Card {
         use_sudo(allow);
         let (page, hide_expired) = (RwSignal::new(1), RwSignal::new(false));
         Card {
-            tokens: Resource::new(
+            tokens: resource::new(
                 move || {
                     (
                         create.version().get(),
@@ -256,6 +258,16 @@ pub fn NewServiceTokenForm(
     form_open: RwSignal<bool>,
     list: ServiceTokenList,
 ) -> impl IntoView {
+    deferred(move || new_service_token_form(create, form_open, list.clone()))
+}
+
+/// The form itself (a separate chunk: see `deferred`).
+#[lazy]
+fn new_service_token_form(
+    create: ServerAction<CreateServiceToken>,
+    form_open: RwSignal<bool>,
+    list: ServiceTokenList,
+) -> AnyView {
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let principal = RwSignal::new("new".to_string());
     let preset = RwSignal::new("project".to_string());
@@ -437,6 +449,7 @@ pub fn NewServiceTokenForm(
             />
         </ActionForm>
     }
+    .into_any()
 }
 
 /// The target of the Operation log read/write preset.

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::SessionTable;
-use crate::error::AppError;
+use crate::resource::{self, Loaded};
 use crate::rpc::sessions::{EndMySession, my_sessions};
 use crate::types::SessionView;
 
@@ -12,7 +12,7 @@ use crate::types::SessionView;
 #[derive(Clone, Copy)]
 pub struct Card {
     end: ServerAction<EndMySession>,
-    sessions: Resource<Result<Vec<SessionView>, AppError>>,
+    sessions: Loaded<Vec<SessionView>>,
 }
 
 impl Card {
@@ -20,7 +20,7 @@ impl Card {
     pub fn load() -> Self {
         let end = ServerAction::<EndMySession>::new();
         Card {
-            sessions: Resource::new(move || end.version().get(), |_| my_sessions()),
+            sessions: resource::new(move || end.version().get(), |_| my_sessions()),
             end,
         }
     }

@@ -5,13 +5,14 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::FieldMessage;
 use crate::components::field::invalid;
+use crate::resource;
 use crate::rpc::{CompleteSetup, setup_code_usable};
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
     let query = use_query_map();
     let code = move || query.with(|q| q.get("code").unwrap_or_default());
-    let usable = Resource::new(code, |code| async move {
+    let usable = resource::new(code, |code| async move {
         if code.is_empty() {
             Ok(false)
         } else {

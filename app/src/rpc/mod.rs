@@ -54,9 +54,14 @@ pub(crate) mod imp {
             created_at: t.created_at,
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
-            allowed_ips: t.allowed_ips,
+            allowed_ips: range_texts(&t.allowed_ips),
             reported_at: reported_at(t.revoked_at, t.revoked_reason.as_deref()),
         }
+    }
+
+    /// The page's form of an allowlist (see `ApiTokenView::allowed_ips`).
+    pub fn range_texts(allowed: &keyward_core::allowlist::Allowlist) -> Vec<String> {
+        allowed.ranges().iter().map(ToString::to_string).collect()
     }
 
     /// When a leak report revoked the token, if one did.

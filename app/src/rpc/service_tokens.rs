@@ -199,7 +199,7 @@ mod imp {
             last_used_at: t.last_used_at,
             old_valid_until: None,
             reported_at: crate::rpc::imp::reported_at(t.revoked_at, t.revoked_reason.as_deref()),
-            allowed_ips: t.allowed_ips,
+            allowed_ips: crate::rpc::imp::range_texts(&t.allowed_ips),
         }
     }
 }

@@ -8,7 +8,7 @@ use keyward_core::{Permissions, Role};
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use crate::support::{NO_ARGS, PASSWORD, Site, TestServer, code, start};
+use crate::support::{NO_ARGS, PASSWORD, Site, TestServer, code, start, start_with};
 
 async fn api_login(s: &TestServer, username: &str, password: &str) -> reqwest::Response {
     Client::new()
@@ -153,6 +153,21 @@ async fn pages_carry_a_nonce_policy_and_every_answer_the_security_headers() {
             "plain http: {path}"
         );
     }
+}
+
+/// The page's WASM, split into a main module and chunks under names without a hash, must
+/// come from one build: every use revalidates (`no-cache`), nothing is kept unasked.
+#[tokio::test]
+async fn the_sites_own_files_are_revalidated_on_every_use() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/keyward.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let root = site.path().display().to_string();
+    let s = start_with(move |c| c.site_root = root).await;
+    let res = reqwest::get(s.url("/pkg/keyward.wasm")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
 }
 
 #[tokio::test]

@@ -1,0 +1,52 @@
+//! The page's resources, decoded by the same serde_json reader as server functions' answers.
+//!
+//! Leptos' default resource codec reads with `serde_json::from_str`, server functions with
+//! `from_slice`: two readers, so every wire type's `Deserialize` was compiled into the WASM
+//! twice, about a tenth of its code before wasm-opt (issue 16). Resources made here read
+//! with `from_slice` too, which leaves one copy.
+
+use std::future::Future;
+
+use leptos::prelude::*;
+use leptos::server::codee::{Decoder, Encoder};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// JSON, read from bytes (see the module's comment).
+pub struct Json;
+
+impl<T: Serialize> Encoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(value: &T) -> Result<String, serde_json::Error> {
+        serde_json::to_string(value)
+    }
+}
+
+impl<T: DeserializeOwned> Decoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(text: &str) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(text.as_bytes())
+    }
+}
+
+/// What a server function loaded for the page.
+pub type Loaded<T> = Resource<Result<T, AppError>, Json>;
+
+/// [`Resource::new`] with the [`Json`] codec: `fetcher` runs again whenever `source` changes.
+pub fn new<S, T, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Resource<T, Json>
+where
+    S: Clone + PartialEq + Send + Sync + 'static,
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    Resource::new_with_options(source, fetcher, false)
+}
