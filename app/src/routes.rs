@@ -42,7 +42,7 @@ lazy_page!(
     }
 );
 lazy_page!(
-    /// `/login`, once a session.
+    /// `/login`: once per sign-in, so not in the main module.
     Login => view! { <LoginPage/> }
 );
 lazy_page!(

@@ -19,6 +19,8 @@ async function withDialog(page: Page, button: ReturnType<Page['getByRole']>, nam
   await button.click();
   const dialog = page.getByRole('dialog', { name });
   await expect(dialog).toBeVisible();
+  // The body is a chunk of its own, fetched at the first opening: check it, not the frame.
+  await expect(dialog.getByRole('button').first()).toBeVisible();
   await expectAccessible(page, `the ${name} dialog`);
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
@@ -55,12 +57,14 @@ test('/profile, with every dialog open once', async ({ page }) => {
 
   // The forms and the value shown once.
   await apiTokens(page).getByRole('button', { name: 'New API token' }).click();
+  await expect(page.getByRole('button', { name: 'Create token' })).toBeVisible();
   await expectAccessible(page, 'the New API token form');
   await page.getByLabel('Name').fill('a11y');
   await page.getByRole('button', { name: 'Create token' }).click();
   await expect(page.getByRole('textbox', { name: 'Token value' })).toBeVisible();
   await expectAccessible(page, 'a token value shown once');
   await page.getByRole('region', { name: 'Service Tokens' }).getByRole('button', { name: 'New service token' }).click();
+  await expect(page.getByRole('form', { name: 'New service token' })).toBeVisible();
   await expectAccessible(page, 'the New service token form');
 
   // Confirm access: asked when the sign-in is older than the sudo window.

@@ -12,8 +12,8 @@ const LOCKED_DOWN: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 
 
 pub async fn security(req: Request, next: Next) -> Response {
     let https = app::ssr::is_https(req.headers());
-    // The site's own files (WASM, JS, CSS, icons) are the same for everyone and may be
-    // cached; every other answer may be someone's page or data.
+    // The site's own files (WASM, JS, CSS, icons) are the same for everyone; every other
+    // answer may be someone's page or data, and is never stored.
     let path = req.uri().path();
     let public = path.starts_with("/pkg/") || path.starts_with("/favicon");
     let mut res = next.run(req).await;
@@ -30,8 +30,10 @@ pub async fn security(req: Request, next: Next) -> Response {
         set(headers, header::CONTENT_SECURITY_POLICY, LOCKED_DOWN);
     }
     if public {
-        // Revalidated on every use (a 304 while unchanged): the file names carry no hash, and
-        // the page's WASM is split into chunks (`--split`) that must all come from one build.
+        // Never used from a cache without asking: the file names carry no hash, and the
+        // page's WASM is split into chunks (`--split`) that must all come from one build.
+        // (Leptos' file handler does not answer conditional requests, so asking means
+        // downloading them again at each full page load; hashed names would end that.)
         set(headers, header::CACHE_CONTROL, "no-cache");
     } else {
         set(headers, header::CACHE_CONTROL, "no-store");

@@ -4,13 +4,17 @@
 //! code (the form, its server action and that action's serde) is a separate WASM chunk, so
 //! `/profile` does not load what only a click opens (issue 16). Every dialog opens in the
 //! browser only, so the server never renders one of these.
+//!
+//! A body is drawn again whenever a signal it reads at its top level changes: read signals
+//! inside closures and components there, and make the actions (and what their success
+//! does) outside, so that closing the dialog does not drop a reply still on its way.
 
 use std::future::Future;
 
 use leptos::prelude::*;
 
 /// Draws the view that `load` (a `#[lazy]` function's call) resolves to, and nothing until
-/// then: the chunk comes from the same server, a few milliseconds after the first click.
+/// then: the chunk is fetched from the server at the first drawing, and kept in memory.
 pub fn deferred<F>(load: impl Fn() -> F + Send + Sync + 'static) -> impl IntoView
 where
     F: Future<Output = AnyView> + MaybeSend + 'static,
@@ -19,7 +23,9 @@ where
     // one thread. On the server a `#[lazy]` function is a plain `async fn`.
     #[cfg(feature = "hydrate")]
     let load = move || leptos::__reexports::send_wrapper::SendWrapper::new(load());
-    view! { <Suspense fallback=|| ()>{move || Suspend::new(load())}</Suspense> }
+    // A Transition, not a Suspense: a resource the body reads (the profile, refreshed after
+    // a change) keeps the body on screen while it reloads, instead of the empty fallback.
+    view! { <Transition fallback=|| ()>{move || Suspend::new(load())}</Transition> }
 }
 
 /// `Send` on the server only (see [`deferred`]).

@@ -18,14 +18,17 @@ use crate::rpc::sessions::ChangePassword;
 use crate::types::{EmailView, ProfileView};
 
 /// An action's button, the notice shown after it succeeded, and its dialog. Opening it
-/// clears the notice. The dialog's body (`children`) is drawn anew at each opening, so its
-/// actions start without a last result: the bodies are `#[lazy]` functions (see `deferred`)
-/// that make their own actions.
+/// clears the notice and runs `on_open` (which resets the action's last result).
+///
+/// The dialog's body (`children`) is a `#[lazy]` function (see `deferred`); the actions and
+/// what happens on their success are made by the caller, outside the body, so a reply that
+/// comes after the dialog was closed is still shown.
 #[component]
 pub fn ActionDialog(
     title: &'static str,
     open: RwSignal<bool>,
     notice: RwSignal<Option<String>>,
+    #[prop(into)] on_open: Callback<()>,
     children: ChildrenFn,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
@@ -38,6 +41,7 @@ pub fn ActionDialog(
             disabled=move || !hydrated.get()
             on:click=move |_| {
                 notice.set(None);
+                on_open.run(());
                 open.set(true);
             }
         >
@@ -53,7 +57,7 @@ pub fn ActionDialog(
 }
 
 /// Closes the dialog and shows `text` in `notice` each time `action` succeeds; runs `then` too.
-pub(crate) fn on_success<A>(
+fn on_success<A>(
     action: ServerAction<A>,
     open: RwSignal<bool>,
     notice: RwSignal<Option<String>>,
@@ -74,18 +78,8 @@ pub(crate) fn on_success<A>(
 #[component]
 pub fn ChangePasswordAction() -> impl IntoView {
     let (open, notice) = (RwSignal::new(false), RwSignal::new(None));
-    view! {
-        <ActionDialog title="Change Password" open notice>
-            {deferred(move || change_password_form(open, notice))}
-        </ActionDialog>
-    }
-}
-
-#[lazy]
-fn change_password_form(open: RwSignal<bool>, notice: RwSignal<Option<String>>) -> AnyView {
     let action = ServerAction::<ChangePassword>::new();
     use_sudo(action);
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
     on_success(
         action,
         open,
@@ -93,6 +87,16 @@ fn change_password_form(open: RwSignal<bool>, notice: RwSignal<Option<String>>) 
         "Your password was changed. Your other sessions were signed out.",
         || (),
     );
+    view! {
+        <ActionDialog title="Change Password" open notice on_open=move |_| action.value().set(None)>
+            {deferred(move || change_password_form(action, open))}
+        </ActionDialog>
+    }
+}
+
+#[lazy]
+fn change_password_form(action: ServerAction<ChangePassword>, open: RwSignal<bool>) -> AnyView {
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <ActionForm action=action attr:class="form">
             <TextField id="cp-current" label="Current password" name="current_password"
@@ -116,21 +120,7 @@ fn change_password_form(open: RwSignal<bool>, notice: RwSignal<Option<String>>) 
 #[component]
 pub fn PersonalInfoAction(data: ProfileData) -> impl IntoView {
     let (open, notice) = (RwSignal::new(false), RwSignal::new(None));
-    view! {
-        <ActionDialog title="Update Personal Information" open notice>
-            {deferred(move || personal_info_form(data, open, notice))}
-        </ActionDialog>
-    }
-}
-
-#[lazy]
-fn personal_info_form(
-    data: ProfileData,
-    open: RwSignal<bool>,
-    notice: RwSignal<Option<String>>,
-) -> AnyView {
     let action = ServerAction::<UpdatePersonalInfo>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
     on_success(
         action,
         open,
@@ -138,6 +128,25 @@ fn personal_info_form(
         "Your personal information was saved.",
         move || data.refresh(),
     );
+    view! {
+        <ActionDialog
+            title="Update Personal Information"
+            open
+            notice
+            on_open=move |_| action.value().set(None)
+        >
+            {deferred(move || personal_info_form(data, action, open))}
+        </ActionDialog>
+    }
+}
+
+#[lazy]
+fn personal_info_form(
+    data: ProfileData,
+    action: ServerAction<UpdatePersonalInfo>,
+    open: RwSignal<bool>,
+) -> AnyView {
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let form = move |p: ProfileView| {
         let current_tz = p.timezone.clone();
         view! {
@@ -168,18 +177,16 @@ fn personal_info_form(
 #[component]
 pub fn EmailsAction(data: ProfileData) -> impl IntoView {
     let open = RwSignal::new(false);
-    view! {
-        <ActionDialog title="Manage Email(s)" open notice=RwSignal::new(None)>
-            {deferred(move || emails_form(data, open))}
-        </ActionDialog>
-    }
-}
-
-#[lazy]
-fn emails_form(data: ProfileData, open: RwSignal<bool>) -> AnyView {
-    let add = ServerAction::<AddEmail>::new();
-    let remove = ServerAction::<RemoveEmail>::new();
-    let primary = ServerAction::<MakePrimaryEmail>::new();
+    let actions = EmailActions {
+        add: ServerAction::new(),
+        remove: ServerAction::new(),
+        primary: ServerAction::new(),
+    };
+    let EmailActions {
+        add,
+        remove,
+        primary,
+    } = actions;
     use_sudo(add);
     use_sudo(remove);
     use_sudo(primary);
@@ -190,6 +197,37 @@ fn emails_form(data: ProfileData, open: RwSignal<bool>) -> AnyView {
             data.refresh();
         }
     });
+    view! {
+        <ActionDialog title="Manage Email(s)" open notice=RwSignal::new(None) on_open=move |_| actions.reset()>
+            {deferred(move || emails_form(data, actions, open))}
+        </ActionDialog>
+    }
+}
+
+/// The three changes of Manage Email(s).
+#[derive(Clone, Copy)]
+struct EmailActions {
+    add: ServerAction<AddEmail>,
+    remove: ServerAction<RemoveEmail>,
+    primary: ServerAction<MakePrimaryEmail>,
+}
+
+impl EmailActions {
+    /// Forgets the last results (and their errors).
+    fn reset(self) {
+        self.add.value().set(None);
+        self.remove.value().set(None);
+        self.primary.value().set(None);
+    }
+}
+
+#[lazy]
+fn emails_form(data: ProfileData, actions: EmailActions, open: RwSignal<bool>) -> AnyView {
+    let EmailActions {
+        add,
+        remove,
+        primary,
+    } = actions;
     // The field starts empty again after each address added.
     let add_form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
@@ -205,11 +243,7 @@ fn emails_form(data: ProfileData, open: RwSignal<bool>) -> AnyView {
             .find_map(Result::err)
             .map(|e| e.to_string())
     };
-    let reset = move || {
-        add.value().set(None);
-        remove.value().set(None);
-        primary.value().set(None);
-    };
+    let reset = move || actions.reset();
     let row = move |e: EmailView| {
         let (id, address) = (e.id, e.email.clone());
         view! {
@@ -288,26 +322,7 @@ pub fn AvatarAction(data: ProfileData, #[prop(into)] opened_by_url: Signal<bool>
             notice.set(Some("Your new avatar is saved.".into()));
         }
     });
-    view! {
-        <ActionDialog title="Update Avatar" open notice>
-            {deferred(move || avatar_form(data, open, notice))}
-        </ActionDialog>
-    }
-}
-
-#[lazy]
-fn avatar_form(
-    data: ProfileData,
-    open: RwSignal<bool>,
-    notice: RwSignal<Option<String>>,
-) -> AnyView {
     let remove = ServerAction::<RemoveAvatar>::new();
-    let query = leptos_router::hooks::use_query_map();
-    let refusal = move || {
-        query
-            .with(|q| q.get("error"))
-            .and_then(|c| AvatarRefusal::from_code(&c))
-    };
     on_success(
         remove,
         open,
@@ -315,6 +330,25 @@ fn avatar_form(
         "Your avatar was removed.",
         move || data.refresh(),
     );
+    view! {
+        <ActionDialog title="Update Avatar" open notice on_open=move |_| remove.value().set(None)>
+            {deferred(move || avatar_form(data, remove, open))}
+        </ActionDialog>
+    }
+}
+
+#[lazy]
+fn avatar_form(
+    data: ProfileData,
+    remove: ServerAction<RemoveAvatar>,
+    open: RwSignal<bool>,
+) -> AnyView {
+    let query = leptos_router::hooks::use_query_map();
+    let refusal = move || {
+        query
+            .with(|q| q.get("error"))
+            .and_then(|c| AvatarRefusal::from_code(&c))
+    };
     let error_text = move || refusal().map(|r| r.to_string());
     view! {
             {move || data.current().and_then(|p| p.avatar_url).map(|src| view! {

@@ -19,35 +19,23 @@ fn CodeField(id: &'static str, error: Signal<Option<crate::error::AppError>>) ->
 #[component]
 pub fn MfaAction(data: ProfileData) -> impl IntoView {
     let (open, notice) = (RwSignal::new(false), RwSignal::new(None));
-    view! {
-        <ActionDialog title="Manage MFA Settings" open notice>
-            {deferred(move || mfa_body(data, open, notice))}
-        </ActionDialog>
-    }
-}
-
-/// The dialog's steps (a separate chunk: see `deferred`).
-#[lazy]
-fn mfa_body(data: ProfileData, open: RwSignal<bool>, notice: RwSignal<Option<String>>) -> AnyView {
-    let begin = ServerAction::<BeginMfa>::new();
-    let enable = ServerAction::<EnableMfa>::new();
-    let disable = ServerAction::<DisableMfa>::new();
+    let steps = MfaSteps {
+        begin: ServerAction::new(),
+        enable: ServerAction::new(),
+        disable: ServerAction::new(),
+    };
+    let MfaSteps {
+        begin,
+        enable,
+        disable,
+    } = steps;
     use_sudo(begin);
     use_sudo(enable);
     use_sudo(disable);
-    let enrolment = move || begin.value().get().and_then(Result::ok);
-    let codes = move || enable.value().get().and_then(Result::ok);
-    let enable_error = Signal::derive(move || enable.value().get().and_then(Result::err));
-    let disable_error = Signal::derive(move || disable.value().get().and_then(Result::err));
-    let begin_error = move || {
-        begin
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    // Out here, not in the dialog's body: a reply that comes after the dialog was closed
+    // still refreshes the profile and says so.
     Effect::new(move |_| {
-        if codes().is_some() {
+        if let Some(Ok(_)) = enable.value().get() {
             data.refresh();
         }
     });
@@ -60,6 +48,45 @@ fn mfa_body(data: ProfileData, open: RwSignal<bool>, notice: RwSignal<Option<Str
             data.refresh();
         }
     });
+    let reset = move || {
+        begin.value().set(None);
+        enable.value().set(None);
+        disable.value().set(None);
+    };
+    view! {
+        <ActionDialog title="Manage MFA Settings" open notice on_open=move |_| reset()>
+            {deferred(move || mfa_body(data, steps, open))}
+        </ActionDialog>
+    }
+}
+
+/// The three steps: start enrolling, confirm it with a code, turn MFA off.
+#[derive(Clone, Copy)]
+struct MfaSteps {
+    begin: ServerAction<BeginMfa>,
+    enable: ServerAction<EnableMfa>,
+    disable: ServerAction<DisableMfa>,
+}
+
+/// The dialog's steps (a separate chunk: see `deferred`).
+#[lazy]
+fn mfa_body(data: ProfileData, steps: MfaSteps, open: RwSignal<bool>) -> AnyView {
+    let MfaSteps {
+        begin,
+        enable,
+        disable,
+    } = steps;
+    let enrolment = move || begin.value().get().and_then(Result::ok);
+    let codes = move || enable.value().get().and_then(Result::ok);
+    let enable_error = Signal::derive(move || enable.value().get().and_then(Result::err));
+    let disable_error = Signal::derive(move || disable.value().get().and_then(Result::err));
+    let begin_error = move || {
+        begin
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
     let close = move || open.set(false);
     let mfa_on = move || {
         data.current()

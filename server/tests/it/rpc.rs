@@ -519,3 +519,44 @@ async fn re_dating_refuses_today_the_past_and_beyond_the_maximum_lifetime() {
     }
     assert_eq!(s.whoami(&token).await.0, 401, "the replaced value is dead");
 }
+
+/// **Sign out** is a plain HTML form (no WASM needed): posted as a browser posts a form, the
+/// server ends the session, clears the cookie and sends the browser to `/login`.
+#[tokio::test]
+async fn sign_out_is_a_plain_form_that_works_without_the_wasm() {
+    let s = start().await;
+    s.user("alice", Role::User).await;
+    let browser = s.signed_in("alice").await;
+    let html = browser
+        .get(s.url("/profile"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"<form method="post" action="/rpc/logout">"#),
+        "the profile's Sign out form"
+    );
+
+    let res = browser
+        .post(s.url("/rpc/logout"))
+        .header("accept", "text/html")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.headers()["location"], "/login");
+    assert!(
+        res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    // Signed out: the profile sends the browser to sign in again.
+    let res = browser.get(s.url("/profile")).send().await.unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+}
