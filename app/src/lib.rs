@@ -31,6 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="referrer" content="no-referrer"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <HydrationScripts options/>
+                <SplitLoaderPreload/>
                 <MetaTags/>
             </head>
             <body>
@@ -38,6 +39,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The split build's chunk loader, which `keyward.js` imports, fetched along with it rather
+/// than after it (issue 16). Only with the manifest of a `--split` build, which
+/// `HydrationScripts` (just before this) reads and provides with the loader's file name.
+#[component]
+fn SplitLoaderPreload() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let href = use_context::<leptos::WasmSplitManifest>().and_then(|m| {
+        m.0.try_with_value(|(pkg, _, loader)| format!("{pkg}/{loader}"))
+    });
+    #[cfg(not(feature = "ssr"))]
+    let href: Option<String> = None;
+    href.map(|href| view! { <link rel="modulepreload" href=href/> })
 }
 
 #[component]

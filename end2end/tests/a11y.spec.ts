@@ -2,6 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { test, expect } from './fixtures';
 import { Page } from '@playwright/test';
 import { admin, apiTokens, mintToken, signIn, tokenRow } from './helpers';
+import { PASSWORD } from './env';
 
 // Users: yara, zed (admin) (each spec file has its own: see serve.sh).
 
@@ -75,6 +76,34 @@ test('/profile, with every dialog open once', async ({ page }) => {
   await page.getByRole('button', { name: 'Create token' }).click();
   await expect(page.getByRole('dialog', { name: 'Confirm access' })).toBeVisible();
   await expectAccessible(page, 'the Confirm access dialog');
+});
+
+test('the page behind stays inert while any dialog is open, over a redrawn table and under Confirm access', async ({ page }) => {
+  await signIn(page, 'yara');
+  const pageRoot = page.locator('#page');
+  await expect(apiTokens(page).getByRole('button', { name: 'New API token' })).toBeEnabled();
+  await expect(pageRoot).not.toHaveAttribute('inert', /.*/);
+  // (Every session of yara's: the earlier test's too.)
+  admin('require-reauth', '--username', 'yara');
+
+  await tokenRow(page, 'checked').getByRole('button', { name: 'Edit allowed IP ranges' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Edit allowed IP ranges' });
+  await dialog.getByLabel('Allowed IP ranges').fill('127.0.0.1/8');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  // Confirm access opens over it, and closes with the first dialog still open.
+  const confirm = page.getByRole('dialog', { name: 'Confirm access' });
+  await confirm.getByLabel('Password').fill(PASSWORD);
+  await confirm.getByRole('button', { name: 'Confirm' }).click();
+  await expect(confirm).toBeHidden();
+  // The change is sent again and refused: the table behind is drawn again, with its
+  // dialogs (closed ones among them), and the page stays inert while this one is open.
+  await expect(dialog.getByRole('alert').filter({ hasText: 'host bits set' })).toBeVisible();
+  await expect(pageRoot).toHaveAttribute('inert', '');
+  await expect(pageRoot).toHaveAttribute('aria-hidden', 'true');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(pageRoot).not.toHaveAttribute('inert', /.*/);
+  await expect(pageRoot).not.toHaveAttribute('aria-hidden', /.*/);
 });
 
 test('/users/{username}', async ({ page }) => {

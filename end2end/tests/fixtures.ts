@@ -17,7 +17,7 @@ const EXPECTED_ERRORS: Record<string, number[]> = {
   '/rpc/change_password': [422],
   '/rpc/create_api_token': [403, 422],
   '/rpc/create_service_token': [422],
-  '/rpc/set_allowed_ips': [422],
+  '/rpc/set_allowed_ips': [403, 422],
   '/rpc/admin_grant': [422],
   '/rpc/admin_save_settings': [422],
   '/rpc/add_oplog_entry': [422],

@@ -108,7 +108,7 @@ pub fn OldValueNote(until: Option<DateTime<Utc>>) -> impl IntoView {
             <br/>
             <span class="note">
                 "old value valid until "
-                <time datetime=at.to_rfc3339()>{format_time(at)}</time>
+                <time datetime=crate::types::datetime_attr(at)>{format_time(at)}</time>
             </span>
         }
     })

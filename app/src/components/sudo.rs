@@ -71,7 +71,7 @@ pub fn ConfirmAccessDialog() -> impl IntoView {
         }
     });
     view! {
-        <Modal open title="Confirm access" on_close=move |()| close()>
+        <Modal open title="Confirm access" on_close=move |()| close() on_top=true>
             {deferred(move || confirm_access_form(confirm, Callback::new(move |()| close())))}
         </Modal>
     }

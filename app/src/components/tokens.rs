@@ -8,9 +8,10 @@ use keyward_core::page::{PageInfo, thousands};
 
 use leptos::prelude::*;
 
+use super::hydrated::{SharedHydrated, use_shared_hydrated};
 use super::{Modal, PersistedCheckbox, deferred, use_hydrated};
 use crate::resource::Loaded;
-use crate::types::{TokenNotices, format_date, format_time};
+use crate::types::{TokenNotices, datetime_attr, format_date, format_time};
 
 /// What the profile's banners need of a token, whatever its kind.
 pub struct BannerFacts<'a> {
@@ -92,7 +93,7 @@ pub fn RowButton(
     #[prop(optional)] danger: bool,
     #[prop(into)] on_click: Callback<()>,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
+    let hydrated = use_shared_hydrated();
     let id = token.button_id(&super::refocus::slug(label));
     view! {
         <button
@@ -155,7 +156,7 @@ pub fn ExpiryCell(
     view! {
         <td>
             {expires_at.map(|at| view! {
-                <time datetime=at.to_rfc3339() title=format_time(at)>{format_date(at)}</time>
+                <time datetime=datetime_attr(at) title=format_time(at)>{format_date(at)}</time>
             })}
             {expires_at.is_none().then_some("Never")}
             {text.map(|t| view! { " " <span class="badge">{t}</span> })}
@@ -265,6 +266,9 @@ where
     R: Fn(T) -> V + 'static,
     V: IntoView + 'static,
 {
+    // Made before the rows, which share it: its Effect runs once they have hydrated.
+    let hydrated = use_hydrated();
+    provide_context(SharedHydrated(hydrated));
     // The page's id stem, e.g. "api-tokens", for the pager buttons (see `refocus`).
     let stem = super::refocus::slug(label);
     let empty = if page.all == 0 {
@@ -291,7 +295,6 @@ where
         }
             .into_any()
     };
-    let hydrated = use_hydrated();
     let pager = (page.pages() > 1).then(|| {
         let button = move |text: &'static str, to: usize, enabled: bool| {
             let id = format!("{stem}-{}", super::refocus::slug(text));

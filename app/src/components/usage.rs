@@ -68,6 +68,15 @@ const BAR: u32 = 10;
 const HEIGHT: u32 = 80;
 const LABELS: u32 = 16;
 
+/// A day's bar, in units of [`HEIGHT`]: `requests` of the busiest day's `max`, rounded to
+/// the nearest unit, and at least 1.
+fn bar_height(requests: u64, max: u64) -> u32 {
+    let max = max.max(1);
+    let units =
+        (u128::from(requests) * u128::from(HEIGHT) * 2 + u128::from(max)) / (2 * u128::from(max));
+    u32::try_from(units).unwrap_or(HEIGHT).clamp(1, HEIGHT)
+}
+
 #[component]
 fn UsageFigures(usage: Usage) -> impl IntoView {
     let summary = usage.summary();
@@ -79,14 +88,13 @@ fn UsageFigures(usage: Usage) -> impl IntoView {
         .enumerate()
         .filter(|(_, d)| d.requests > 0)
         .map(|(i, d)| {
-            // At least one unit high, so a single request still shows.
-            let h = ((d.requests as f64 / max as f64) * f64::from(HEIGHT))
-                .round()
-                .max(1.0);
+            // At least one unit high, so a single request still shows. In whole units,
+            // rounded to the nearest, with integers: no float formatting in the WASM.
+            let h = bar_height(d.requests, max);
             view! {
                 <rect
                     x=(i as u32 * BAR + 1).to_string()
-                    y=(f64::from(HEIGHT) - h).to_string()
+                    y=(HEIGHT - h).to_string()
                     width=(BAR - 2).to_string()
                     height=h.to_string()
                 />
@@ -150,5 +158,23 @@ fn UsageFigures(usage: Usage) -> impl IntoView {
                 </table>
             }.into_any()
         }}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HEIGHT, bar_height};
+
+    #[test]
+    fn bars_are_rounded_to_whole_units_and_never_empty() {
+        assert_eq!(bar_height(10, 10), HEIGHT);
+        assert_eq!(bar_height(5, 10), HEIGHT / 2);
+        // 1 of 1,000 is 0.08 units: still one, so the day shows.
+        assert_eq!(bar_height(1, 1_000), 1);
+        // 1 of 3 is 26.67 units: 27; 1 of 6 is 13.33: 13.
+        assert_eq!(bar_height(1, 3), 27);
+        assert_eq!(bar_height(1, 6), 13);
+        assert_eq!(bar_height(u64::MAX, u64::MAX), HEIGHT);
+        assert_eq!(bar_height(3, 0), HEIGHT);
     }
 }

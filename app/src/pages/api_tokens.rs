@@ -56,7 +56,9 @@ impl Card {
     /// report revoked), once the list is there (awaited: read synchronously, they could
     /// differ between the server's render and hydration).
     pub async fn notices(self) -> TokenNotices {
-        self.tokens.await.map(|l| l.notices).unwrap_or_default()
+        // By reference: awaiting the resource itself would clone the whole list.
+        let list = self.tokens.by_ref().await;
+        list.as_ref().map(|l| l.notices.clone()).unwrap_or_default()
     }
 
     /// Creates the actions and starts loading the list.

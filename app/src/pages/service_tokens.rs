@@ -50,7 +50,9 @@ pub struct Card {
 impl Card {
     /// The lines of the profile's banners (see the API Tokens card's).
     pub async fn notices(self) -> TokenNotices {
-        self.tokens.await.map(|l| l.notices).unwrap_or_default()
+        // By reference: awaiting the resource itself would clone the whole list.
+        let list = self.tokens.by_ref().await;
+        list.as_ref().map(|l| l.notices.clone()).unwrap_or_default()
     }
 
     /// Creates the actions and starts loading the list.
