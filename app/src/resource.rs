@@ -50,3 +50,21 @@ where
 {
     Resource::new_with_options(source, fetcher, false)
 }
+
+/// `f` of the list `loaded` holds now, if it loaded, without subscribing to it: for a part
+/// drawn once that reads the list only when opened (a token card's dialogs), which a reload
+/// of the list must not draw again.
+///
+/// Read under an owner of its own, outside every `<Suspense>`: a read under one (even
+/// untracked) ties the resource to it for good, and at each reload of the list that
+/// Suspense, the page's outermost, would drop the whole page for its fallback.
+pub fn latest<T, R>(loaded: Loaded<T>, f: impl FnOnce(&T) -> R) -> Option<R>
+where
+    T: Send + Sync + 'static,
+{
+    Owner::new_root(None).with(|| {
+        loaded
+            .try_with_untracked(|now| now.as_ref().and_then(|r| r.as_ref().ok()).map(f))
+            .flatten()
+    })
+}

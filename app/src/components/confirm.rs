@@ -2,9 +2,6 @@
 //! tree (`aria-hidden` + `inert` on the page root), as a native modal would do, so a screen
 //! reader or a test finding buttons by role sees only the dialog. Escape closes it.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use leptos::portal::Portal;
 use leptos::prelude::*;
 
@@ -15,8 +12,8 @@ pub fn Modal(
     title: &'static str,
     #[prop(into)] on_close: Callback<()>,
     /// Above every other dialog (Confirm access, which a change made in another dialog
-    /// opens): a token table drawn again after the refusal makes its dialogs again, later
-    /// in the document, so the order of the document cannot say which is on top.
+    /// opens): the order of the document cannot say which is on top, as a part of the page
+    /// holding a dialog may be drawn again after the refusal, with its dialog later.
     #[prop(optional)]
     on_top: bool,
     children: ChildrenFn,
@@ -28,43 +25,7 @@ pub fn Modal(
             on_close.run(());
         }
     });
-    // Whether this dialog is counted as open (see below): one dropped while open, with the
-    // part of the page that held it, is counted out.
-    let counted = Arc::new(AtomicBool::new(false));
-    on_cleanup({
-        let counted = Arc::clone(&counted);
-        move || {
-            escape.remove();
-            if counted.swap(false, Ordering::Relaxed) {
-                count_open(false);
-            }
-        }
-    });
-    // Focus goes back to the control that opened the dialog when it closes: at once, and
-    // again if the table holding it is drawn again (see `refocus`).
-    let opener = StoredValue::new(None::<String>);
-    //
-    // The rest of the page (`#page`) is inert and hidden from assistive technology while
-    // any dialog is open (Confirm access opens over another one). Counted on opening and
-    // closing only: a dialog that is made closed (the token tables make theirs again with
-    // each redrawing) leaves the page as it is.
-    Effect::new(move |was_open: Option<bool>| {
-        let is_open = open.get();
-        if is_open && was_open != Some(true) {
-            opener.set_value(super::refocus::focused_id());
-            if !counted.swap(true, Ordering::Relaxed) {
-                count_open(true);
-            }
-        } else if !is_open && was_open == Some(true) {
-            if counted.swap(false, Ordering::Relaxed) {
-                count_open(false);
-            }
-            if let Some(id) = opener.get_value() {
-                super::refocus::keep(&id);
-            }
-        }
-        is_open
-    });
+    on_cleanup(move || escape.remove());
     // Focus moves into the dialog when it opens, so keyboard users start there.
     let dialog = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
@@ -75,6 +36,7 @@ pub fn Modal(
     let children = StoredValue::new(children);
     view! {
         <Show when=move || open.get()>
+            <WhileOpen open/>
             // Outside `#page`, which is hidden from assistive technology while this is open.
             <Portal>
             <div class="backdrop" class:on-top=on_top on:click=move |_| on_close.run(())></div>
@@ -93,6 +55,28 @@ pub fn Modal(
             </Portal>
         </Show>
     }
+}
+
+/// Drawn with the dialog, and dropped with it however it closes (Escape, a button, an
+/// Effect after a saved change, the part of the page holding it gone): the rest of the page
+/// (`#page`) is inert and hidden from assistive technology while any dialog is open
+/// (Confirm access opens over another one), and the focus goes back to the control that
+/// opened the dialog when it closes: at once, and again if the table holding that control
+/// is drawn again (see `refocus`).
+#[component]
+fn WhileOpen(open: Signal<bool>) -> impl IntoView {
+    // Taken before the dialog takes the focus.
+    let opener = super::refocus::focused_id();
+    count_open(true);
+    on_cleanup(move || {
+        count_open(false);
+        // Closed, rather than dropped while open with the page around it.
+        if open.try_get_untracked() == Some(false)
+            && let Some(id) = &opener
+        {
+            super::refocus::keep(id);
+        }
+    });
 }
 
 #[cfg(feature = "hydrate")]

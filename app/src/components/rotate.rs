@@ -21,7 +21,8 @@ pub fn RotateDialog(
     kind: &'static str,
     rotating: RwSignal<Option<TokenRef>>,
     action: ServerAction<RotateToken>,
-    policy: Policy,
+    /// The policy of the list as loaded when the dialog opens (its longest grace).
+    policy: Signal<Option<Policy>>,
 ) -> impl IntoView {
     view! {
         <Modal
@@ -29,7 +30,7 @@ pub fn RotateDialog(
             title="Rotate token"
             on_close=move |_| rotating.set(None)
         >
-            {move || rotating.get().map(|t| {
+            {move || rotating.get().zip(policy.get()).map(|(t, policy)| {
                 deferred(move || rotate_form(kind, t.clone(), rotating, action, policy))
             })}
         </Modal>

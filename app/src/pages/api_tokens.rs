@@ -163,6 +163,7 @@ pub fn ApiTokensCard(card: Card) -> impl IntoView {
                 <code>"kw"</code>
                 " command-line client. They cannot create or change other tokens (a token may only rotate or revoke itself)."
         </TokenCard>
+        <RowDialogs card/>
     }
 }
 
@@ -197,7 +198,17 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
             turn=card.page
             row=move |token| view! { <TokenRow card token now policy/> }
         />
-        <EditDialog card list=list.clone()/>
+    }
+}
+
+/// The rows' dialogs: drawn once, outside the table, so that a new page of the list (Hide
+/// expired, Previous, Next, a change saved) neither makes them again nor closes one that is
+/// open, and its focus still goes back to the row's button.
+#[component]
+fn RowDialogs(card: Card) -> impl IntoView {
+    let policy = Signal::derive(move || resource::latest(card.tokens, |l| l.policy));
+    view! {
+        <EditDialog card/>
         <RotateDialog kind="api_token" rotating=card.rotating action=card.rotate policy/>
         <AllowlistDialog kind="api_token" editing=card.allowing action=card.allow/>
         <UsageDialog kind="api_token" viewing=card.viewing/>
@@ -306,12 +317,17 @@ fn new_token_form(card: Card, list: ApiTokenList) -> AnyView {
 }
 
 #[component]
-fn EditDialog(card: Card, list: ApiTokenList) -> impl IntoView {
+fn EditDialog(card: Card) -> impl IntoView {
     let close = move |_| card.editing.set(None);
-    let list = StoredValue::new(list);
+    // The date bounds of the list as loaded when the dialog opens.
+    let form = move || {
+        let t = card.editing.get()?;
+        let list = resource::latest(card.tokens, ApiTokenList::clone)?;
+        Some(deferred(move || edit_form(card, t.clone(), list.clone())))
+    };
     view! {
         <Modal open=Signal::derive(move || card.editing.get().is_some()) title="Edit expiration" on_close=close>
-            {move || card.editing.get().map(|t| deferred(move || edit_form(card, t.clone(), list.get_value())))}
+            {form}
         </Modal>
     }
 }

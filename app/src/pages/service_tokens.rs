@@ -141,6 +141,7 @@ pub fn ServiceTokensCard(card: Card) -> impl IntoView {
                 "not as you. Each carries only the grant ticked on it, for one project or one "
                 "operation log, and never more than you hold yourself."
         </TokenCard>
+        <RowDialogs card/>
     }
 }
 
@@ -180,6 +181,14 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
             turn=card.page
             row=move |token| view! { <TokenRow card token now policy/> }
         />
+    }
+}
+
+/// The rows' dialogs, drawn once outside the table (see the API Tokens card's).
+#[component]
+fn RowDialogs(card: Card) -> impl IntoView {
+    let policy = Signal::derive(move || resource::latest(card.tokens, |l| l.policy));
+    view! {
         <RotateDialog kind="service_token" rotating=card.rotating action=card.rotate policy/>
         <AllowlistDialog kind="service_token" editing=card.allowing action=card.allow/>
         <UsageDialog kind="service_token" viewing=card.viewing/>
