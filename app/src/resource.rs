@@ -62,9 +62,15 @@ pub fn latest<T, R>(loaded: Loaded<T>, f: impl FnOnce(&T) -> R) -> Option<R>
 where
     T: Send + Sync + 'static,
 {
-    Owner::new_root(None).with(|| {
+    let caller = Owner::current();
+    let value = Owner::new_root(None).with(|| {
         loaded
             .try_with_untracked(|now| now.as_ref().and_then(|r| r.as_ref().ok()).map(f))
             .flatten()
-    })
+    });
+    // `new_root` makes itself the current owner, and is gone now: the caller's comes back.
+    if let Some(caller) = caller {
+        caller.set();
+    }
+    value
 }

@@ -90,12 +90,26 @@ test('the page behind stays inert while any dialog is open, under Confirm access
   const dialog = page.getByRole('dialog', { name: 'Edit allowed IP ranges' });
   await dialog.getByLabel('Allowed IP ranges').fill('127.0.0.1/8');
   await dialog.getByRole('button', { name: 'Save' }).click();
-  // Confirm access opens over it, and closes with the first dialog still open.
+  // Confirm access opens over it; Escape closes it alone, and the focus goes back to the
+  // dialog under it, with what was typed there.
   const confirm = page.getByRole('dialog', { name: 'Confirm access' });
+  await expect(confirm).toBeVisible();
+  await expect(pageRoot).toHaveAttribute('inert', '');
+  await page.keyboard.press('Escape');
+  await expect(confirm).toBeHidden();
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByLabel('Allowed IP ranges')).toHaveValue('127.0.0.1/8');
+  await expect(dialog).toBeFocused();
+  await expect(pageRoot).toHaveAttribute('inert', '');
+  // Asked again, and confirmed this time: closes with the first dialog still open.
+  await dialog.getByRole('button', { name: 'Save' }).click();
   await confirm.getByLabel('Password').fill(PASSWORD);
+  const reloaded = page.waitForResponse((r) => new URL(r.url()).pathname === '/rpc/api_tokens');
   await confirm.getByRole('button', { name: 'Confirm' }).click();
   await expect(confirm).toBeHidden();
-  // The change is sent again and refused; the page stays inert while this one is open.
+  await reloaded;
+  // The change is sent again and refused (and the list reloaded under the dialog); the page
+  // stays inert while this one is open.
   await expect(dialog.getByRole('alert').filter({ hasText: 'host bits set' })).toBeVisible();
   await expect(pageRoot).toHaveAttribute('inert', '');
   await expect(pageRoot).toHaveAttribute('aria-hidden', 'true');

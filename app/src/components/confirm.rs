@@ -19,9 +19,15 @@ pub fn Modal(
     children: ChildrenFn,
 ) -> impl IntoView {
     // Escape closes the dialog wherever the focus is (a button that removed itself leaves
-    // it on the body), as a native modal would.
+    // it on the body), as a native modal would: the one on top only (Confirm access over
+    // the dialog whose change asked for it closes alone, and what was typed there stays).
+    let id = next_id();
+    // (Marked handled: closing it may take it off the stack at once, and the dialog under
+    // it, whose listener may come next for the same key, is then on top.)
     let escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if open.get_untracked() && ev.key() == "Escape" {
+        if open.get_untracked() && ev.key() == "Escape" && !ev.default_prevented() && on_top_now(id)
+        {
+            ev.prevent_default();
             on_close.run(());
         }
     });
@@ -36,7 +42,7 @@ pub fn Modal(
     let children = StoredValue::new(children);
     view! {
         <Show when=move || open.get()>
-            <WhileOpen open/>
+            <WhileOpen open id dialog/>
             // Outside `#page`, which is hidden from assistive technology while this is open.
             <Portal>
             <div class="backdrop" class:on-top=on_top on:click=move |_| on_close.run(())></div>
@@ -62,45 +68,72 @@ pub fn Modal(
 /// (`#page`) is inert and hidden from assistive technology while any dialog is open
 /// (Confirm access opens over another one), and the focus goes back to the control that
 /// opened the dialog when it closes: at once, and again if the table holding that control
-/// is drawn again (see `refocus`).
+/// is drawn again (see `refocus`). A control without an id (the Save button of the dialog
+/// under Confirm access) gives it to the dialog on top instead.
 #[component]
-fn WhileOpen(open: Signal<bool>) -> impl IntoView {
+fn WhileOpen(open: Signal<bool>, id: u64, dialog: NodeRef<leptos::html::Div>) -> impl IntoView {
     // Taken before the dialog takes the focus.
     let opener = super::refocus::focused_id();
-    count_open(true);
+    opened(id, Some(dialog));
     on_cleanup(move || {
-        count_open(false);
+        opened(id, None);
         // Closed, rather than dropped while open with the page around it.
-        if open.try_get_untracked() == Some(false)
-            && let Some(id) = &opener
-        {
-            super::refocus::keep(id);
+        if open.try_get_untracked() == Some(false) {
+            match &opener {
+                Some(opener) => super::refocus::keep(opener),
+                None => focus_top_dialog(),
+            }
         }
     });
 }
 
-#[cfg(feature = "hydrate")]
-thread_local! {
-    /// How many dialogs are open now.
-    static OPEN: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+/// A number of its own for each dialog.
+fn next_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// One more dialog open (`true`) or one fewer: `#page` is inert while any is.
-fn count_open(opened: bool) {
+#[cfg(feature = "hydrate")]
+thread_local! {
+    /// The dialogs open now, in the order they opened: the last is on top.
+    static OPEN: std::cell::RefCell<Vec<(u64, NodeRef<leptos::html::Div>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Dialog `id` opened (with its element) or closed (`None`): `#page` is inert while any is
+/// open.
+fn opened(id: u64, dialog: Option<NodeRef<leptos::html::Div>>) {
     #[cfg(feature = "hydrate")]
     {
-        let open = OPEN.with(|n| {
-            n.set(if opened {
-                n.get() + 1
-            } else {
-                n.get().saturating_sub(1)
-            });
-            n.get()
+        let any = OPEN.with_borrow_mut(|open| {
+            open.retain(|(other, _)| *other != id);
+            open.extend(dialog.map(|dialog| (id, dialog)));
+            !open.is_empty()
         });
-        set_page_inert(open > 0);
+        set_page_inert(any);
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = opened;
+    let _ = (id, dialog);
+}
+
+/// Whether dialog `id` is the one on top (the last opened of those open).
+fn on_top_now(id: u64) -> bool {
+    #[cfg(feature = "hydrate")]
+    return OPEN.with_borrow(|open| open.last().is_some_and(|(top, _)| *top == id));
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        true
+    }
+}
+
+/// Focuses the dialog on top of those still open, if any.
+fn focus_top_dialog() {
+    #[cfg(feature = "hydrate")]
+    if let Some(top) = OPEN.with_borrow(|open| open.last().and_then(|(_, d)| d.get_untracked())) {
+        let _ = top.focus();
+    }
 }
 
 /// Makes `#page` inert and hidden from assistive technology (`true`), or live again.
