@@ -1,6 +1,7 @@
 //! Allowed IP ranges on both token cards: the field of the new-token forms, the row's cell,
 //! and the dialog that changes them on an existing token.
 
+use super::effect;
 use keyward_core::allowlist::{FIELD, MAX_RANGES};
 use leptos::prelude::*;
 
@@ -60,7 +61,7 @@ pub type Editing = RwSignal<Option<(TokenRef, Vec<String>)>>;
 /// Closes the dialog once its change is saved. Made by the card, outside the list it
 /// reloads: an effect inside the dialog would be disposed by that reload while it runs.
 pub fn close_when_saved(editing: Editing, action: ServerAction<SetAllowedIps>) {
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(())) = action.value().get() {
             editing.set(None);
         }

@@ -3,6 +3,7 @@
 //! comes with the page (loaded by its resource); later pages and filters are fetched by an
 //! action, so nothing here creates a resource inside the page's Suspense.
 
+use super::effect;
 use leptos::prelude::*;
 
 use crate::components::FieldMessage;
@@ -67,7 +68,7 @@ pub fn AuditBrowser(first: AuditPage, all: bool) -> impl IntoView {
         audit_log(all, q.user, q.action, q.since, q.before)
     });
     let error = Signal::derive(move || fetch.value().get().and_then(Result::err));
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(p)) = fetch.value().get() {
             page.set(p);
         }

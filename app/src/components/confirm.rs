@@ -2,6 +2,7 @@
 //! tree (`aria-hidden` + `inert` on the page root), as a native modal would do, so a screen
 //! reader or a test finding buttons by role sees only the dialog. Escape closes it.
 
+use super::effect;
 use leptos::portal::Portal;
 use leptos::prelude::*;
 
@@ -34,7 +35,7 @@ pub fn Modal(
     on_cleanup(move || escape.remove());
     // Focus moves into the dialog when it opens, so keyboard users start there.
     let dialog = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(el) = dialog.get() {
             let _ = el.focus();
         }

@@ -12,6 +12,7 @@
 //! expired) is live from its first drawing: `true` at once, with no Effect to run, and no
 //! second pass over its buttons (issue 16).
 
+use super::effect;
 use leptos::prelude::*;
 
 pub fn use_hydrated() -> ReadSignal<bool> {
@@ -19,7 +20,7 @@ pub fn use_hydrated() -> ReadSignal<bool> {
     let live = cfg!(feature = "hydrate") && !hydrating;
     let (hydrated, set_hydrated) = signal(live);
     if !live {
-        Effect::new(move |_| set_hydrated.set(true));
+        effect(move || set_hydrated.set(true));
     }
     hydrated
 }

@@ -4,6 +4,7 @@ pub mod allowlist;
 pub mod audit;
 mod confirm;
 mod deferred;
+mod effect;
 pub mod field;
 mod flags;
 mod hydrated;
@@ -19,6 +20,7 @@ pub mod usage;
 
 pub use confirm::Modal;
 pub use deferred::deferred;
+pub use effect::effect;
 pub use field::{FieldMessage, FormFooter, TextField};
 pub use flags::FlagBoxes;
 pub use hydrated::use_hydrated;

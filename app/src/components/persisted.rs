@@ -4,6 +4,7 @@
 //! read in an Effect, which runs only after hydration. Reading it during the first render
 //! would make the client's DOM differ from the server's (a hydration mismatch).
 
+use super::effect;
 use leptos::prelude::*;
 
 use super::use_hydrated;
@@ -21,7 +22,7 @@ pub fn PersistedCheckbox(
     let hydrated = use_hydrated();
     #[cfg(not(feature = "hydrate"))]
     let _ = storage_key;
-    Effect::new(move |_| {
+    effect(move || {
         #[cfg(feature = "hydrate")]
         {
             use gloo_storage::Storage;

@@ -2,6 +2,7 @@
 //! page): the page provides [`Changes`] and keys its resources on it; each form's action
 //! bumps it when it succeeds.
 
+use super::effect;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -32,7 +33,7 @@ where
 {
     let action = ServerAction::<A>::new();
     let Changes(changes) = expect_context::<Changes>();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(())) = action.value().get() {
             changes.update(|n| *n += 1);
         }

@@ -3,6 +3,7 @@
 //! **Confirm**); once the password is confirmed, the change is sent again as it was, so
 //! the person carries on where they were.
 
+use super::effect;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -27,12 +28,12 @@ where
     };
     // The input is cleared when the call completes: keep the last one sent.
     let last = StoredValue::new(None::<S>);
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(input) = action.input().get() {
             last.set_value(Some(input));
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         let refused = action
             .value()
             .with(|v| matches!(v, Some(Err(AppError::ReauthRequired))));
@@ -61,7 +62,7 @@ pub fn ConfirmAccessDialog() -> impl IntoView {
         gate.retry.set(None);
         confirm.value().set(None);
     };
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(())) = confirm.value().get() {
             let retry = gate.retry.get_untracked();
             close();

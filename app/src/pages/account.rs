@@ -2,6 +2,7 @@
 //! Password, Update Personal Information, Manage Email(s) and Update Avatar (Manage MFA
 //! Settings is in `mfa`). A successful change refreshes the profile's data.
 
+use crate::components::effect;
 use keyward_core::profile::{AvatarRefusal, timezones};
 use leptos::prelude::*;
 
@@ -66,7 +67,7 @@ fn on_success<A>(
 ) where
     A: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
 {
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(())) = action.value().get() {
             open.set(false);
             notice.set(Some(text.to_string()));
@@ -191,7 +192,7 @@ pub fn EmailsAction(data: ProfileData) -> impl IntoView {
     use_sudo(remove);
     use_sudo(primary);
     // Every change reloads the list; the dialog stays open for the next one.
-    Effect::new(move |_| {
+    effect(move || {
         let ok = |r: Option<Result<(), AppError>>| r.is_some_and(|r| r.is_ok());
         if ok(add.value().get()) || ok(remove.value().get()) || ok(primary.value().get()) {
             data.refresh();
@@ -230,7 +231,7 @@ fn emails_form(data: ProfileData, actions: EmailActions, open: RwSignal<bool>) -
     } = actions;
     // The field starts empty again after each address added.
     let add_form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if let (Some(Ok(())), Some(form)) = (add.value().get(), add_form.get_untracked()) {
             form.reset();
         }
@@ -312,12 +313,12 @@ pub fn AvatarAction(data: ProfileData, #[prop(into)] opened_by_url: Signal<bool>
     let uploaded = move || query.with(|q| q.get("avatar").is_some_and(|v| v == "updated"));
     // `/profile/avatar` (the avatar's link, and the way back after a refusal) opens the
     // dialog once the page runs in the browser.
-    Effect::new(move |_| {
+    effect(move || {
         if opened_by_url.get() {
             open.set(true);
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         if uploaded() {
             notice.set(Some("Your new avatar is saved.".into()));
         }

@@ -1,5 +1,6 @@
 //! The API Tokens card: mint, list (with expiry colours), re-date, revoke, hide expired.
 
+use crate::components::effect;
 use keyward_core::Policy;
 use leptos::prelude::*;
 
@@ -112,7 +113,7 @@ impl Card {
 pub fn ApiTokensCard(card: Card) -> impl IntoView {
     let tokens = card.tokens;
     // A successful action closes its form or dialog and, for mint and edit, shows the value.
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(m)) = card.create.value().get() {
             // The new token is the newest: on the first page.
             card.page.set(1);
@@ -121,21 +122,21 @@ pub fn ApiTokensCard(card: Card) -> impl IntoView {
                 .set(Some((format!("New API token “{}”", m.name), m)));
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(m)) = card.edit.value().get() {
             card.editing.set(None);
             card.shown
                 .set(Some((format!("Replacement value for “{}”", m.name), m)));
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(m)) = card.rotate.value().get() {
             card.rotating.set(None);
             card.shown
                 .set(Some((format!("New value for “{}”", m.name), m)));
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(())) = card.revoke.value().get() {
             card.revoking.set(None);
         }

@@ -1,6 +1,7 @@
 //! `/login`: Username, Password, Sign in; then, for an account with MFA on, the
 //! Authentication code step (the same form, sent again with the code).
 
+use crate::components::effect;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -15,7 +16,7 @@ pub fn LoginPage() -> impl IntoView {
     // The server asks for the code by failing on the field `code`; from then on the form
     // shows the code step (username and password stay in it, hidden, and are sent again).
     let code_step = RwSignal::new(false);
-    Effect::new(move |_| {
+    effect(move || {
         if error.get().is_some_and(|e| e.for_field("code").is_some()) {
             code_step.set(true);
         }

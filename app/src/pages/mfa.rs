@@ -1,6 +1,7 @@
 //! Manage MFA Settings: enrol an authenticator app (QR code and the secret in text,
 //! confirmed with a code), see the one-time recovery codes once, or turn MFA off with a code.
 
+use crate::components::effect;
 use leptos::prelude::*;
 
 use crate::components::{FormFooter, TextField, deferred, use_sudo};
@@ -34,12 +35,12 @@ pub fn MfaAction(data: ProfileData) -> impl IntoView {
     use_sudo(disable);
     // Out here, not in the dialog's body: a reply that comes after the dialog was closed
     // still refreshes the profile and says so.
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(_)) = enable.value().get() {
             data.refresh();
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(())) = disable.value().get() {
             open.set(false);
             notice.set(Some(

@@ -1,6 +1,7 @@
 //! `/profile` (the signed-in person's own, with the account actions and the credential
 //! cards) and `/users/{username}` (anyone's, as the viewer may see it).
 
+use crate::components::effect;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -23,7 +24,7 @@ pub fn Header(me: Me, #[prop(optional)] data: Option<ProfileData>) -> impl IntoV
     let name = RwSignal::new(me.display_name.clone());
     // An Effect runs in the browser only, after hydration: the server's HTML and the first
     // client render agree, and later refreshes of the profile update the name.
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(p) = data.and_then(ProfileData::current) {
             name.set(p.display_name);
         }

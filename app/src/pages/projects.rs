@@ -3,6 +3,7 @@
 //! the project, Service Tokens tab, New token). Outside the person's grant a project page is
 //! the not-found page, whether or not the project exists.
 
+use crate::components::effect;
 use keyward_core::Permissions;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -470,7 +471,7 @@ fn OplogCard(project: i64, log: OplogView) -> impl IntoView {
     let error = action_error(add);
     let open = RwSignal::new(false);
     let hydrated = use_hydrated();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(())) = add.value().get() {
             open.set(false);
         }
@@ -609,14 +610,14 @@ fn ServiceTokens(tab: TokensTab) -> impl IntoView {
     let form_open = RwSignal::new(false);
     let shown = RwSignal::new(None);
     let revoking = RwSignal::new(None::<TokenRef>);
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(m)) = create.value().get() {
             page.set(1);
             form_open.set(false);
             shown.set(Some(m));
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(())) = revoke.value().get() {
             revoking.set(None);
         }

@@ -2,6 +2,7 @@
 //! (with expiry colours), revoke, hide expired. The form offers only what the signed-in user
 //! holds now; the server checks the same rule again on whatever arrives.
 
+use crate::components::effect;
 use keyward_core::{Permissions, Policy};
 use leptos::prelude::*;
 
@@ -98,7 +99,7 @@ impl Card {
 #[component]
 pub fn ServiceTokensCard(card: Card) -> impl IntoView {
     let tokens = card.tokens;
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(m)) = card.create.value().get() {
             // The new token is the newest: on the first page.
             card.page.set(1);
@@ -107,14 +108,14 @@ pub fn ServiceTokensCard(card: Card) -> impl IntoView {
                 .set(Some((format!("New service token “{}”", m.name), m)));
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(m)) = card.rotate.value().get() {
             card.rotating.set(None);
             card.shown
                 .set(Some((format!("New value for “{}”", m.name), m)));
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(())) = card.revoke.value().get() {
             card.revoking.set(None);
         }
