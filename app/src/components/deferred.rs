@@ -6,8 +6,9 @@
 //! browser only, so the server never renders one of these.
 //!
 //! A body is drawn again whenever a signal it reads at its top level changes: read signals
-//! inside closures and components there, and make the actions (and what their success
-//! does) outside, so that closing the dialog does not drop a reply still on its way.
+//! inside closures and components there. A body makes its server actions (and what their
+//! success does) with [`kept`], under the owner of the button that opens it: their code is
+//! in the body's chunk, yet closing the dialog does not drop a reply still on its way.
 
 use std::future::Future;
 
@@ -37,3 +38,29 @@ impl<T> MaybeSend for T {}
 pub trait MaybeSend: Send {}
 #[cfg(not(feature = "hydrate"))]
 impl<T: Send> MaybeSend for T {}
+
+/// The value `make` gives, made under `keeper`'s owner the first time a body asks for it
+/// and found there each time after: a dialog's server actions, and the effects that act on
+/// their replies, live as long as the part that opens the dialog, not as long as one
+/// opening. (Found by type: one `T` per owner, e.g. one `ServerAction<ChangePassword>`.)
+pub fn kept<T>(keeper: Keeper, make: impl FnOnce() -> T) -> T
+where
+    T: Clone + Send + Sync + 'static,
+{
+    keeper.0.get_value().with(|| {
+        use_context::<T>().unwrap_or_else(|| {
+            let made = make();
+            provide_context(made.clone());
+            made
+        })
+    })
+}
+
+/// The owner of the component that opens a dialog, for its body's [`kept`] values.
+#[derive(Clone, Copy)]
+pub struct Keeper(StoredValue<Owner>);
+
+/// The current component's [`Keeper`].
+pub fn keeper() -> Keeper {
+    Keeper(StoredValue::new(Owner::current().unwrap_or_default()))
+}

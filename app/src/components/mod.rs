@@ -19,7 +19,7 @@ pub mod tokens;
 pub mod usage;
 
 pub use confirm::Modal;
-pub use deferred::deferred;
+pub use deferred::{Keeper, deferred, keeper, kept};
 pub use effect::effect;
 pub use field::{FieldMessage, FormFooter, TextField};
 pub use flags::FlagBoxes;

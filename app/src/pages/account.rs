@@ -8,7 +8,8 @@ use leptos::prelude::*;
 
 use crate::components::field::invalid;
 use crate::components::{
-    FieldMessage, FormFooter, Modal, TextField, deferred, use_hydrated, use_sudo,
+    FieldMessage, FormFooter, Keeper, Modal, TextField, deferred, keeper, kept, use_hydrated,
+    use_sudo,
 };
 use crate::error::AppError;
 use crate::pages::profile::ProfileData;
@@ -19,17 +20,17 @@ use crate::rpc::sessions::ChangePassword;
 use crate::types::{EmailView, ProfileView};
 
 /// An action's button, the notice shown after it succeeded, and its dialog. Opening it
-/// clears the notice and runs `on_open` (which resets the action's last result).
+/// clears the notice.
 ///
-/// The dialog's body (`children`) is a `#[lazy]` function (see `deferred`); the actions and
-/// what happens on their success are made by the caller, outside the body, so a reply that
-/// comes after the dialog was closed is still shown.
+/// The dialog's body (`children`) is a `#[lazy]` function (see `deferred`). It makes its
+/// actions, and what happens on their success, with `kept` under the caller's owner, so a
+/// reply that comes after the dialog was closed is still shown; at each opening it forgets
+/// their last results.
 #[component]
 pub fn ActionDialog(
     title: &'static str,
     open: RwSignal<bool>,
     notice: RwSignal<Option<String>>,
-    #[prop(into)] on_open: Callback<()>,
     children: ChildrenFn,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
@@ -42,7 +43,6 @@ pub fn ActionDialog(
             disabled=move || !hydrated.get()
             on:click=move |_| {
                 notice.set(None);
-                on_open.run(());
                 open.set(true);
             }
         >
@@ -79,24 +79,33 @@ fn on_success<A>(
 #[component]
 pub fn ChangePasswordAction() -> impl IntoView {
     let (open, notice) = (RwSignal::new(false), RwSignal::new(None));
-    let action = ServerAction::<ChangePassword>::new();
-    use_sudo(action);
-    on_success(
-        action,
-        open,
-        notice,
-        "Your password was changed. Your other sessions were signed out.",
-        || (),
-    );
+    let keeper = keeper();
     view! {
-        <ActionDialog title="Change Password" open notice on_open=move |_| action.value().set(None)>
-            {deferred(move || change_password_form(action, open))}
+        <ActionDialog title="Change Password" open notice>
+            {deferred(move || change_password_form(keeper, open, notice))}
         </ActionDialog>
     }
 }
 
 #[lazy]
-fn change_password_form(action: ServerAction<ChangePassword>, open: RwSignal<bool>) -> AnyView {
+fn change_password_form(
+    keeper: Keeper,
+    open: RwSignal<bool>,
+    notice: RwSignal<Option<String>>,
+) -> AnyView {
+    let action = kept(keeper, || {
+        let action = ServerAction::<ChangePassword>::new();
+        use_sudo(action);
+        on_success(
+            action,
+            open,
+            notice,
+            "Your password was changed. Your other sessions were signed out.",
+            || (),
+        );
+        action
+    });
+    action.value().set(None);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <ActionForm action=action attr:class="form">
@@ -121,32 +130,33 @@ fn change_password_form(action: ServerAction<ChangePassword>, open: RwSignal<boo
 #[component]
 pub fn PersonalInfoAction(data: ProfileData) -> impl IntoView {
     let (open, notice) = (RwSignal::new(false), RwSignal::new(None));
-    let action = ServerAction::<UpdatePersonalInfo>::new();
-    on_success(
-        action,
-        open,
-        notice,
-        "Your personal information was saved.",
-        move || data.refresh(),
-    );
+    let keeper = keeper();
     view! {
-        <ActionDialog
-            title="Update Personal Information"
-            open
-            notice
-            on_open=move |_| action.value().set(None)
-        >
-            {deferred(move || personal_info_form(data, action, open))}
+        <ActionDialog title="Update Personal Information" open notice>
+            {deferred(move || personal_info_form(keeper, data, open, notice))}
         </ActionDialog>
     }
 }
 
 #[lazy]
 fn personal_info_form(
+    keeper: Keeper,
     data: ProfileData,
-    action: ServerAction<UpdatePersonalInfo>,
     open: RwSignal<bool>,
+    notice: RwSignal<Option<String>>,
 ) -> AnyView {
+    let action = kept(keeper, || {
+        let action = ServerAction::<UpdatePersonalInfo>::new();
+        on_success(
+            action,
+            open,
+            notice,
+            "Your personal information was saved.",
+            move || data.refresh(),
+        );
+        action
+    });
+    action.value().set(None);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let form = move |p: ProfileView| {
         let current_tz = p.timezone.clone();
@@ -178,29 +188,10 @@ fn personal_info_form(
 #[component]
 pub fn EmailsAction(data: ProfileData) -> impl IntoView {
     let open = RwSignal::new(false);
-    let actions = EmailActions {
-        add: ServerAction::new(),
-        remove: ServerAction::new(),
-        primary: ServerAction::new(),
-    };
-    let EmailActions {
-        add,
-        remove,
-        primary,
-    } = actions;
-    use_sudo(add);
-    use_sudo(remove);
-    use_sudo(primary);
-    // Every change reloads the list; the dialog stays open for the next one.
-    effect(move || {
-        let ok = |r: Option<Result<(), AppError>>| r.is_some_and(|r| r.is_ok());
-        if ok(add.value().get()) || ok(remove.value().get()) || ok(primary.value().get()) {
-            data.refresh();
-        }
-    });
+    let keeper = keeper();
     view! {
-        <ActionDialog title="Manage Email(s)" open notice=RwSignal::new(None) on_open=move |_| actions.reset()>
-            {deferred(move || emails_form(data, actions, open))}
+        <ActionDialog title="Manage Email(s)" open notice=RwSignal::new(None)>
+            {deferred(move || emails_form(keeper, data, open))}
         </ActionDialog>
     }
 }
@@ -214,6 +205,29 @@ struct EmailActions {
 }
 
 impl EmailActions {
+    fn new(data: ProfileData) -> Self {
+        let (add, remove, primary) = (
+            ServerAction::<AddEmail>::new(),
+            ServerAction::<RemoveEmail>::new(),
+            ServerAction::<MakePrimaryEmail>::new(),
+        );
+        use_sudo(add);
+        use_sudo(remove);
+        use_sudo(primary);
+        // Every change reloads the list; the dialog stays open for the next one.
+        effect(move || {
+            let ok = |r: Option<Result<(), AppError>>| r.is_some_and(|r| r.is_ok());
+            if ok(add.value().get()) || ok(remove.value().get()) || ok(primary.value().get()) {
+                data.refresh();
+            }
+        });
+        EmailActions {
+            add,
+            remove,
+            primary,
+        }
+    }
+
     /// Forgets the last results (and their errors).
     fn reset(self) {
         self.add.value().set(None);
@@ -223,7 +237,9 @@ impl EmailActions {
 }
 
 #[lazy]
-fn emails_form(data: ProfileData, actions: EmailActions, open: RwSignal<bool>) -> AnyView {
+fn emails_form(keeper: Keeper, data: ProfileData, open: RwSignal<bool>) -> AnyView {
+    let actions = kept(keeper, || EmailActions::new(data));
+    actions.reset();
     let EmailActions {
         add,
         remove,
@@ -323,27 +339,33 @@ pub fn AvatarAction(data: ProfileData, #[prop(into)] opened_by_url: Signal<bool>
             notice.set(Some("Your new avatar is saved.".into()));
         }
     });
-    let remove = ServerAction::<RemoveAvatar>::new();
-    on_success(
-        remove,
-        open,
-        notice,
-        "Your avatar was removed.",
-        move || data.refresh(),
-    );
+    let keeper = keeper();
     view! {
-        <ActionDialog title="Update Avatar" open notice on_open=move |_| remove.value().set(None)>
-            {deferred(move || avatar_form(data, remove, open))}
+        <ActionDialog title="Update Avatar" open notice>
+            {deferred(move || avatar_form(keeper, data, open, notice))}
         </ActionDialog>
     }
 }
 
 #[lazy]
 fn avatar_form(
+    keeper: Keeper,
     data: ProfileData,
-    remove: ServerAction<RemoveAvatar>,
     open: RwSignal<bool>,
+    notice: RwSignal<Option<String>>,
 ) -> AnyView {
+    let remove = kept(keeper, || {
+        let remove = ServerAction::<RemoveAvatar>::new();
+        on_success(
+            remove,
+            open,
+            notice,
+            "Your avatar was removed.",
+            move || data.refresh(),
+        );
+        remove
+    });
+    remove.value().set(None);
     let query = leptos_router::hooks::use_query_map();
     let refusal = move || {
         query

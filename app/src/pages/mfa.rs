@@ -4,7 +4,7 @@
 use crate::components::effect;
 use leptos::prelude::*;
 
-use crate::components::{FormFooter, TextField, deferred, use_sudo};
+use crate::components::{FormFooter, Keeper, TextField, deferred, keeper, kept, use_sudo};
 use crate::pages::account::ActionDialog;
 use crate::pages::profile::ProfileData;
 use crate::rpc::account::{BeginMfa, DisableMfa, EnableMfa};
@@ -20,43 +20,10 @@ fn CodeField(id: &'static str, error: Signal<Option<crate::error::AppError>>) ->
 #[component]
 pub fn MfaAction(data: ProfileData) -> impl IntoView {
     let (open, notice) = (RwSignal::new(false), RwSignal::new(None));
-    let steps = MfaSteps {
-        begin: ServerAction::new(),
-        enable: ServerAction::new(),
-        disable: ServerAction::new(),
-    };
-    let MfaSteps {
-        begin,
-        enable,
-        disable,
-    } = steps;
-    use_sudo(begin);
-    use_sudo(enable);
-    use_sudo(disable);
-    // Out here, not in the dialog's body: a reply that comes after the dialog was closed
-    // still refreshes the profile and says so.
-    effect(move || {
-        if let Some(Ok(_)) = enable.value().get() {
-            data.refresh();
-        }
-    });
-    effect(move || {
-        if let Some(Ok(())) = disable.value().get() {
-            open.set(false);
-            notice.set(Some(
-                "MFA is off. Signing in takes only your password now.".into(),
-            ));
-            data.refresh();
-        }
-    });
-    let reset = move || {
-        begin.value().set(None);
-        enable.value().set(None);
-        disable.value().set(None);
-    };
+    let keeper = keeper();
     view! {
-        <ActionDialog title="Manage MFA Settings" open notice on_open=move |_| reset()>
-            {deferred(move || mfa_body(data, steps, open))}
+        <ActionDialog title="Manage MFA Settings" open notice>
+            {deferred(move || mfa_body(keeper, data, open, notice))}
         </ActionDialog>
     }
 }
@@ -69,14 +36,58 @@ struct MfaSteps {
     disable: ServerAction<DisableMfa>,
 }
 
+impl MfaSteps {
+    /// Made once per page (see `kept`): a reply that comes after the dialog was closed
+    /// still refreshes the profile and says so.
+    fn new(data: ProfileData, open: RwSignal<bool>, notice: RwSignal<Option<String>>) -> Self {
+        let (begin, enable, disable) = (
+            ServerAction::<BeginMfa>::new(),
+            ServerAction::<EnableMfa>::new(),
+            ServerAction::<DisableMfa>::new(),
+        );
+        use_sudo(begin);
+        use_sudo(enable);
+        use_sudo(disable);
+        effect(move || {
+            if let Some(Ok(_)) = enable.value().get() {
+                data.refresh();
+            }
+        });
+        effect(move || {
+            if let Some(Ok(())) = disable.value().get() {
+                open.set(false);
+                notice.set(Some(
+                    "MFA is off. Signing in takes only your password now.".into(),
+                ));
+                data.refresh();
+            }
+        });
+        MfaSteps {
+            begin,
+            enable,
+            disable,
+        }
+    }
+}
+
 /// The dialog's steps (a separate chunk: see `deferred`).
 #[lazy]
-fn mfa_body(data: ProfileData, steps: MfaSteps, open: RwSignal<bool>) -> AnyView {
+fn mfa_body(
+    keeper: Keeper,
+    data: ProfileData,
+    open: RwSignal<bool>,
+    notice: RwSignal<Option<String>>,
+) -> AnyView {
+    let steps = kept(keeper, || MfaSteps::new(data, open, notice));
     let MfaSteps {
         begin,
         enable,
         disable,
     } = steps;
+    // Each opening starts from what the profile says, not from the last attempt.
+    begin.value().set(None);
+    enable.value().set(None);
+    disable.value().set(None);
     let enrolment = move || begin.value().get().and_then(Result::ok);
     let codes = move || enable.value().get().and_then(Result::ok);
     let enable_error = Signal::derive(move || enable.value().get().and_then(Result::err));
