@@ -12,11 +12,11 @@ keyward="$root/target/release/keyward"
 # Each spec file has users of its own, so that what one file does to a user (a grant, a new
 # password, MFA, a session ended) cannot make another file pass or fail, whatever the order:
 #   auth: alice · tokens: bob · expiry: carol · service-tokens: sam, dave, root (admin)
-#   sessions: erin, frank, sysop (admin) · account: gina, hank, ivy · admin: warden (admin)
+#   sessions: erin, frank, sysop (admin) · account: gina, hank, ivy, joy, kim · admin: warden (admin)
 #   projects: pia, quinn, rex, sol · security: tess, uma · page: vera, wes
 #   accessibility: yara, zed (admin)
 admins="root sysop warden zed"
-for user in alice bob carol sam dave root erin frank sysop gina hank ivy warden pia quinn rex sol tess uma \
+for user in alice bob carol sam dave root erin frank sysop gina hank ivy joy kim warden pia quinn rex sol tess uma \
     vera wes yara zed; do
   case " $admins " in *" $user "*) role=admin ;; *) role=user ;; esac
   echo "correct horse battery" | "$keyward" admin create-user --username "$user" --role "$role" \

@@ -13,7 +13,7 @@ const EXPECTED_ERRORS: Record<string, number[]> = {
   '/rpc/audit_log': [422],
   '/rpc/enable_mfa': [422],
   '/rpc/update_personal_info': [422],
-  '/rpc/add_email': [422],
+  '/rpc/add_email': [403, 422],
   '/rpc/change_password': [422],
   '/rpc/create_api_token': [403, 422],
   '/rpc/create_service_token': [422],

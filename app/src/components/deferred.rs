@@ -7,8 +7,9 @@
 //!
 //! A body is drawn again whenever a signal it reads at its top level changes: read signals
 //! inside closures and components there. A body makes its server actions (and what their
-//! success does) with [`kept`], under the owner of the button that opens it: their code is
-//! in the body's chunk, yet closing the dialog does not drop a reply still on its way.
+//! success does) with [`kept`], under a [`Keeper`] made by the part that draws the dialog's
+//! button: their code is in the body's chunk, yet closing the dialog does not drop a reply
+//! still on its way.
 
 use std::future::Future;
 
@@ -42,25 +43,38 @@ impl<T: Send> MaybeSend for T {}
 /// The value `make` gives, made under `keeper`'s owner the first time a body asks for it
 /// and found there each time after: a dialog's server actions, and the effects that act on
 /// their replies, live as long as the part that opens the dialog, not as long as one
-/// opening. (Found by type: one `T` per owner, e.g. one `ServerAction<ChangePassword>`.)
+/// opening. (Found by type, among the values kept under this keeper only.)
 pub fn kept<T>(keeper: Keeper, make: impl FnOnce() -> T) -> T
 where
     T: Clone + Send + Sync + 'static,
 {
     keeper.0.get_value().with(|| {
-        use_context::<T>().unwrap_or_else(|| {
-            let made = make();
-            provide_context(made.clone());
-            made
-        })
+        use_context::<Kept<T>>().map_or_else(
+            || {
+                // Untracked: the body calls this while its top-level reads are tracked, and a
+                // read in `make` would draw the body again (and undo its reset) at each change.
+                let made = untrack(make);
+                provide_context(Kept(made.clone()));
+                made
+            },
+            |Kept(found)| found,
+        )
     })
 }
 
-/// The owner of the component that opens a dialog, for its body's [`kept`] values.
+/// A value [`kept`] under a keeper's owner: the type no other context has.
+#[derive(Clone)]
+struct Kept<T>(T);
+
+/// An owner of its own for the values a dialog's body [`kept`]: a child of the owner of the
+/// part that draws the dialog's button, disposed with it (Leptos components have no owner of
+/// their own, so the current one may be the whole page's).
 #[derive(Clone, Copy)]
 pub struct Keeper(StoredValue<Owner>);
 
-/// The current component's [`Keeper`].
+/// A new [`Keeper`] under the current owner.
 pub fn keeper() -> Keeper {
-    Keeper(StoredValue::new(Owner::current().unwrap_or_default()))
+    Keeper(StoredValue::new(
+        Owner::current().unwrap_or_default().child(),
+    ))
 }

@@ -23,9 +23,9 @@ use crate::types::{EmailView, ProfileView};
 /// clears the notice.
 ///
 /// The dialog's body (`children`) is a `#[lazy]` function (see `deferred`). It makes its
-/// actions, and what happens on their success, with `kept` under the caller's owner, so a
-/// reply that comes after the dialog was closed is still shown; at each opening it forgets
-/// their last results.
+/// actions, and what happens on their success, with `kept` under the caller's `Keeper`, so
+/// a reply that comes after the dialog was closed is still shown; at each opening it
+/// forgets their last results.
 #[component]
 pub fn ActionDialog(
     title: &'static str,

@@ -38,7 +38,7 @@ struct MfaSteps {
 
 impl MfaSteps {
     /// Made once per page (see `kept`): a reply that comes after the dialog was closed
-    /// still refreshes the profile and says so.
+    /// still refreshes the profile, says so (Disable) or shows the recovery codes (Enable).
     fn new(data: ProfileData, open: RwSignal<bool>, notice: RwSignal<Option<String>>) -> Self {
         let (begin, enable, disable) = (
             ServerAction::<BeginMfa>::new(),
@@ -51,6 +51,9 @@ impl MfaSteps {
         effect(move || {
             if let Some(Ok(_)) = enable.value().get() {
                 data.refresh();
+                // The recovery codes are shown once: a reply that comes after the dialog was
+                // closed opens it again to show them.
+                open.set(true);
             }
         });
         effect(move || {
@@ -84,10 +87,13 @@ fn mfa_body(
         enable,
         disable,
     } = steps;
-    // Each opening starts from what the profile says, not from the last attempt.
+    // Each opening starts from what the profile says, not from the last attempt; only
+    // recovery codes not yet acknowledged with Done stay.
     begin.value().set(None);
-    enable.value().set(None);
     disable.value().set(None);
+    if !enable.value().with_untracked(|v| matches!(v, Some(Ok(_)))) {
+        enable.value().set(None);
+    }
     let enrolment = move || begin.value().get().and_then(Result::ok);
     let codes = move || enable.value().get().and_then(Result::ok);
     let enable_error = Signal::derive(move || enable.value().get().and_then(Result::err));
@@ -119,7 +125,15 @@ fn mfa_body(
             <label for="mfa-codes-text" class="sr-only">"Recovery codes as text"</label>
             <textarea id="mfa-codes-text" readonly rows="3" class="sr-only">{text}</textarea>
             <div class="buttons">
-                <button type="button" on:click=move |_| close()>"Done"</button>
+                <button
+                    type="button"
+                    on:click=move |_| {
+                        enable.value().set(None);
+                        close();
+                    }
+                >
+                    "Done"
+                </button>
             </div>
         }
     };
