@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { admin, signIn, signOut } from './helpers';
+import { admin, holdAnswers, signIn, signOut } from './helpers';
 import { PASSWORD } from './env';
 import { totp } from './totp';
 
@@ -148,14 +148,7 @@ test('a change answered after its dialog was closed still says so; reopening for
   await expect(dialog.getByLabel('Display name')).toBeVisible();
   await expect(dialog.getByText('Enter a phone number of 7 to 15 digits')).toHaveCount(0);
 
-  // The server's answer is held back until the dialog is closed.
-  let release!: () => void;
-  const closed = new Promise<void>((resolve) => { release = resolve; });
-  await page.route('**/rpc/update_personal_info', async (route) => {
-    const response = await route.fetch();
-    await closed;
-    await route.fulfill({ response });
-  });
+  const release = await holdAnswers(page, '/rpc/update_personal_info');
   await dialog.getByLabel('Display name').fill('Joy After Close');
   await dialog.getByLabel('Phone').fill('');
   await dialog.getByRole('button', { name: 'Save' }).click();
@@ -196,13 +189,7 @@ test('MFA enabled after its dialog was closed still shows the recovery codes', a
   await open.click();
   await dialog.getByRole('button', { name: 'Set up authenticator app' }).click();
   const secret = await dialog.getByLabel('Secret key').inputValue();
-  let release!: () => void;
-  const closed = new Promise<void>((resolve) => { release = resolve; });
-  await page.route('**/rpc/enable_mfa', async (route) => {
-    const response = await route.fetch();
-    await closed;
-    await route.fulfill({ response });
-  });
+  const release = await holdAnswers(page, '/rpc/enable_mfa');
   await dialog.getByLabel('Authentication code').fill(totp(secret));
   await dialog.getByRole('button', { name: 'Enable MFA' }).click();
   await dialog.getByRole('button', { name: 'Cancel' }).click();

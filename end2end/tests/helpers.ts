@@ -56,3 +56,16 @@ export async function whoami(request: APIRequestContext, token: string) {
 export function tokenRow(page: Page, name: string) {
   return page.getByRole('row').filter({ has: page.getByRole('cell', { name, exact: true }) });
 }
+
+/** Holds the server's answers to `path` back until the returned function is called: for a
+ * reply that must arrive after something else happened (a dialog closed). */
+export async function holdAnswers(page: Page, path: string): Promise<() => void> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => { release = resolve; });
+  await page.route(`**${path}`, async (route) => {
+    const response = await route.fetch();
+    await released;
+    await route.fulfill({ response });
+  });
+  return release;
+}

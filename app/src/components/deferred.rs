@@ -66,15 +66,14 @@ where
 #[derive(Clone)]
 struct Kept<T>(T);
 
-/// An owner of its own for the values a dialog's body [`kept`]: a child of the owner of the
-/// part that draws the dialog's button, disposed with it (Leptos components have no owner of
-/// their own, so the current one may be the whole page's).
+/// The owner the values a dialog's body [`kept`] live under: the current one when the part
+/// that draws the dialog's button is made (the page's: Leptos components have no owner of
+/// their own), disposed with the page. (A child owner of its own was tried, and broke the
+/// Confirm access retry of the token cards: see the README, issue 16.)
 #[derive(Clone, Copy)]
 pub struct Keeper(StoredValue<Owner>);
 
-/// A new [`Keeper`] under the current owner.
+/// The current owner, as a [`Keeper`].
 pub fn keeper() -> Keeper {
-    Keeper(StoredValue::new(
-        Owner::current().unwrap_or_default().child(),
-    ))
+    Keeper(StoredValue::new(Owner::current().unwrap_or_default()))
 }

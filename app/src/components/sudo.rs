@@ -33,14 +33,20 @@ where
             last.set_value(Some(input));
         }
     });
+    // Made here, not in the effect below: what an effect makes is disposed when it runs
+    // again, and the value may change (a dialog's body resetting it, a reply) while
+    // Confirm access is open; the dialog would then run a disposed callback.
+    let retry = Callback::new(move |()| {
+        if let Some(input) = last.get_value() {
+            action.dispatch(input);
+        }
+    });
     effect(move || {
         let refused = action
             .value()
             .with(|v| matches!(v, Some(Err(AppError::ReauthRequired))));
-        if refused && let Some(input) = last.get_value() {
-            gate.retry.set(Some(Callback::new(move |()| {
-                action.dispatch(input.clone());
-            })));
+        if refused && last.with_value(Option::is_some) {
+            gate.retry.set(Some(retry));
         }
     });
 }

@@ -57,23 +57,37 @@ pub fn ActionDialog(
     }
 }
 
-/// Closes the dialog and shows `text` in `notice` each time `action` succeeds; runs `then` too.
-fn on_success<A>(
-    action: ServerAction<A>,
+/// A dialog's one action, made once per page under `keeper` (see `kept`), with the Confirm
+/// access retry when `sudo`: each time it succeeds it closes the dialog, shows `text` in
+/// `notice` and runs `then`. Its last result is forgotten at each opening (the body calls
+/// this then).
+fn dialog_action<A>(
+    keeper: Keeper,
+    sudo: bool,
     open: RwSignal<bool>,
     notice: RwSignal<Option<String>>,
     text: &'static str,
     then: impl Fn() + 'static,
-) where
+) -> ServerAction<A>
+where
     A: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
 {
-    effect(move || {
-        if let Some(Ok(())) = action.value().get() {
-            open.set(false);
-            notice.set(Some(text.to_string()));
-            then();
+    let action = kept(keeper, || {
+        let action = ServerAction::<A>::new();
+        if sudo {
+            use_sudo(action);
         }
+        effect(move || {
+            if let Some(Ok(())) = action.value().get() {
+                open.set(false);
+                notice.set(Some(text.to_string()));
+                then();
+            }
+        });
+        action
     });
+    action.value().set(None);
+    action
 }
 
 #[component]
@@ -93,19 +107,14 @@ fn change_password_form(
     open: RwSignal<bool>,
     notice: RwSignal<Option<String>>,
 ) -> AnyView {
-    let action = kept(keeper, || {
-        let action = ServerAction::<ChangePassword>::new();
-        use_sudo(action);
-        on_success(
-            action,
-            open,
-            notice,
-            "Your password was changed. Your other sessions were signed out.",
-            || (),
-        );
-        action
-    });
-    action.value().set(None);
+    let action = dialog_action::<ChangePassword>(
+        keeper,
+        true,
+        open,
+        notice,
+        "Your password was changed. Your other sessions were signed out.",
+        || (),
+    );
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <ActionForm action=action attr:class="form">
@@ -145,18 +154,14 @@ fn personal_info_form(
     open: RwSignal<bool>,
     notice: RwSignal<Option<String>>,
 ) -> AnyView {
-    let action = kept(keeper, || {
-        let action = ServerAction::<UpdatePersonalInfo>::new();
-        on_success(
-            action,
-            open,
-            notice,
-            "Your personal information was saved.",
-            move || data.refresh(),
-        );
-        action
-    });
-    action.value().set(None);
+    let action = dialog_action::<UpdatePersonalInfo>(
+        keeper,
+        false,
+        open,
+        notice,
+        "Your personal information was saved.",
+        move || data.refresh(),
+    );
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let form = move |p: ProfileView| {
         let current_tz = p.timezone.clone();
@@ -354,18 +359,14 @@ fn avatar_form(
     open: RwSignal<bool>,
     notice: RwSignal<Option<String>>,
 ) -> AnyView {
-    let remove = kept(keeper, || {
-        let remove = ServerAction::<RemoveAvatar>::new();
-        on_success(
-            remove,
-            open,
-            notice,
-            "Your avatar was removed.",
-            move || data.refresh(),
-        );
-        remove
-    });
-    remove.value().set(None);
+    let remove = dialog_action::<RemoveAvatar>(
+        keeper,
+        false,
+        open,
+        notice,
+        "Your avatar was removed.",
+        move || data.refresh(),
+    );
     let query = leptos_router::hooks::use_query_map();
     let refusal = move || {
         query

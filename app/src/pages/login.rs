@@ -5,13 +5,16 @@ use crate::components::effect;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::FieldMessage;
 use crate::components::field::invalid;
+use crate::components::{FieldMessage, use_hydrated};
 use crate::rpc::Login;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
+    // Sign in waits for the page's code: sent by the browser alone, the form would get the
+    // server function's JSON answer (e.g. the code step's field error) as a page.
+    let hydrated = use_hydrated();
     let error = Signal::derive(move || login.value().get().and_then(Result::err));
     // The server asks for the code by failing on the field `code`; from then on the form
     // shows the code step (username and password stay in it, hidden, and are sent again).
@@ -69,7 +72,7 @@ pub fn LoginPage() -> impl IntoView {
                 <p class="form-error" role="alert" hidden=move || form_error().is_none()>
                     {form_error}
                 </p>
-                <button type="submit" disabled=move || login.pending().get()>
+                <button type="submit" disabled=move || !hydrated.get() || login.pending().get()>
                     "Sign in"
                 </button>
             </ActionForm>
