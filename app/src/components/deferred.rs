@@ -68,8 +68,8 @@ struct Kept<T>(T);
 
 /// The owner the values a dialog's body [`kept`] live under: the current one when the part
 /// that draws the dialog's button is made (the page's: Leptos components have no owner of
-/// their own), disposed with the page. (A child owner of its own was tried, and broke the
-/// Confirm access retry of the token cards: see the README, issue 16.)
+/// their own), disposed with the page. (A child owner of its own was tried, and the token
+/// cards' Confirm access retry then ended on a disposed value; the cause is not known.)
 #[derive(Clone, Copy)]
 pub struct Keeper(StoredValue<Owner>);
 
