@@ -14,10 +14,10 @@ keyward="$root/target/release/keyward"
 #   auth: alice · tokens: bob · expiry: carol · service-tokens: sam, dave, root (admin)
 #   sessions: erin, frank, sysop (admin) · account: gina, hank, ivy, joy, kim · admin: warden (admin)
 #   projects: pia, quinn, rex, sol · security: tess, uma · page: vera, wes
-#   accessibility: yara, zed (admin)
+#   accessibility: yara, zed (admin) · cards: ada
 admins="root sysop warden zed"
 for user in alice bob carol sam dave root erin frank sysop gina hank ivy joy kim warden pia quinn rex sol tess uma \
-    vera wes yara zed; do
+    vera wes yara zed ada; do
   case " $admins " in *" $user "*) role=admin ;; *) role=user ;; esac
   echo "correct horse battery" | "$keyward" admin create-user --username "$user" --role "$role" \
     --display-name "${user^} Example" --email "$user@example.com" --password-stdin >/dev/null

@@ -26,15 +26,20 @@ crate_src() {
 
 # `cargo install --locked` of these two tools fails on rustc 1.95: their lock files pin a
 # dependency that is too new (cargo-leptos) or missing from the registry (wasm-bindgen-cli).
-# Install from a copy of the source with that one dependency moved back, everything else locked.
+# Install from a copy of the source with those dependencies moved (`name@version` after
+# `--`), everything else locked.
 install_patched() {
-    local name=$1 version=$2 dep=$3 dep_version=$4
-    shift 4
-    local src work
+    local name=$1 version=$2
+    shift 2
+    local src work pins=()
+    while [ "$1" != -- ]; do pins+=("$1"); shift; done
+    shift
     src=$(crate_src "$name" "$version")
     work=$(mktemp -d)
     cp -r "$src" "$work/$name"
-    (cd "$work/$name" && cargo update -q -p "$dep" --precise "$dep_version")
+    for pin in "${pins[@]}"; do
+        (cd "$work/$name" && cargo update -q -p "${pin%@*}" --precise "${pin#*@}")
+    done
     # LTO off and many codegen units: this is a build tool, and a cold build on 2 cores
     # is what CI pays for.
     CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
@@ -47,15 +52,24 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown
 fi
 
-if [ "$("$CARGO_BIN/cargo-leptos" --version 2>/dev/null)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
-    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads; about 17 minutes cold on 2 cores)"
-    install_patched cargo-leptos "$CARGO_LEPTOS_VERSION" cargo-util-schemas 0.14.1 \
+# cargo-leptos' WASM splitter (wasm_split_cli_support) at 0.2.4, not the 0.2.3 it locks:
+# 0.2.3 puts all the data of the lazy chunks into the main module whenever its re-packed
+# data segment comes out a few bytes longer than the input's (issue 16: 442 KB instead of
+# 414 KB gzipped, from an unrelated change). The stamp records which splitter is installed.
+CARGO_LEPTOS_BUILD="cargo-leptos $CARGO_LEPTOS_VERSION, wasm_split_cli_support 0.2.4"
+CARGO_LEPTOS_STAMP=$CARGO_BIN/.cargo-leptos.keyward
+if [ "$("$CARGO_BIN/cargo-leptos" --version 2>/dev/null)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ] \
+    || [ "$(cat "$CARGO_LEPTOS_STAMP" 2>/dev/null)" != "$CARGO_LEPTOS_BUILD" ]; then
+    say "installing $CARGO_LEPTOS_BUILD (no_downloads; about 17 minutes cold on 2 cores)"
+    install_patched cargo-leptos "$CARGO_LEPTOS_VERSION" \
+        cargo-util-schemas@0.14.1 rayon@1.12.0 wasm_split_cli_support@0.2.4 -- \
         --no-default-features --features no_downloads
+    echo "$CARGO_LEPTOS_BUILD" > "$CARGO_LEPTOS_STAMP"
 fi
 
 if [ "$("$CARGO_BIN/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
     say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-    install_patched wasm-bindgen-cli "$WASM_BINDGEN_VERSION" webpki-roots 1.0.10 \
+    install_patched wasm-bindgen-cli "$WASM_BINDGEN_VERSION" webpki-roots@1.0.10 -- \
         --bin wasm-bindgen
 fi
 

@@ -1,14 +1,13 @@
 //! Allowed IP ranges on both token cards: the field of the new-token forms, the row's cell,
 //! and the dialog that changes them on an existing token.
 
-use super::effect;
 use keyward_core::allowlist::{FIELD, MAX_RANGES};
 use leptos::prelude::*;
 
+use super::card::CardState;
 use super::field::invalid;
 use super::{FieldMessage, FormFooter, Modal, TokenRef, deferred};
 use crate::error::AppError;
-use crate::rpc::allowlist::SetAllowedIps;
 
 /// The **Allowed IP ranges** text area (posted as `allowed_ips`), its hint and its error.
 #[component]
@@ -58,53 +57,31 @@ pub fn AllowedIpsCell(allowed: Vec<String>) -> impl IntoView {
 /// A token whose ranges are being edited, and what they are now.
 pub type Editing = RwSignal<Option<(TokenRef, Vec<String>)>>;
 
-/// Closes the dialog once its change is saved. Made by the card, outside the list it
-/// reloads: an effect inside the dialog would be disposed by that reload while it runs.
-pub fn close_when_saved(editing: Editing, action: ServerAction<SetAllowedIps>) {
-    effect(move || {
-        if let Some(Ok(())) = action.value().get() {
-            editing.set(None);
-        }
-    });
-}
-
 /// A row's **Edit allowed IP ranges** button.
 #[component]
-pub fn AllowlistButton(
-    token: TokenRef,
-    allowed: Vec<String>,
-    editing: Editing,
-    action: ServerAction<SetAllowedIps>,
-) -> impl IntoView {
+pub fn AllowlistButton(token: TokenRef, allowed: Vec<String>, editing: Editing) -> impl IntoView {
     let for_dialog = token.clone();
     view! {
         <super::tokens::RowButton
             token
             label="Edit allowed IP ranges"
-            on_click=move || {
-                action.value().set(None);
-                editing.set(Some((for_dialog.clone(), allowed.clone())));
-            }
+            on_click=move || editing.set(Some((for_dialog.clone(), allowed.clone())))
         />
     }
 }
 
-/// "Edit allowed IP ranges" of one token: `kind` is `api_token` or `service_token`. The card
-/// closes it once the change is saved ([`close_when_saved`]).
+/// "Edit allowed IP ranges" of one token: `kind` is `api_token` or `service_token`. It
+/// closes once the change is saved.
 #[component]
-pub fn AllowlistDialog(
-    kind: &'static str,
-    editing: Editing,
-    action: ServerAction<SetAllowedIps>,
-) -> impl IntoView {
+pub fn AllowlistDialog(kind: &'static str, card: CardState) -> impl IntoView {
     view! {
         <Modal
-            open=Signal::derive(move || editing.get().is_some())
+            open=Signal::derive(move || card.allowing.get().is_some())
             title="Edit allowed IP ranges"
-            on_close=move |_| editing.set(None)
+            on_close=move |_| card.allowing.set(None)
         >
-            {move || editing.get().map(|(t, allowed)| {
-                deferred(move || allowlist_form(kind, t.clone(), allowed.clone(), editing, action))
+            {move || card.allowing.get().map(|(t, allowed)| {
+                deferred(move || allowlist_form(kind, t.clone(), allowed.clone(), card))
             })}
         </Modal>
     }
@@ -116,9 +93,9 @@ fn allowlist_form(
     kind: &'static str,
     t: TokenRef,
     allowed: Vec<String>,
-    editing: Editing,
-    action: ServerAction<SetAllowedIps>,
+    card: CardState,
 ) -> AnyView {
+    let action = card.allow();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <p>
@@ -133,7 +110,7 @@ fn allowlist_form(
                 error
                 submit="Save"
                 pending=action.pending()
-                on_cancel=move |_| editing.set(None)
+                on_cancel=move |_| card.allowing.set(None)
             />
         </ActionForm>
     }

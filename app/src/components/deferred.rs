@@ -43,37 +43,40 @@ impl<T: Send> MaybeSend for T {}
 /// The value `make` gives, made under `keeper`'s owner the first time a body asks for it
 /// and found there each time after: a dialog's server actions, and the effects that act on
 /// their replies, live as long as the part that opens the dialog, not as long as one
-/// opening. (Found by type, among the values kept under this keeper only.)
+/// opening. (Found by type, among the values kept by this keeper only: two token cards
+/// each keep their own Rotate action.)
 pub fn kept<T>(keeper: Keeper, make: impl FnOnce() -> T) -> T
 where
     T: Clone + Send + Sync + 'static,
 {
-    keeper.0.get_value().with(|| {
-        use_context::<Kept<T>>().map_or_else(
-            || {
-                // Untracked: the body calls this while its top-level reads are tracked, and a
-                // read in `make` would draw the body again (and undo its reset) at each change.
-                let made = untrack(make);
-                provide_context(Kept(made.clone()));
-                made
-            },
-            |Kept(found)| found,
-        )
+    let found = keeper
+        .kept
+        .with_value(|kept| kept.iter().find_map(|v| v.downcast_ref::<T>().cloned()));
+    found.unwrap_or_else(|| {
+        // Untracked: the body calls this while its top-level reads are tracked, and a read
+        // in `make` would draw the body again (and undo its reset) at each change.
+        let made = keeper.owner.get_value().with(|| untrack(make));
+        keeper
+            .kept
+            .update_value(|kept| kept.push(Box::new(made.clone())));
+        made
     })
 }
 
-/// A value [`kept`] under a keeper's owner: the type no other context has.
-#[derive(Clone)]
-struct Kept<T>(T);
-
-/// The owner the values a dialog's body [`kept`] live under: the current one when the part
-/// that draws the dialog's button is made (the page's: Leptos components have no owner of
-/// their own), disposed with the page. (A child owner of its own was tried, and the token
-/// cards' Confirm access retry then ended on a disposed value; the cause is not known.)
+/// What the bodies of one part's dialogs [`kept`], and the owner they live under: the
+/// current one when the part is made (the page's: Leptos components have no owner of their
+/// own), disposed with the page. (A child owner of its own was tried, and the token cards'
+/// Confirm access retry then ended on a disposed value; the cause is not known.)
 #[derive(Clone, Copy)]
-pub struct Keeper(StoredValue<Owner>);
+pub struct Keeper {
+    owner: StoredValue<Owner>,
+    kept: StoredValue<Vec<Box<dyn std::any::Any + Send + Sync>>>,
+}
 
-/// The current owner, as a [`Keeper`].
+/// A new [`Keeper`], under the current owner.
 pub fn keeper() -> Keeper {
-    Keeper(StoredValue::new(Owner::current().unwrap_or_default()))
+    Keeper {
+        owner: StoredValue::new(Owner::current().unwrap_or_default()),
+        kept: StoredValue::new(Vec::new()),
+    }
 }

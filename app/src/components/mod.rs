@@ -2,8 +2,9 @@
 
 pub mod allowlist;
 pub mod audit;
+pub mod card;
 mod confirm;
-mod deferred;
+pub mod deferred;
 mod effect;
 pub mod field;
 mod flags;

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use keyward_core::Policy;
 use leptos::prelude::*;
 
+use super::card::CardState;
 use super::{FormFooter, Modal, TokenRef, deferred};
 use crate::components::FieldMessage;
 use crate::components::field::invalid;
-use crate::rpc::rotation::RotateToken;
 use crate::types::format_time;
 
 /// The grace choices, in minutes.
@@ -19,19 +19,18 @@ const GRACES: [(u32, &str); 3] = [(0, "None"), (60, "1 hour"), (1440, "24 hours"
 #[component]
 pub fn RotateDialog(
     kind: &'static str,
-    rotating: RwSignal<Option<TokenRef>>,
-    action: ServerAction<RotateToken>,
+    card: CardState,
     /// The policy of the list as loaded when the dialog opens (its longest grace).
     policy: Signal<Option<Policy>>,
 ) -> impl IntoView {
     view! {
         <Modal
-            open=Signal::derive(move || rotating.get().is_some())
+            open=Signal::derive(move || card.rotating.get().is_some())
             title="Rotate token"
-            on_close=move |_| rotating.set(None)
+            on_close=move |_| card.rotating.set(None)
         >
-            {move || rotating.get().zip(policy.get()).map(|(t, policy)| {
-                deferred(move || rotate_form(kind, t.clone(), rotating, action, policy))
+            {move || card.rotating.get().zip(policy.get()).map(|(t, policy)| {
+                deferred(move || rotate_form(kind, t.clone(), card, policy))
             })}
         </Modal>
     }
@@ -39,13 +38,8 @@ pub fn RotateDialog(
 
 /// The dialog's form (a separate chunk: see `deferred`).
 #[lazy]
-fn rotate_form(
-    kind: &'static str,
-    t: TokenRef,
-    rotating: RwSignal<Option<TokenRef>>,
-    action: ServerAction<RotateToken>,
-    policy: Policy,
-) -> AnyView {
+fn rotate_form(kind: &'static str, t: TokenRef, card: CardState, policy: Policy) -> AnyView {
+    let action = card.rotate();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let (id, error_id) = (format!("{kind}-grace"), format!("{kind}-grace-error"));
     view! {
@@ -74,7 +68,7 @@ fn rotate_form(
                 error
                 submit="Rotate"
                 pending=action.pending()
-                on_cancel=move |_| rotating.set(None)
+                on_cancel=move |_| card.rotating.set(None)
             />
         </ActionForm>
     }
@@ -83,20 +77,13 @@ fn rotate_form(
 
 /// A row's Rotate button: opens the dialog for `token`.
 #[component]
-pub fn RotateButton(
-    token: TokenRef,
-    rotating: RwSignal<Option<TokenRef>>,
-    action: ServerAction<RotateToken>,
-) -> impl IntoView {
+pub fn RotateButton(token: TokenRef, rotating: RwSignal<Option<TokenRef>>) -> impl IntoView {
     let for_dialog = token.clone();
     view! {
         <super::tokens::RowButton
             token
             label="Rotate"
-            on_click=move || {
-                action.value().set(None);
-                rotating.set(Some(for_dialog.clone()));
-            }
+            on_click=move || rotating.set(Some(for_dialog.clone()))
         />
     }
 }

@@ -7,14 +7,26 @@ use super::effect;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-use crate::components::{FormFooter, Modal, TextField, deferred};
+use crate::components::{FormFooter, Keeper, Modal, TextField, deferred, keeper, kept};
 use crate::error::AppError;
 use crate::rpc::sessions::ConfirmAccess;
 
 /// The page's one Confirm access dialog and the change waiting for it.
 #[derive(Clone, Copy)]
 struct Gate {
-    retry: RwSignal<Option<Callback<()>>>,
+    /// The refused change: run with `true` once the password is confirmed (it is sent
+    /// again), with `false` when Confirm access is closed without it (it is forgotten).
+    retry: RwSignal<Option<Callback<bool>>>,
+}
+
+impl Gate {
+    /// Closes Confirm access without sending the change again.
+    fn cancel(self) {
+        if let Some(retry) = self.retry.get_untracked() {
+            retry.run(false);
+        }
+        self.retry.set(None);
+    }
 }
 
 /// Makes `action` ask for the password when the server wants it, then send its input again.
@@ -36,17 +48,25 @@ where
     // Made here, not in the effect below: what an effect makes is disposed when it runs
     // again, and the value may change (a dialog's body resetting it, a reply) while
     // Confirm access is open; the dialog would then run a disposed callback.
-    let retry = Callback::new(move |()| {
-        if let Some(input) = last.get_value() {
+    // Taken either way: the input (a password, maybe) is kept no longer than it may be
+    // sent again.
+    let retry = Callback::new(move |send: bool| {
+        if let Some(input) = last.try_update_value(Option::take).flatten()
+            && send
+        {
             action.dispatch(input);
         }
     });
     effect(move || {
-        let refused = action
-            .value()
-            .with(|v| matches!(v, Some(Err(AppError::ReauthRequired))));
-        if refused && last.with_value(Option::is_some) {
-            gate.retry.set(Some(retry));
+        let refused = action.value().with(|v| {
+            v.as_ref()
+                .map(|reply| matches!(reply, Err(AppError::ReauthRequired)))
+        });
+        match refused {
+            Some(true) if last.with_value(Option::is_some) => gate.retry.set(Some(retry)),
+            // Answered: nothing to send again.
+            Some(false) => last.set_value(None),
+            _ => {}
         }
     });
 }
@@ -62,31 +82,35 @@ pub fn provide_sudo() {
 #[component]
 pub fn ConfirmAccessDialog() -> impl IntoView {
     let gate = expect_context::<Gate>();
-    let confirm = ServerAction::<ConfirmAccess>::new();
+    let keeper = keeper();
     let open = Signal::derive(move || gate.retry.with(Option::is_some));
-    let close = move || {
-        gate.retry.set(None);
-        confirm.value().set(None);
-    };
-    effect(move || {
-        if let Some(Ok(())) = confirm.value().get() {
-            let retry = gate.retry.get_untracked();
-            close();
-            if let Some(retry) = retry {
-                retry.run(());
-            }
-        }
-    });
     view! {
-        <Modal open title="Confirm access" on_close=move |()| close() on_top=true>
-            {deferred(move || confirm_access_form(confirm, Callback::new(move |()| close())))}
+        <Modal open title="Confirm access" on_close=move |()| gate.cancel() on_top=true>
+            {deferred(move || confirm_access_form(keeper, gate))}
         </Modal>
     }
 }
 
-/// The dialog's form (a separate chunk: see `deferred`).
+/// The dialog's form (a separate chunk: see `deferred`), with its action: made once, by the
+/// first opening (see `kept`); once the password is confirmed, it closes the dialog and
+/// sends the refused change again.
 #[lazy]
-fn confirm_access_form(confirm: ServerAction<ConfirmAccess>, close: Callback<()>) -> AnyView {
+fn confirm_access_form(keeper: Keeper, gate: Gate) -> AnyView {
+    let confirm = kept(keeper, || {
+        let confirm = ServerAction::<ConfirmAccess>::new();
+        effect(move || {
+            if let Some(Ok(())) = confirm.value().get() {
+                let retry = gate.retry.get_untracked();
+                gate.retry.set(None);
+                if let Some(retry) = retry {
+                    retry.run(true);
+                }
+            }
+        });
+        confirm
+    });
+    // Each opening starts without the last attempt's error.
+    confirm.value().set(None);
     let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
     view! {
         <p>"This change needs your password: you signed in more than 10 minutes ago."</p>
@@ -103,7 +127,7 @@ fn confirm_access_form(confirm: ServerAction<ConfirmAccess>, close: Callback<()>
                 error
                 submit="Confirm"
                 pending=confirm.pending()
-                on_cancel=move |()| close.run(())
+                on_cancel=move |()| gate.cancel()
             />
         </ActionForm>
     }

@@ -6,10 +6,15 @@ use keyward_core::Policy;
 use keyward_core::expiry::{ExpiryStatus, expiry_text};
 use keyward_core::page::{PageInfo, thousands};
 
-use leptos::prelude::*;
+use std::future::Future;
 
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+use super::deferred::MaybeSend;
 use super::hydrated::{SharedHydrated, use_shared_hydrated};
 use super::{Modal, PersistedCheckbox, deferred, use_hydrated};
+use crate::error::AppError;
 use crate::resource::Loaded;
 use crate::types::{TokenNotices, datetime_attr, format_date, format_time};
 
@@ -110,26 +115,14 @@ pub fn RowButton(
 
 /// A row's Revoke button: opens the "Revoke token?" dialog for `token`.
 #[component]
-pub fn RevokeButton<S>(
-    token: TokenRef,
-    revoking: RwSignal<Option<TokenRef>>,
-    action: ServerAction<S>,
-) -> impl IntoView
-where
-    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-    S::Error: Send + Sync + 'static,
-{
+pub fn RevokeButton(token: TokenRef, revoking: RwSignal<Option<TokenRef>>) -> impl IntoView {
     let for_dialog = token.clone();
     view! {
         <RowButton
             token
             label="Revoke"
             danger=true
-            on_click=move || {
-                action.value().set(None);
-                revoking.set(Some(for_dialog.clone()));
-            }
+            on_click=move || revoking.set(Some(for_dialog.clone()))
         />
     }
 }
@@ -333,51 +326,59 @@ where
     }
 }
 
-/// "Revoke token?": names the token and revokes it on confirmation.
+/// "Revoke token?": names the token and revokes it on confirmation. `body` loads the
+/// card's chunk that draws it with [`revoke_view`] and the card's own revoke action.
 #[component]
-pub fn RevokeDialog(
-    revoking: RwSignal<Option<TokenRef>>,
-    #[prop(into)] pending: Signal<bool>,
-    #[prop(into)] error: Signal<Option<String>>,
-    #[prop(into)] on_confirm: Callback<i64>,
-) -> impl IntoView {
+pub fn RevokeDialog<B, F>(revoking: RwSignal<Option<TokenRef>>, body: B) -> impl IntoView
+where
+    B: Fn(TokenRef) -> F + Copy + Send + Sync + 'static,
+    F: Future<Output = AnyView> + MaybeSend + 'static,
+{
     view! {
         <Modal
             open=Signal::derive(move || revoking.get().is_some())
             title="Revoke token?"
             on_close=move |_| revoking.set(None)
         >
-            {move || revoking.get().map(|t| {
-                deferred(move || revoke_body(t.clone(), revoking, pending, error, on_confirm))
-            })}
+            {move || revoking.get().map(|t| deferred(move || body(t.clone())))}
         </Modal>
     }
 }
 
-/// The dialog's body (a separate chunk: see `deferred`).
-#[lazy]
-fn revoke_body(
+/// The Revoke dialog's body: `revoke` sends `input(id)` for the token.
+pub fn revoke_view<A>(
     t: TokenRef,
     revoking: RwSignal<Option<TokenRef>>,
-    pending: Signal<bool>,
-    error: Signal<Option<String>>,
-    on_confirm: Callback<i64>,
-) -> AnyView {
+    revoke: ServerAction<A>,
+    input: impl Fn(i64) -> A + Send + Sync + 'static,
+) -> AnyView
+where
+    A: ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+{
     let id = t.id;
+    let error = move || {
+        revoke
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
     view! {
         <p>
             "“" {t.name.clone()} "” (" <code>{t.display_prefix.clone()}"…"</code>
             ") will stop working immediately. Anything that uses it will get 401 Unauthorized."
         </p>
-        <p class="form-error" role="alert" hidden=move || error.get().is_none()>
-            {move || error.get()}
+        <p class="form-error" role="alert" hidden=move || error().is_none()>
+            {error}
         </p>
         <div class="buttons">
             <button
                 type="button"
                 class="danger"
-                disabled=move || pending.get()
-                on:click=move |_| on_confirm.run(id)
+                disabled=move || revoke.pending().get()
+                on:click=move |_| {
+                    revoke.dispatch(input(id));
+                }
             >
                 "Revoke"
             </button>

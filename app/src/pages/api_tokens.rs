@@ -1,26 +1,24 @@
 //! The API Tokens card: mint, list (with expiry colours), re-date, revoke, hide expired.
 
-use crate::components::effect;
 use keyward_core::Policy;
 use leptos::prelude::*;
 
 use crate::components::allowlist::{
-    AllowedIpsCell, AllowedIpsField, AllowlistButton, AllowlistDialog, close_when_saved,
+    AllowedIpsCell, AllowedIpsField, AllowlistButton, AllowlistDialog,
 };
+use crate::components::card::CardState;
 use crate::components::field::invalid;
 use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
 use crate::components::tokens::{
-    ReportedCell, RevokeButton, RowButton, TokenCard, TokenTable, is_expired, row_class,
+    ReportedCell, RevokeButton, RowButton, TokenCard, TokenTable, is_expired, revoke_view,
+    row_class,
 };
 use crate::components::usage::{UsageButton, UsageDialog};
 use crate::components::{
     ExpiryCell, FieldMessage, FormFooter, Modal, RevokeDialog, ShownOnce, TokenRef, deferred,
-    use_sudo,
 };
 use crate::error::AppError;
 use crate::resource::{self, Loaded};
-use crate::rpc::allowlist::SetAllowedIps;
-use crate::rpc::rotation::RotateToken;
 use crate::rpc::{CreateApiToken, EditApiTokenExpiry, RevokeApiToken, list_api_tokens};
 use crate::types::{
     ApiTokenList, ApiTokenView, MintedToken, TokenNotices, format_date, format_time,
@@ -28,28 +26,16 @@ use crate::types::{
 
 const HIDE_EXPIRED_KEY: &str = "keyward.api_tokens.hide_expired";
 
-/// The card's state: its actions, the token list and the UI state of its parts. Made by the
-/// page outside its `<Suspense>`, because Suspense may run its children twice on the server,
-/// and a resource created there would not get the same id as in the browser.
+/// The card: its list and the state of its parts (its actions are made by the chunks of
+/// its forms and dialogs: see `CardState`). Made by the page outside its `<Suspense>`,
+/// because Suspense may run its children twice on the server, and a resource created there
+/// would not get the same id as in the browser.
 #[derive(Clone, Copy)]
 pub struct Card {
     tokens: Loaded<ApiTokenList>,
-    create: ServerAction<CreateApiToken>,
-    edit: ServerAction<EditApiTokenExpiry>,
-    revoke: ServerAction<RevokeApiToken>,
-    rotate: ServerAction<RotateToken>,
-    allow: ServerAction<SetAllowedIps>,
-    form_open: RwSignal<bool>,
-    /// The value to show once, with its heading.
-    shown: RwSignal<Option<(String, MintedToken)>>,
+    state: CardState,
+    /// The token whose Edit expiration dialog is open.
     editing: RwSignal<Option<ApiTokenView>>,
-    revoking: RwSignal<Option<TokenRef>>,
-    rotating: RwSignal<Option<TokenRef>>,
-    /// The token whose Usage dialog is open.
-    viewing: RwSignal<Option<TokenRef>>,
-    allowing: crate::components::allowlist::Editing,
-    hide_expired: RwSignal<bool>,
-    page: RwSignal<usize>,
 }
 
 impl Card {
@@ -62,102 +48,32 @@ impl Card {
         list.as_ref().map(|l| l.notices.clone()).unwrap_or_default()
     }
 
-    /// Creates the actions and starts loading the list.
+    /// Starts loading the list.
     pub fn load() -> Self {
-        let (create, edit, revoke) = (
-            ServerAction::<CreateApiToken>::new(),
-            ServerAction::<EditApiTokenExpiry>::new(),
-            ServerAction::<RevokeApiToken>::new(),
-        );
-        let rotate = ServerAction::<RotateToken>::new();
-        let allow = ServerAction::<SetAllowedIps>::new();
-        use_sudo(create);
-        use_sudo(edit);
-        use_sudo(rotate);
-        use_sudo(allow);
-        let (page, hide_expired) = (RwSignal::new(1), RwSignal::new(false));
+        let state = CardState::default();
         Card {
             tokens: resource::new(
-                move || {
-                    (
-                        create.version().get(),
-                        edit.version().get(),
-                        revoke.version().get(),
-                        rotate.version().get(),
-                        allow.version().get(),
-                        page.get(),
-                        hide_expired.get(),
-                    )
-                },
-                |(.., page, hide_expired)| list_api_tokens(page, hide_expired),
+                move || state.source(),
+                |(_, page, hide_expired)| list_api_tokens(page, hide_expired),
             ),
-            create,
-            edit,
-            revoke,
-            rotate,
-            allow,
-            form_open: RwSignal::new(false),
-            shown: RwSignal::new(None),
+            state,
             editing: RwSignal::new(None),
-            revoking: RwSignal::new(None),
-            rotating: RwSignal::new(None),
-            viewing: RwSignal::new(None),
-            allowing: RwSignal::new(None),
-            hide_expired,
-            page,
         }
     }
 }
 
 #[component]
 pub fn ApiTokensCard(card: Card) -> impl IntoView {
-    let tokens = card.tokens;
-    // A successful action closes its form or dialog and, for mint and edit, shows the value.
-    effect(move || {
-        if let Some(Ok(m)) = card.create.value().get() {
-            // The new token is the newest: on the first page.
-            card.page.set(1);
-            card.form_open.set(false);
-            card.shown
-                .set(Some((format!("New API token “{}”", m.name), m)));
-        }
-    });
-    effect(move || {
-        if let Some(Ok(m)) = card.edit.value().get() {
-            card.editing.set(None);
-            card.shown
-                .set(Some((format!("Replacement value for “{}”", m.name), m)));
-        }
-    });
-    effect(move || {
-        if let Some(Ok(m)) = card.rotate.value().get() {
-            card.rotating.set(None);
-            card.shown
-                .set(Some((format!("New value for “{}”", m.name), m)));
-        }
-    });
-    effect(move || {
-        if let Some(Ok(())) = card.revoke.value().get() {
-            card.revoking.set(None);
-        }
-    });
-    close_when_saved(card.allowing, card.allow);
-
-    let open_form = move |_| {
-        card.create.value().set(None);
-        card.shown.set(None);
-        card.form_open.set(true);
-    };
     view! {
         <TokenCard
             title_id="api-tokens-title"
             title="API Tokens"
             new_label="New API token"
             storage_key=HIDE_EXPIRED_KEY
-            hide_expired=card.hide_expired
-            page=card.page
-            on_new=open_form
-            list=tokens
+            hide_expired=card.state.hide_expired
+            page=card.state.page
+            on_new=move |()| card.state.open_form()
+            list=card.tokens
             body=move |list| view! { <CardBody card list/> }
         >
                 "API tokens act as you, with your current permissions, for scripts and the "
@@ -173,20 +89,20 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
     let (now, policy) = (list.now, list.policy);
     let form_list = list.clone();
     view! {
-        <Show when=move || card.form_open.get()>
+        <Show when=move || card.state.form_open.get()>
             {deferred({
                 let list = form_list.clone();
-                move || new_token_form(card, list.clone())
+                move || new_token_form(card.state, list.clone())
             })}
         </Show>
         {move || {
-            card.shown.get().map(|(heading, minted)| {
+            card.state.shown.get().map(|(heading, minted)| {
                 view! {
                     <ShownOnce
                         id="api-token-value"
                         heading=heading
                         value=minted.token.expose().to_string()
-                        on_dismiss=move |_| card.shown.set(None)
+                        on_dismiss=move |_| card.state.shown.set(None)
                     />
                 }
             })
@@ -196,7 +112,7 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
             columns=&["Name", "Prefix", "Created", "Expires", "Last used", "Allowed IPs"]
             tokens=list.tokens.clone()
             page=list.page
-            turn=card.page
+            turn=card.state.page
             row=move |token| view! { <TokenRow card token now policy/> }
         />
     }
@@ -208,22 +124,20 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
 #[component]
 fn RowDialogs(card: Card) -> impl IntoView {
     let policy = Signal::derive(move || resource::latest(card.tokens, |l| l.policy));
+    let state = card.state;
     view! {
         <EditDialog card/>
-        <RotateDialog kind="api_token" rotating=card.rotating action=card.rotate policy/>
-        <AllowlistDialog kind="api_token" editing=card.allowing action=card.allow/>
-        <UsageDialog kind="api_token" viewing=card.viewing/>
-        <RevokeDialog
-            revoking=card.revoking
-            pending=card.revoke.pending()
-            error=Signal::derive(move || {
-                card.revoke.value().get().and_then(Result::err).map(|e| e.to_string())
-            })
-            on_confirm=move |id| {
-                card.revoke.dispatch(RevokeApiToken { id });
-            }
-        />
+        <RotateDialog kind="api_token" card=state policy/>
+        <AllowlistDialog kind="api_token" card=state/>
+        <UsageDialog kind="api_token" viewing=state.viewing/>
+        <RevokeDialog revoking=state.revoking body=move |t| revoke_body(state, t)/>
     }
+}
+
+/// The Revoke dialog's body (a separate chunk: see `deferred`).
+#[lazy]
+fn revoke_body(card: CardState, t: TokenRef) -> AnyView {
+    revoke_view(t, card.revoking, card.revoke(), |id| RevokeApiToken { id })
 }
 
 #[component]
@@ -262,25 +176,23 @@ fn TokenRow(
                         token=this.clone()
                         label="Edit expiration"
                         on_click=move || {
-                            card.edit.value().set(None);
-                            card.form_open.set(false);
+                            card.state.form_open.set(false);
                             card.editing.set(Some(for_edit.clone()));
                         }
                     />
                     // An expired token has nothing to rotate: Edit expiration gives it a new date.
                     {(!is_expired(Some(token.expires_at), now)).then(|| view! {
-                        <RotateButton token=this.clone() rotating=card.rotating action=card.rotate/>
+                        <RotateButton token=this.clone() rotating=card.state.rotating/>
                     })}
                 })}
-                <UsageButton token=this.clone() viewing=card.viewing/>
+                <UsageButton token=this.clone() viewing=card.state.viewing/>
                 {reported.is_none().then(|| view! {
                     <AllowlistButton
                         token=this.clone()
                         allowed=token.allowed_ips.clone()
-                        editing=card.allowing
-                        action=card.allow
+                        editing=card.state.allowing
                     />
-                    <RevokeButton token=this.clone() revoking=card.revoking action=card.revoke/>
+                    <RevokeButton token=this.clone() revoking=card.state.revoking/>
                 })}
             </td>
         </tr>
@@ -289,10 +201,11 @@ fn TokenRow(
 
 /// The New API token form (a separate chunk: see `deferred`).
 #[lazy]
-fn new_token_form(card: Card, list: ApiTokenList) -> AnyView {
-    let error = Signal::derive(move || card.create.value().get().and_then(Result::err));
+fn new_token_form(card: CardState, list: ApiTokenList) -> AnyView {
+    let create = card.mint::<CreateApiToken>("API token");
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
     view! {
-        <ActionForm action=card.create attr:class="form inline-form" attr:aria-label="New API token">
+        <ActionForm action=create attr:class="form inline-form" attr:aria-label="New API token">
             <label for="new-token-name">"Name"</label>
             <input
                 id="new-token-name"
@@ -309,7 +222,7 @@ fn new_token_form(card: Card, list: ApiTokenList) -> AnyView {
             <FormFooter
                 error
                 submit="Create token"
-                pending=card.create.pending()
+                pending=create.pending()
                 on_cancel=move |_| card.form_open.set(false)
             />
         </ActionForm>
@@ -336,20 +249,27 @@ fn EditDialog(card: Card) -> impl IntoView {
 /// The Edit expiration form (a separate chunk: see `deferred`).
 #[lazy]
 fn edit_form(card: Card, t: ApiTokenView, list: ApiTokenList) -> AnyView {
-    let error = Signal::derive(move || card.edit.value().get().and_then(Result::err));
+    let edit = card
+        .state
+        .action::<EditApiTokenExpiry>(true, move |m: MintedToken| {
+            card.editing.set(None);
+            card.state
+                .show(format!("Replacement value for “{}”", m.name), m);
+        });
+    let error = Signal::derive(move || edit.value().get().and_then(Result::err));
     view! {
         <p>
             "Saving sets the new date and issues a replacement value for “"
             {t.name.clone()}
             "”. The current value stops working immediately."
         </p>
-        <ActionForm action=card.edit attr:class="form">
+        <ActionForm action=edit attr:class="form">
             <input type="hidden" name="id" value=t.id.to_string()/>
             <ExpiryDateField id="edit-token-expires" label="New expiration date" list error/>
             <FormFooter
                 error
                 submit="Save"
-                pending=card.edit.pending()
+                pending=edit.pending()
                 on_cancel=move |_| card.editing.set(None)
             />
         </ActionForm>

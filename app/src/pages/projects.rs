@@ -8,9 +8,10 @@ use keyward_core::Permissions;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use crate::components::card::CardState;
 use crate::components::field::invalid;
 use crate::components::reload::{Changes, action_error, reloading_action};
-use crate::components::tokens::{RevokeButton, TokenCard, TokenTable, expiry_class};
+use crate::components::tokens::{RevokeButton, TokenCard, TokenTable, expiry_class, revoke_view};
 use crate::components::{
     ExpiryCell, FieldMessage, FormFooter, RevokeDialog, ShownOnce, TokenRef, use_hydrated,
 };
@@ -18,7 +19,6 @@ use crate::error::AppError;
 use crate::pages::profile::{Header, signed_in_page};
 use crate::pages::service_tokens::NewServiceTokenForm;
 use crate::resource::{self, Loaded};
-use crate::rpc::CreateServiceToken;
 use crate::rpc::get_me;
 use crate::rpc::projects::*;
 use crate::types::{
@@ -556,42 +556,25 @@ fn OplogCard(project: i64, log: OplogView) -> impl IntoView {
     }
 }
 
-/// The Service Tokens tab's state. Made by the page outside its `<Suspense>`, as the
-/// profile's cards are: a resource made inside would not hydrate.
+/// The Service Tokens tab's list and state. Made by the page outside its `<Suspense>`, as
+/// the profile's cards are: a resource made inside would not hydrate.
 #[derive(Clone, Copy)]
 struct TokensTab {
     project: Memo<i64>,
     list: Loaded<ProjectTokens>,
-    create: ServerAction<CreateServiceToken>,
-    revoke: ServerAction<RevokeProjectServiceToken>,
-    page: RwSignal<usize>,
-    hide_expired: RwSignal<bool>,
+    state: CardState,
 }
 
 impl TokensTab {
     fn load(project: Memo<i64>) -> Self {
-        let create = ServerAction::<CreateServiceToken>::new();
-        let revoke = ServerAction::<RevokeProjectServiceToken>::new();
-        crate::components::use_sudo(create);
-        let (page, hide_expired) = (RwSignal::new(1), RwSignal::new(false));
+        let state = CardState::default();
         TokensTab {
             project,
             list: resource::new(
-                move || {
-                    (
-                        project.get(),
-                        create.version().get(),
-                        revoke.version().get(),
-                        page.get(),
-                        hide_expired.get(),
-                    )
-                },
-                |(project, _, _, page, hide)| project_service_tokens(project, page, hide),
+                move || (project.get(), state.source()),
+                |(project, (_, page, hide))| project_service_tokens(project, page, hide),
             ),
-            create,
-            revoke,
-            page,
-            hide_expired,
+            state,
         }
     }
 }
@@ -602,54 +585,33 @@ fn ServiceTokens(tab: TokensTab) -> impl IntoView {
     let TokensTab {
         project,
         list: tokens,
-        create,
-        revoke,
-        page,
-        hide_expired,
+        state,
     } = tab;
-    let form_open = RwSignal::new(false);
-    let shown = RwSignal::new(None);
-    let revoking = RwSignal::new(None::<TokenRef>);
-    effect(move || {
-        if let Some(Ok(m)) = create.value().get() {
-            page.set(1);
-            form_open.set(false);
-            shown.set(Some(m));
-        }
-    });
-    effect(move || {
-        if let Some(Ok(())) = revoke.value().get() {
-            revoking.set(None);
-        }
-    });
-    let open_form = move |_| {
-        create.value().set(None);
-        shown.set(None);
-        form_open.set(true);
-    };
+    // Leaving the tab (or the project) forgets the value shown and closes what was open.
+    on_cleanup(move || state.close_all());
     view! {
         <TokenCard
             title_id="project-service-tokens-title"
             title="Service Tokens"
             new_label="New token"
             storage_key=HIDE_EXPIRED_KEY
-            hide_expired
-            page
-            on_new=open_form
+            hide_expired=state.hide_expired
+            page=state.page
+            on_new=move |()| state.open_form()
             list=tokens
             body=move |list: ProjectTokens| {
                 let now = list.now;
                 let form = StoredValue::new(list.form);
                 view! {
-                    <Show when=move || form_open.get()>
-                        <NewServiceTokenForm create form_open list=form.get_value()/>
+                    <Show when=move || state.form_open.get()>
+                        <NewServiceTokenForm card=state list=form.get_value()/>
                     </Show>
-                    {move || shown.get().map(|minted: crate::types::MintedToken| view! {
+                    {move || state.shown.get().map(|(heading, minted)| view! {
                         <ShownOnce
                             id="project-service-token-value"
-                            heading=format!("New service token “{}”", minted.name)
+                            heading=heading
                             value=minted.token.expose().to_string()
-                            on_dismiss=move |_| shown.set(None)
+                            on_dismiss=move |_| state.shown.set(None)
                         />
                     })}
                     <TokenTable
@@ -660,21 +622,8 @@ fn ServiceTokens(tab: TokensTab) -> impl IntoView {
                         ]
                         tokens=list.tokens
                         page=list.page
-                        turn=page
-                        row=move |t| view! { <TokenRow t now revoking revoke/> }
-                    />
-                    <RevokeDialog
-                        revoking
-                        pending=revoke.pending()
-                        error=Signal::derive(move || {
-                            revoke.value().get().and_then(Result::err).map(|e| e.to_string())
-                        })
-                        on_confirm=move |id| {
-                            revoke.dispatch(RevokeProjectServiceToken {
-                                project: project.get_untracked(),
-                                id,
-                            });
-                        }
+                        turn=state.page
+                        row=move |t| view! { <TokenRow t now revoking=state.revoking/> }
                     />
                 }
             }
@@ -682,7 +631,20 @@ fn ServiceTokens(tab: TokensTab) -> impl IntoView {
             "Every service token scoped to this project, whoever minted it. Its creator, "
             "anyone who holds every permission it carries here, and administrators can revoke it."
         </TokenCard>
+        // Outside the list, which a revoke reloads: the dialog stays as it is meanwhile.
+        <RevokeDialog
+            revoking=state.revoking
+            body=move |t| revoke_body(state, project.get_untracked(), t)
+        />
     }
+}
+
+/// The Revoke dialog's body (a separate chunk: see `deferred`).
+#[lazy]
+fn revoke_body(card: CardState, project: i64, t: TokenRef) -> AnyView {
+    revoke_view(t, card.revoking, card.revoke(), move |id| {
+        RevokeProjectServiceToken { project, id }
+    })
 }
 
 #[component]
@@ -690,7 +652,6 @@ fn TokenRow(
     t: ProjectTokenView,
     now: chrono::DateTime<chrono::Utc>,
     revoking: RwSignal<Option<TokenRef>>,
-    revoke: ServerAction<RevokeProjectServiceToken>,
 ) -> impl IntoView {
     let token = t.token;
     let this = TokenRef {
@@ -701,7 +662,7 @@ fn TokenRow(
     };
     let revoke_button = t
         .can_revoke
-        .then(|| view! { <RevokeButton token=this revoking action=revoke/> });
+        .then(|| view! { <RevokeButton token=this revoking/> });
     view! {
         <tr class=expiry_class(token.expires_at, now)>
             <td>

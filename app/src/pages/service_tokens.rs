@@ -2,50 +2,35 @@
 //! (with expiry colours), revoke, hide expired. The form offers only what the signed-in user
 //! holds now; the server checks the same rule again on whatever arrives.
 
-use crate::components::effect;
 use keyward_core::{Permissions, Policy};
 use leptos::prelude::*;
 
 use crate::components::allowlist::{
-    AllowedIpsCell, AllowedIpsField, AllowlistButton, AllowlistDialog, Editing, close_when_saved,
+    AllowedIpsCell, AllowedIpsField, AllowlistButton, AllowlistDialog,
 };
+use crate::components::card::CardState;
 use crate::components::field::invalid;
 use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
 use crate::components::tokens::{
-    ReportedCell, RevokeButton, TokenCard, TokenTable, is_expired, row_class,
+    ReportedCell, RevokeButton, TokenCard, TokenTable, is_expired, revoke_view, row_class,
 };
 use crate::components::usage::{UsageButton, UsageDialog};
 use crate::components::{
     ExpiryCell, FieldMessage, FlagBoxes, FormFooter, RevokeDialog, ShownOnce, TokenRef, deferred,
-    use_sudo,
 };
 use crate::error::AppError;
 use crate::resource::{self, Loaded};
-use crate::rpc::allowlist::SetAllowedIps;
-use crate::rpc::rotation::RotateToken;
 use crate::rpc::{CreateServiceToken, RevokeServiceToken, list_service_tokens};
-use crate::types::{MintedToken, ServiceTokenList, ServiceTokenView, TokenNotices, format_time};
+use crate::types::{ServiceTokenList, ServiceTokenView, TokenNotices, format_time};
 
 const HIDE_EXPIRED_KEY: &str = "keyward.service_tokens.hide_expired";
 
-/// The card's state, made by the page outside its `<Suspense>` (see the API Tokens card).
+/// The card: its list and the state of its parts, made by the page outside its
+/// `<Suspense>` (see the API Tokens card).
 #[derive(Clone, Copy)]
 pub struct Card {
     tokens: Loaded<ServiceTokenList>,
-    create: ServerAction<CreateServiceToken>,
-    revoke: ServerAction<RevokeServiceToken>,
-    rotate: ServerAction<RotateToken>,
-    allow: ServerAction<SetAllowedIps>,
-    form_open: RwSignal<bool>,
-    /// The value to show once, with its heading.
-    shown: RwSignal<Option<(String, MintedToken)>>,
-    revoking: RwSignal<Option<TokenRef>>,
-    rotating: RwSignal<Option<TokenRef>>,
-    /// The token whose Usage dialog is open.
-    viewing: RwSignal<Option<TokenRef>>,
-    allowing: Editing,
-    hide_expired: RwSignal<bool>,
-    page: RwSignal<usize>,
+    state: CardState,
 }
 
 impl Card {
@@ -56,86 +41,31 @@ impl Card {
         list.as_ref().map(|l| l.notices.clone()).unwrap_or_default()
     }
 
-    /// Creates the actions and starts loading the list.
+    /// Starts loading the list.
     pub fn load() -> Self {
-        let create = ServerAction::<CreateServiceToken>::new();
-        let revoke = ServerAction::<RevokeServiceToken>::new();
-        let rotate = ServerAction::<RotateToken>::new();
-        let allow = ServerAction::<SetAllowedIps>::new();
-        use_sudo(create);
-        use_sudo(rotate);
-        use_sudo(allow);
-        let (page, hide_expired) = (RwSignal::new(1), RwSignal::new(false));
+        let state = CardState::default();
         Card {
             tokens: resource::new(
-                move || {
-                    (
-                        create.version().get(),
-                        revoke.version().get(),
-                        rotate.version().get(),
-                        allow.version().get(),
-                        page.get(),
-                        hide_expired.get(),
-                    )
-                },
-                |(.., page, hide_expired)| list_service_tokens(page, hide_expired),
+                move || state.source(),
+                |(_, page, hide_expired)| list_service_tokens(page, hide_expired),
             ),
-            create,
-            revoke,
-            rotate,
-            allow,
-            form_open: RwSignal::new(false),
-            shown: RwSignal::new(None),
-            revoking: RwSignal::new(None),
-            rotating: RwSignal::new(None),
-            viewing: RwSignal::new(None),
-            allowing: RwSignal::new(None),
-            hide_expired,
-            page,
+            state,
         }
     }
 }
 
 #[component]
 pub fn ServiceTokensCard(card: Card) -> impl IntoView {
-    let tokens = card.tokens;
-    effect(move || {
-        if let Some(Ok(m)) = card.create.value().get() {
-            // The new token is the newest: on the first page.
-            card.page.set(1);
-            card.form_open.set(false);
-            card.shown
-                .set(Some((format!("New service token “{}”", m.name), m)));
-        }
-    });
-    effect(move || {
-        if let Some(Ok(m)) = card.rotate.value().get() {
-            card.rotating.set(None);
-            card.shown
-                .set(Some((format!("New value for “{}”", m.name), m)));
-        }
-    });
-    effect(move || {
-        if let Some(Ok(())) = card.revoke.value().get() {
-            card.revoking.set(None);
-        }
-    });
-    close_when_saved(card.allowing, card.allow);
-    let open_form = move |_| {
-        card.create.value().set(None);
-        card.shown.set(None);
-        card.form_open.set(true);
-    };
     view! {
         <TokenCard
             title_id="service-tokens-title"
             title="Service Tokens"
             new_label="New service token"
             storage_key=HIDE_EXPIRED_KEY
-            hide_expired=card.hide_expired
-            page=card.page
-            on_new=open_form
-            list=tokens
+            hide_expired=card.state.hide_expired
+            page=card.state.page
+            on_new=move |()| card.state.open_form()
+            list=card.tokens
             body=move |list| view! { <CardBody card list/> }
         >
                 "Service tokens act as a service principal (a CI pipeline, an agent, a cron job), "
@@ -152,21 +82,17 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
     let (tokens, list_page) = (list.tokens.clone(), list.page);
     let form_list = StoredValue::new(list);
     view! {
-        <Show when=move || card.form_open.get()>
-            <NewServiceTokenForm
-                create=card.create
-                form_open=card.form_open
-                list=form_list.get_value()
-            />
+        <Show when=move || card.state.form_open.get()>
+            <NewServiceTokenForm card=card.state list=form_list.get_value()/>
         </Show>
         {move || {
-            card.shown.get().map(|(heading, minted)| {
+            card.state.shown.get().map(|(heading, minted)| {
                 view! {
                     <ShownOnce
                         id="service-token-value"
                         heading=heading
                         value=minted.token.expose().to_string()
-                        on_dismiss=move |_| card.shown.set(None)
+                        on_dismiss=move |_| card.state.shown.set(None)
                     />
                 }
             })
@@ -179,7 +105,7 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
             ]
             tokens=tokens
             page=list_page
-            turn=card.page
+            turn=card.state.page
             row=move |token| view! { <TokenRow card token now policy/> }
         />
     }
@@ -189,21 +115,21 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
 #[component]
 fn RowDialogs(card: Card) -> impl IntoView {
     let policy = Signal::derive(move || resource::latest(card.tokens, |l| l.policy));
+    let state = card.state;
     view! {
-        <RotateDialog kind="service_token" rotating=card.rotating action=card.rotate policy/>
-        <AllowlistDialog kind="service_token" editing=card.allowing action=card.allow/>
-        <UsageDialog kind="service_token" viewing=card.viewing/>
-        <RevokeDialog
-            revoking=card.revoking
-            pending=card.revoke.pending()
-            error=Signal::derive(move || {
-                card.revoke.value().get().and_then(Result::err).map(|e| e.to_string())
-            })
-            on_confirm=move |id| {
-                card.revoke.dispatch(RevokeServiceToken { id });
-            }
-        />
+        <RotateDialog kind="service_token" card=state policy/>
+        <AllowlistDialog kind="service_token" card=state/>
+        <UsageDialog kind="service_token" viewing=state.viewing/>
+        <RevokeDialog revoking=state.revoking body=move |t| revoke_body(state, t)/>
     }
+}
+
+/// The Revoke dialog's body (a separate chunk: see `deferred`).
+#[lazy]
+fn revoke_body(card: CardState, t: TokenRef) -> AnyView {
+    revoke_view(t, card.revoking, card.revoke(), |id| RevokeServiceToken {
+        id,
+    })
 }
 
 #[component]
@@ -245,17 +171,16 @@ fn TokenRow(
             // A reported token is revoked: only its Usage (where it was used) is left.
             <td class="actions">
                 {(reported.is_none() && !is_expired(token.expires_at, now)).then(|| view! {
-                    <RotateButton token=this.clone() rotating=card.rotating action=card.rotate/>
+                    <RotateButton token=this.clone() rotating=card.state.rotating/>
                 })}
-                <UsageButton token=this.clone() viewing=card.viewing/>
+                <UsageButton token=this.clone() viewing=card.state.viewing/>
                 {reported.is_none().then(|| view! {
                     <AllowlistButton
                         token=this.clone()
                         allowed=token.allowed_ips.clone()
-                        editing=card.allowing
-                        action=card.allow
+                        editing=card.state.allowing
                     />
-                    <RevokeButton token=this.clone() revoking=card.revoking action=card.revoke/>
+                    <RevokeButton token=this.clone() revoking=card.state.revoking/>
                 })}
             </td>
         </tr>
@@ -265,21 +190,14 @@ fn TokenRow(
 /// The New service token form, on the profile card and (with `list` holding only the one
 /// project) on a project's Service Tokens tab.
 #[component]
-pub fn NewServiceTokenForm(
-    create: ServerAction<CreateServiceToken>,
-    form_open: RwSignal<bool>,
-    list: ServiceTokenList,
-) -> impl IntoView {
-    deferred(move || new_service_token_form(create, form_open, list.clone()))
+pub fn NewServiceTokenForm(card: CardState, list: ServiceTokenList) -> impl IntoView {
+    deferred(move || new_service_token_form(card, list.clone()))
 }
 
 /// The form itself (a separate chunk: see `deferred`).
 #[lazy]
-fn new_service_token_form(
-    create: ServerAction<CreateServiceToken>,
-    form_open: RwSignal<bool>,
-    list: ServiceTokenList,
-) -> AnyView {
+fn new_service_token_form(card: CardState, list: ServiceTokenList) -> AnyView {
+    let create = card.mint::<CreateServiceToken>("service token");
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let principal = RwSignal::new("new".to_string());
     let preset = RwSignal::new("project".to_string());
@@ -457,7 +375,7 @@ fn new_service_token_form(
                 error
                 submit="Create service token"
                 pending=create.pending()
-                on_cancel=move |_| form_open.set(false)
+                on_cancel=move |_| card.form_open.set(false)
             />
         </ActionForm>
     }
