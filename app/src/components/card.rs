@@ -11,7 +11,8 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use super::allowlist::Editing;
-use super::{Keeper, TokenRef, effect, keeper, kept, use_sudo};
+use super::sudo::kept_action;
+use super::{Keeper, TokenRef, keeper};
 use crate::error::AppError;
 use crate::rpc::allowlist::SetAllowedIps;
 use crate::rpc::rotation::RotateToken;
@@ -94,10 +95,8 @@ impl CardState {
         self.make(sudo, true, done)
     }
 
-    /// The card's action `A`, made the first time a chunk asks for it (see `kept`: found by
-    /// type after that, so `sudo` and `done` are those of the first call), without its last
-    /// reply (a form or dialog asks when it opens). With `sudo`, it asks for the password
-    /// when the server wants it. `done` runs on each success, which reloads the list; with
+    /// The card's action `A` (see `kept_action`, under the card's keeper, so two cards keep
+    /// actions of their own): `done` runs on each success, which reloads the list; with
     /// `stale_on_refusal`, so do the refusals named at [`CardState::action`]. Other
     /// refusals (a field, the password) leave the list, and the form, as they are.
     fn make<A>(
@@ -110,27 +109,19 @@ impl CardState {
         A: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
         A::Output: Clone + Send + Sync + 'static,
     {
-        let action =
-            kept(self.keeper, || {
-                let action = ServerAction::<A>::new();
-                if sudo {
-                    use_sudo(action);
-                }
-                let reload = move || self.changed.update(|n| *n += 1);
-                effect(move || match action.value().get() {
-                    Some(Ok(out)) => {
-                        reload();
-                        done(out);
-                    }
-                    Some(Err(
-                        AppError::NotFound | AppError::Forbidden(_) | AppError::ServerFn(_),
-                    )) if stale_on_refusal => reload(),
-                    _ => {}
-                });
-                action
-            });
-        action.value().set(None);
-        action
+        let reload = move || self.changed.update(|n| *n += 1);
+        kept_action(self.keeper, sudo, move |answer| match answer {
+            Ok(out) => {
+                reload();
+                done(out);
+            }
+            Err(AppError::NotFound | AppError::Forbidden(_) | AppError::ServerFn(_))
+                if stale_on_refusal =>
+            {
+                reload()
+            }
+            Err(_) => {}
+        })
     }
 
     /// Shows `m`'s value once under `heading`.

@@ -71,6 +71,36 @@ where
     });
 }
 
+/// A form's or dialog's server action, made by its body the first time it opens and kept
+/// under `keeper` after that (see `kept`: found by type, so `sudo` and `reply` are those of
+/// the first call), without its last answer (the body calls this when it opens). With
+/// `sudo`, it asks for the password when the server wants it; `reply` runs with each
+/// answer.
+pub fn kept_action<A>(
+    keeper: Keeper,
+    sudo: bool,
+    reply: impl Fn(Result<A::Output, AppError>) + 'static,
+) -> ServerAction<A>
+where
+    A: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    A::Output: Clone + Send + Sync + 'static,
+{
+    let action = kept(keeper, || {
+        let action = ServerAction::<A>::new();
+        if sudo {
+            use_sudo(action);
+        }
+        effect(move || {
+            if let Some(answer) = action.value().get() {
+                reply(answer);
+            }
+        });
+        action
+    });
+    action.value().set(None);
+    action
+}
+
 /// Provides the gate to the whole app (before the routes, so every page finds it).
 pub fn provide_sudo() {
     provide_context(Gate {

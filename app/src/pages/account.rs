@@ -7,6 +7,7 @@ use keyward_core::profile::{AvatarRefusal, timezones};
 use leptos::prelude::*;
 
 use crate::components::field::invalid;
+use crate::components::sudo::kept_action;
 use crate::components::{
     FieldMessage, FormFooter, Keeper, Modal, TextField, deferred, keeper, kept, use_hydrated,
     use_sudo,
@@ -72,22 +73,13 @@ fn dialog_action<A>(
 where
     A: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
 {
-    let action = kept(keeper, || {
-        let action = ServerAction::<A>::new();
-        if sudo {
-            use_sudo(action);
+    kept_action(keeper, sudo, move |answer| {
+        if answer.is_ok() {
+            open.set(false);
+            notice.set(Some(text.to_string()));
+            then();
         }
-        effect(move || {
-            if let Some(Ok(())) = action.value().get() {
-                open.set(false);
-                notice.set(Some(text.to_string()));
-                then();
-            }
-        });
-        action
-    });
-    action.value().set(None);
-    action
+    })
 }
 
 #[component]
