@@ -1,7 +1,8 @@
-//! The error every server function returns. It travels to the browser as JSON, so the page
-//! can show a field's message next to that field.
+//! The error every server function returns. It travels to the browser in the answers' wire
+//! format (postcard, see `rpc::Wire`), so the page can show a field's message next to that
+//! field.
 
-use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::codec::PostcardEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -87,7 +88,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = PostcardEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::ServerFn(value)
@@ -139,5 +140,50 @@ impl From<keyward_core::FieldError> for AppError {
             field: f.field,
             message: f.message,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every refusal reaches the page as it left the server (postcard carries no field names,
+    /// so a serde attribute that skips a field would shift every field after it).
+    #[test]
+    fn every_error_crosses_the_wire_unchanged() {
+        let errors = [
+            AppError::Field {
+                field: "name".into(),
+                message: "Enter a name.".into(),
+            },
+            AppError::Message("Wrong username or password.".into()),
+            AppError::NotSignedIn,
+            AppError::NotFound,
+            AppError::Forbidden("Admins only.".into()),
+            AppError::Internal,
+            AppError::Unavailable,
+            AppError::ReauthRequired,
+            AppError::RateLimited {
+                message: "Try again in 5 minutes.".into(),
+                retry_after: 300,
+            },
+            AppError::Busy,
+            AppError::ServerFn(ServerFnErrorErr::Args("bad".into())),
+        ];
+        for e in errors {
+            assert_eq!(AppError::de(e.ser()), e);
+        }
+        let garbage = AppError::de(bytes_of(b"\xff\xff\xff"));
+        assert!(
+            matches!(
+                garbage,
+                AppError::ServerFn(ServerFnErrorErr::Deserialization(_))
+            ),
+            "{garbage:?}"
+        );
+    }
+
+    fn bytes_of(b: &'static [u8]) -> leptos::server_fn::Bytes {
+        leptos::server_fn::Bytes::from_static(b)
     }
 }

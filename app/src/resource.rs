@@ -1,9 +1,9 @@
-//! The page's resources, decoded by the same serde_json reader as server functions' answers.
+//! The page's resources, carried in the same wire format as server functions' answers.
 //!
-//! Leptos' default resource codec reads with `serde_json::from_str`, server functions with
-//! `from_slice`: two readers, so every wire type's `Deserialize` was compiled into the WASM
-//! twice, about a tenth of its code before wasm-opt (issue 16). Resources made here read
-//! with `from_slice` too, which leaves one copy.
+//! Leptos' default resource codec is JSON (`serde_json::from_str`), while server functions
+//! answer in postcard (`rpc::Wire`): with both, every wire type's `Deserialize` and a JSON
+//! parser would be compiled into the WASM. Resources made here carry postcard too, base64'd
+//! into the page by Leptos, so one reader decodes both.
 
 use std::future::Future;
 
@@ -14,35 +14,35 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 
-/// JSON, read from bytes (see the module's comment).
-pub struct Json;
+/// Postcard, as server functions' answers (see the module's comment).
+pub struct Wire;
 
-impl<T: Serialize> Encoder<T> for Json {
-    type Error = serde_json::Error;
-    type Encoded = String;
+impl<T: Serialize> Encoder<T> for Wire {
+    type Error = postcard::Error;
+    type Encoded = Vec<u8>;
 
-    fn encode(value: &T) -> Result<String, serde_json::Error> {
-        serde_json::to_string(value)
+    fn encode(value: &T) -> Result<Vec<u8>, postcard::Error> {
+        postcard::to_allocvec(value)
     }
 }
 
-impl<T: DeserializeOwned> Decoder<T> for Json {
-    type Error = serde_json::Error;
-    type Encoded = str;
+impl<T: DeserializeOwned> Decoder<T> for Wire {
+    type Error = postcard::Error;
+    type Encoded = [u8];
 
-    fn decode(text: &str) -> Result<T, serde_json::Error> {
-        serde_json::from_slice(text.as_bytes())
+    fn decode(bytes: &[u8]) -> Result<T, postcard::Error> {
+        postcard::from_bytes(bytes)
     }
 }
 
 /// What a server function loaded for the page.
-pub type Loaded<T> = Resource<Result<T, AppError>, Json>;
+pub type Loaded<T> = Resource<Result<T, AppError>, Wire>;
 
-/// [`Resource::new`] with the [`Json`] codec: `fetcher` runs again whenever `source` changes.
+/// [`Resource::new`] with the [`Wire`] codec: `fetcher` runs again whenever `source` changes.
 pub fn new<S, T, Fut>(
     source: impl Fn() -> S + Send + Sync + 'static,
     fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
-) -> Resource<T, Json>
+) -> Resource<T, Wire>
 where
     S: Clone + PartialEq + Send + Sync + 'static,
     T: Serialize + DeserializeOwned + Send + Sync + 'static,

@@ -1,5 +1,6 @@
 //! Request guards in front of the pages and the server functions.
 
+use app::error::AppError;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -7,7 +8,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
 use keyward_backend::sessions::SessionUser;
 use keyward_backend::{Backend, Error};
-use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+use leptos::server_fn::ContentType;
+use leptos::server_fn::codec::PostcardEncoding;
+use leptos::server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
 
 /// The live session a request's cookie names, if any (for the handlers outside the
 /// server functions: page guards and the avatar routes). While the database is out of
@@ -92,8 +95,8 @@ pub async fn server_functions(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if rpc && declared.is_some_and(|n| n > RPC_BODY_LIMIT as u64) {
-        let refusal = app::error::AppError::Message("The request is larger than 1 MiB.".into());
-        return (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(refusal)).into_response();
+        let refusal = AppError::Message("The request is larger than 1 MiB.".into());
+        return refusal_response(StatusCode::PAYLOAD_TOO_LARGE, &refusal);
     }
     // A body sent without a length is cut off at the limit too.
     let req = if rpc {
@@ -143,6 +146,13 @@ fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
     }
 }
 
+/// A server function's refusal, written as the page reads every server function's error
+/// (`AppError` in the wire format, see `app::rpc::Wire`).
+fn refusal_response(status: StatusCode, refusal: &AppError) -> Response {
+    let content_type = [(header::CONTENT_TYPE, PostcardEncoding::CONTENT_TYPE)];
+    (status, content_type, refusal.ser()).into_response()
+}
+
 /// Gives a failed server function the status its error deserves (the page decodes any
 /// 4xx/5xx the same way; the status matters to logs, proxies and scripts).
 async fn with_error_status(res: Response) -> Response {
@@ -150,12 +160,12 @@ async fn with_error_status(res: Response) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "response too large").into_response();
     };
-    if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+    if let Ok(err) = postcard::from_bytes::<AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry_after = match err {
-            app::error::AppError::RateLimited { retry_after, .. } => Some(retry_after),
-            app::error::AppError::Busy | app::error::AppError::Unavailable => Some(5),
+            AppError::RateLimited { retry_after, .. } => Some(retry_after),
+            AppError::Busy | AppError::Unavailable => Some(5),
             _ => None,
         };
         if let Some(secs) = retry_after {

@@ -25,8 +25,7 @@ pub fn PersistedCheckbox(
     effect(move || {
         #[cfg(feature = "hydrate")]
         {
-            use gloo_storage::Storage;
-            if let Ok(stored) = gloo_storage::LocalStorage::get::<bool>(storage_key) {
+            if let Some(stored) = stored(storage_key) {
                 flag.set(stored);
             }
         }
@@ -38,10 +37,7 @@ pub fn PersistedCheckbox(
             then.run(checked);
         }
         #[cfg(feature = "hydrate")]
-        {
-            use gloo_storage::Storage;
-            let _ = gloo_storage::LocalStorage::set(storage_key, checked);
-        }
+        store(storage_key, checked);
     };
     view! {
         <label class="toggle">
@@ -54,4 +50,24 @@ pub fn PersistedCheckbox(
             {label}
         </label>
     }
+}
+
+/// The flag stored under `key`, if any: the text `true` or `false`, as gloo's JSON setter
+/// wrote it before. Read as raw text, because gloo's typed getter would bring serde_json's
+/// parser into the WASM for one boolean.
+#[cfg(feature = "hydrate")]
+fn stored(key: &str) -> Option<bool> {
+    use gloo_storage::{LocalStorage, Storage};
+    match LocalStorage::raw().get_item(key).ok()??.as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn store(key: &str, flag: bool) {
+    use gloo_storage::{LocalStorage, Storage};
+    // A full or disabled storage only means the choice is not remembered.
+    let _ = LocalStorage::raw().set_item(key, if flag { "true" } else { "false" });
 }

@@ -9,7 +9,7 @@ use crate::types::{MfaEnrolment, ProfileView};
 
 /// A profile: the signed-in user's own (`None`) or someone else's. Email and phone only for
 /// the person themselves, managers and admins.
-#[server(prefix = "/rpc", endpoint = "profile")]
+#[server(prefix = "/rpc", endpoint = "profile", output = crate::rpc::Wire)]
 pub async fn get_profile(username: Option<String>) -> Result<ProfileView, AppError> {
     use crate::types::{EmailView, OwnAccount};
     let me = crate::ssr::current_session().await?.user;
@@ -53,7 +53,7 @@ pub async fn get_profile(username: Option<String>) -> Result<ProfileView, AppErr
     })
 }
 
-#[server(prefix = "/rpc", endpoint = "update_personal_info")]
+#[server(prefix = "/rpc", endpoint = "update_personal_info", output = crate::rpc::Wire)]
 pub async fn update_personal_info(
     display_name: String,
     phone: String,
@@ -66,7 +66,7 @@ pub async fn update_personal_info(
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "add_email")]
+#[server(prefix = "/rpc", endpoint = "add_email", output = crate::rpc::Wire)]
 pub async fn add_email(email: String) -> Result<(), AppError> {
     let me = crate::ssr::sudo_session().await?.user;
     crate::ssr::backend()?
@@ -75,7 +75,7 @@ pub async fn add_email(email: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "remove_email")]
+#[server(prefix = "/rpc", endpoint = "remove_email", output = crate::rpc::Wire)]
 pub async fn remove_email(id: i64) -> Result<(), AppError> {
     let me = crate::ssr::sudo_session().await?.user;
     crate::ssr::backend()?
@@ -84,7 +84,7 @@ pub async fn remove_email(id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "make_primary_email")]
+#[server(prefix = "/rpc", endpoint = "make_primary_email", output = crate::rpc::Wire)]
 pub async fn make_primary_email(id: i64) -> Result<(), AppError> {
     let me = crate::ssr::sudo_session().await?.user;
     crate::ssr::backend()?
@@ -93,7 +93,7 @@ pub async fn make_primary_email(id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "remove_avatar")]
+#[server(prefix = "/rpc", endpoint = "remove_avatar", output = crate::rpc::Wire)]
 pub async fn remove_avatar() -> Result<(), AppError> {
     let me = crate::ssr::current_session().await?.user;
     crate::ssr::backend()?.remove_avatar(me.id).await?;
@@ -101,7 +101,7 @@ pub async fn remove_avatar() -> Result<(), AppError> {
 }
 
 /// Starts MFA enrolment: a new secret (replacing any unconfirmed one).
-#[server(prefix = "/rpc", endpoint = "begin_mfa")]
+#[server(prefix = "/rpc", endpoint = "begin_mfa", output = crate::rpc::Wire)]
 pub async fn begin_mfa() -> Result<MfaEnrolment, AppError> {
     let me = crate::ssr::sudo_session().await?.user;
     let e = crate::ssr::backend()?
@@ -115,7 +115,7 @@ pub async fn begin_mfa() -> Result<MfaEnrolment, AppError> {
 }
 
 /// Confirms enrolment with a code; the recovery codes are in this response only.
-#[server(prefix = "/rpc", endpoint = "enable_mfa")]
+#[server(prefix = "/rpc", endpoint = "enable_mfa", output = crate::rpc::Wire)]
 pub async fn enable_mfa(code: String) -> Result<Vec<String>, AppError> {
     let me = crate::ssr::sudo_session().await?.user;
     let codes = crate::ssr::backend()?
@@ -125,7 +125,7 @@ pub async fn enable_mfa(code: String) -> Result<Vec<String>, AppError> {
     Ok(codes)
 }
 
-#[server(prefix = "/rpc", endpoint = "disable_mfa")]
+#[server(prefix = "/rpc", endpoint = "disable_mfa", output = crate::rpc::Wire)]
 pub async fn disable_mfa(code: String) -> Result<(), AppError> {
     let me = crate::ssr::sudo_session().await?.user;
     crate::ssr::backend()?

@@ -30,7 +30,7 @@ fn optional(s: &Option<String>) -> Option<&str> {
 
 // One reader per admin page, each loading only what its page shows.
 
-#[server(prefix = "/rpc", endpoint = "admin_users")]
+#[server(prefix = "/rpc", endpoint = "admin_users", output = crate::rpc::Wire)]
 pub async fn admin_users() -> Result<Vec<AdminUser>, AppError> {
     current_admin().await?;
     let users = backend()?.all_users().await?;
@@ -47,7 +47,7 @@ pub async fn admin_users() -> Result<Vec<AdminUser>, AppError> {
 }
 
 /// The token settings (`/admin/settings`).
-#[server(prefix = "/rpc", endpoint = "admin_settings")]
+#[server(prefix = "/rpc", endpoint = "admin_settings", output = crate::rpc::Wire)]
 pub async fn admin_settings() -> Result<Settings, AppError> {
     current_admin().await?;
     Ok(backend()?.settings().await?)
@@ -55,7 +55,7 @@ pub async fn admin_settings() -> Result<Settings, AppError> {
 
 /// Saves the settings form: every value is checked before any is stored. The checkbox is
 /// sent only when ticked.
-#[server(prefix = "/rpc", endpoint = "admin_save_settings")]
+#[server(prefix = "/rpc", endpoint = "admin_save_settings", output = crate::rpc::Wire)]
 pub async fn admin_save_settings(
     max_token_days: String,
     allow_never_expiring: Option<String>,
@@ -80,13 +80,13 @@ pub async fn admin_save_settings(
     Ok(backend()?.change_settings(&changes, now()).await?)
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_organizations")]
+#[server(prefix = "/rpc", endpoint = "admin_organizations", output = crate::rpc::Wire)]
 pub async fn admin_organizations() -> Result<Vec<(i64, String)>, AppError> {
     current_admin().await?;
     Ok(backend()?.organizations().await?)
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_teams")]
+#[server(prefix = "/rpc", endpoint = "admin_teams", output = crate::rpc::Wire)]
 pub async fn admin_teams() -> Result<TeamsPage, AppError> {
     use crate::types::AdminTeam;
     current_admin().await?;
@@ -107,7 +107,7 @@ pub async fn admin_teams() -> Result<TeamsPage, AppError> {
     })
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_projects")]
+#[server(prefix = "/rpc", endpoint = "admin_projects", output = crate::rpc::Wire)]
 pub async fn admin_projects() -> Result<ProjectsPage, AppError> {
     use crate::types::{AdminGrant, AdminProject};
     current_admin().await?;
@@ -138,7 +138,7 @@ pub async fn admin_projects() -> Result<ProjectsPage, AppError> {
     })
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_oplogs")]
+#[server(prefix = "/rpc", endpoint = "admin_oplogs", output = crate::rpc::Wire)]
 pub async fn admin_oplogs() -> Result<OplogsPage, AppError> {
     use crate::types::AdminOplog;
     use std::collections::HashMap;
@@ -159,7 +159,7 @@ pub async fn admin_oplogs() -> Result<OplogsPage, AppError> {
     })
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_suspended_tokens")]
+#[server(prefix = "/rpc", endpoint = "admin_suspended_tokens", output = crate::rpc::Wire)]
 pub async fn admin_suspended_tokens() -> Result<Vec<SuspendedToken>, AppError> {
     current_admin().await?;
     let tokens = backend()?.suspended_service_tokens().await?;
@@ -177,13 +177,13 @@ pub async fn admin_suspended_tokens() -> Result<Vec<SuspendedToken>, AppError> {
         .collect())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_sessions")]
+#[server(prefix = "/rpc", endpoint = "admin_sessions", output = crate::rpc::Wire)]
 pub async fn admin_sessions() -> Result<Vec<SessionView>, AppError> {
     let admin = current_admin().await?;
     super::sessions::views(None, admin.session.id).await
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_end_session")]
+#[server(prefix = "/rpc", endpoint = "admin_end_session", output = crate::rpc::Wire)]
 pub async fn admin_end_session(id: i64) -> Result<(), AppError> {
     current_admin().await?;
     backend()?.end_session(None, id, now()).await?;
@@ -191,7 +191,7 @@ pub async fn admin_end_session(id: i64) -> Result<(), AppError> {
 }
 
 /// Ends every session of one user.
-#[server(prefix = "/rpc", endpoint = "admin_end_user_sessions")]
+#[server(prefix = "/rpc", endpoint = "admin_end_user_sessions", output = crate::rpc::Wire)]
 pub async fn admin_end_user_sessions(username: String) -> Result<(), AppError> {
     current_admin().await?;
     backend()?.end_sessions_of(username.trim(), now()).await?;
@@ -199,7 +199,7 @@ pub async fn admin_end_user_sessions(username: String) -> Result<(), AppError> {
 }
 
 /// Deletes the sessions that can no longer be used.
-#[server(prefix = "/rpc", endpoint = "admin_cleanup_sessions")]
+#[server(prefix = "/rpc", endpoint = "admin_cleanup_sessions", output = crate::rpc::Wire)]
 pub async fn admin_cleanup_sessions() -> Result<(), AppError> {
     current_admin().await?;
     let removed = backend()?.cleanup_sessions(now()).await?;
@@ -207,7 +207,7 @@ pub async fn admin_cleanup_sessions() -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_create_user")]
+#[server(prefix = "/rpc", endpoint = "admin_create_user", output = crate::rpc::Wire)]
 pub async fn admin_create_user(
     username: String,
     display_name: String,
@@ -230,7 +230,7 @@ pub async fn admin_create_user(
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_set_role")]
+#[server(prefix = "/rpc", endpoint = "admin_set_role", output = crate::rpc::Wire)]
 pub async fn admin_set_role(username: String, role: String) -> Result<(), AppError> {
     let admin = current_admin().await?;
     let role = role.parse::<keyward_core::Role>()?;
@@ -241,7 +241,7 @@ pub async fn admin_set_role(username: String, role: String) -> Result<(), AppErr
 }
 
 /// `active` is `"true"` or `"false"`.
-#[server(prefix = "/rpc", endpoint = "admin_set_active")]
+#[server(prefix = "/rpc", endpoint = "admin_set_active", output = crate::rpc::Wire)]
 pub async fn admin_set_active(username: String, active: bool) -> Result<(), AppError> {
     let admin = current_admin().await?;
     backend()?
@@ -250,35 +250,35 @@ pub async fn admin_set_active(username: String, active: bool) -> Result<(), AppE
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_create_org")]
+#[server(prefix = "/rpc", endpoint = "admin_create_org", output = crate::rpc::Wire)]
 pub async fn admin_create_org(name: String) -> Result<(), AppError> {
     current_admin().await?;
     backend()?.create_org(&name, now()).await?;
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_create_team")]
+#[server(prefix = "/rpc", endpoint = "admin_create_team", output = crate::rpc::Wire)]
 pub async fn admin_create_team(name: String, org: Option<String>) -> Result<(), AppError> {
     current_admin().await?;
     backend()?.create_team(&name, optional(&org), now()).await?;
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_add_member")]
+#[server(prefix = "/rpc", endpoint = "admin_add_member", output = crate::rpc::Wire)]
 pub async fn admin_add_member(team: String, username: String) -> Result<(), AppError> {
     current_admin().await?;
     backend()?.add_to_team(&team, username.trim()).await?;
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_remove_member")]
+#[server(prefix = "/rpc", endpoint = "admin_remove_member", output = crate::rpc::Wire)]
 pub async fn admin_remove_member(team: String, username: String) -> Result<(), AppError> {
     current_admin().await?;
     backend()?.remove_from_team(&team, &username).await?;
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_create_project")]
+#[server(prefix = "/rpc", endpoint = "admin_create_project", output = crate::rpc::Wire)]
 pub async fn admin_create_project(name: String, org: Option<String>) -> Result<(), AppError> {
     current_admin().await?;
     backend()?
@@ -288,7 +288,7 @@ pub async fn admin_create_project(name: String, org: Option<String>) -> Result<(
 }
 
 /// Creates or replaces the grant of a user or team (`kind`) on a project.
-#[server(prefix = "/rpc", endpoint = "admin_grant")]
+#[server(prefix = "/rpc", endpoint = "admin_grant", output = crate::rpc::Wire)]
 pub async fn admin_grant(
     project: i64,
     kind: String,
@@ -310,7 +310,7 @@ pub async fn admin_grant(
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_revoke_grant")]
+#[server(prefix = "/rpc", endpoint = "admin_revoke_grant", output = crate::rpc::Wire)]
 pub async fn admin_revoke_grant(project: i64, kind: String, name: String) -> Result<(), AppError> {
     current_admin().await?;
     backend()?
@@ -319,21 +319,21 @@ pub async fn admin_revoke_grant(project: i64, kind: String, name: String) -> Res
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_create_oplog")]
+#[server(prefix = "/rpc", endpoint = "admin_create_oplog", output = crate::rpc::Wire)]
 pub async fn admin_create_oplog(project: i64, name: String) -> Result<(), AppError> {
     current_admin().await?;
     backend()?.create_oplog(project, &name, now()).await?;
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_revoke_service_token")]
+#[server(prefix = "/rpc", endpoint = "admin_revoke_service_token", output = crate::rpc::Wire)]
 pub async fn admin_revoke_service_token(id: i64) -> Result<(), AppError> {
     current_admin().await?;
     backend()?.admin_revoke_service_token(id, now()).await?;
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_transfer_service_token")]
+#[server(prefix = "/rpc", endpoint = "admin_transfer_service_token", output = crate::rpc::Wire)]
 pub async fn admin_transfer_service_token(id: i64, username: String) -> Result<(), AppError> {
     current_admin().await?;
     backend()?

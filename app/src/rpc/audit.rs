@@ -13,7 +13,7 @@ pub const PAGE: i64 = 20;
 /// everyone's filtered by `user` (a username), `action` and `since` (a date, from its
 /// first instant, UTC); empty filters match everything. `before` is the cursor of the
 /// previous page.
-#[server(prefix = "/rpc", endpoint = "audit_log")]
+#[server(prefix = "/rpc", endpoint = "audit_log", output = crate::rpc::Wire)]
 pub async fn audit_log(
     all: bool,
     #[server(default)] user: String,

@@ -31,7 +31,7 @@ mod imp {
 }
 
 /// The projects the signed-in person can read (managers and admins: all), by id.
-#[server(prefix = "/rpc", endpoint = "my_projects")]
+#[server(prefix = "/rpc", endpoint = "my_projects", output = crate::rpc::Wire)]
 pub async fn my_projects() -> Result<Vec<ProjectSummary>, AppError> {
     use crate::ssr::{backend, current_session, now};
     use std::collections::HashMap;
@@ -57,7 +57,7 @@ pub async fn my_projects() -> Result<Vec<ProjectSummary>, AppError> {
         .collect())
 }
 
-#[server(prefix = "/rpc", endpoint = "project")]
+#[server(prefix = "/rpc", endpoint = "project", output = crate::rpc::Wire)]
 pub async fn get_project(id: i64) -> Result<ProjectView, AppError> {
     use crate::ssr::{backend, current_session};
     use crate::types::{AdminGrant, EntryView, OplogView, SecretName};
@@ -128,7 +128,7 @@ const LATEST_ENTRIES: i64 = 10;
 
 /// Adds an entry to one of the project's operation logs (anyone who can read the project
 /// may write its logs). A log of another project is as if missing.
-#[server(prefix = "/rpc", endpoint = "add_oplog_entry")]
+#[server(prefix = "/rpc", endpoint = "add_oplog_entry", output = crate::rpc::Wire)]
 pub async fn add_oplog_entry(
     project: i64,
     oplog: i64,
@@ -177,7 +177,7 @@ pub async fn add_oplog_entry(
 
 /// Replaces the config with `config`, a JSON object; invalid JSON is refused with the
 /// parser's line and column.
-#[server(prefix = "/rpc", endpoint = "set_project_config")]
+#[server(prefix = "/rpc", endpoint = "set_project_config", output = crate::rpc::Wire)]
 pub async fn set_project_config(project: i64, config: String) -> Result<(), AppError> {
     use crate::ssr::{backend, current_session};
     let principal = imp::principal(current_session().await?);
@@ -198,7 +198,7 @@ pub async fn set_project_config(project: i64, config: String) -> Result<(), AppE
 }
 
 /// Creates or replaces a secret; the value is write-only.
-#[server(prefix = "/rpc", endpoint = "set_project_secret")]
+#[server(prefix = "/rpc", endpoint = "set_project_secret", output = crate::rpc::Wire)]
 pub async fn set_project_secret(project: i64, name: String, value: String) -> Result<(), AppError> {
     use crate::ssr::{backend, current_session, now};
     let principal = imp::principal(current_session().await?);
@@ -208,7 +208,7 @@ pub async fn set_project_secret(project: i64, name: String, value: String) -> Re
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "delete_project_secret")]
+#[server(prefix = "/rpc", endpoint = "delete_project_secret", output = crate::rpc::Wire)]
 pub async fn delete_project_secret(project: i64, name: String) -> Result<(), AppError> {
     use crate::ssr::{backend, current_session};
     let principal = imp::principal(current_session().await?);
@@ -221,7 +221,7 @@ pub async fn delete_project_secret(project: i64, name: String) -> Result<(), App
 /// The Service Tokens tab: one page (1-based, newest first, without the expired ones when
 /// `hide_expired`) of the service tokens on the project, and the New token form's choices
 /// with the project fixed.
-#[server(prefix = "/rpc", endpoint = "project_service_tokens")]
+#[server(prefix = "/rpc", endpoint = "project_service_tokens", output = crate::rpc::Wire)]
 pub async fn project_service_tokens(
     project: i64,
     #[server(default)] page: usize,
@@ -263,7 +263,7 @@ pub async fn project_service_tokens(
 
 /// Revokes a service token of the project: its creator, anyone holding every permission it
 /// carries there, or an admin (otherwise 403).
-#[server(prefix = "/rpc", endpoint = "revoke_project_service_token")]
+#[server(prefix = "/rpc", endpoint = "revoke_project_service_token", output = crate::rpc::Wire)]
 pub async fn revoke_project_service_token(project: i64, id: i64) -> Result<(), AppError> {
     use crate::ssr::{backend, current_session, now};
     let user = current_session().await?.user;

@@ -8,7 +8,7 @@ use crate::types::MintedToken;
 
 /// `kind` is `api_token` (one of the signed-in user's API tokens) or `service_token` (a
 /// service token they are answerable for); `grace_minutes` how long the old value works.
-#[server(prefix = "/rpc", endpoint = "rotate_token")]
+#[server(prefix = "/rpc", endpoint = "rotate_token", output = crate::rpc::Wire)]
 pub async fn rotate_token(
     kind: String,
     id: i64,

@@ -208,7 +208,7 @@ mod imp {
 /// expired ones when `hide_expired`, with the banner lines of all of them and what the New
 /// service token form may offer them: only the projects (and flags) and operation logs they
 /// hold now.
-#[server(prefix = "/rpc", endpoint = "service_tokens")]
+#[server(prefix = "/rpc", endpoint = "service_tokens", output = crate::rpc::Wire)]
 pub async fn list_service_tokens(
     #[server(default)] page: usize,
     #[server(default)] hide_expired: bool,
@@ -245,7 +245,7 @@ pub async fn list_service_tokens(
 }
 
 /// Mints a service token; the value is in this response only.
-#[server(prefix = "/rpc", endpoint = "create_service_token")]
+#[server(prefix = "/rpc", endpoint = "create_service_token", output = crate::rpc::Wire)]
 pub async fn create_service_token(
     principal: String,
     principal_name: Option<String>,
@@ -292,7 +292,7 @@ pub async fn create_service_token(
     })
 }
 
-#[server(prefix = "/rpc", endpoint = "revoke_service_token")]
+#[server(prefix = "/rpc", endpoint = "revoke_service_token", output = crate::rpc::Wire)]
 pub async fn revoke_service_token(id: i64) -> Result<(), AppError> {
     use crate::ssr::{backend, current_session, now};
     let user = current_session().await?.user;

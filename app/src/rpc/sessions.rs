@@ -30,14 +30,14 @@ pub(super) async fn views(
         .collect())
 }
 
-#[server(prefix = "/rpc", endpoint = "my_sessions")]
+#[server(prefix = "/rpc", endpoint = "my_sessions", output = crate::rpc::Wire)]
 pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
     let me = crate::ssr::current_session().await?;
     views(Some(me.user.id), me.session.id).await
 }
 
 /// Ends one of the signed-in user's sessions (another user's is `NotFound`).
-#[server(prefix = "/rpc", endpoint = "end_my_session")]
+#[server(prefix = "/rpc", endpoint = "end_my_session", output = crate::rpc::Wire)]
 pub async fn end_my_session(id: i64) -> Result<(), AppError> {
     use crate::ssr::{backend, current_session, now};
     let me = current_session().await?;
@@ -46,7 +46,7 @@ pub async fn end_my_session(id: i64) -> Result<(), AppError> {
 }
 
 /// Changes the signed-in user's password; their other sessions end.
-#[server(prefix = "/rpc", endpoint = "change_password")]
+#[server(prefix = "/rpc", endpoint = "change_password", output = crate::rpc::Wire)]
 pub async fn change_password(
     current_password: String,
     new_password: String,
@@ -74,7 +74,7 @@ pub async fn change_password(
 
 /// Confirm access (sudo mode): the password again restarts the 10-minute window in which
 /// this session may make sensitive changes.
-#[server(prefix = "/rpc", endpoint = "confirm_access")]
+#[server(prefix = "/rpc", endpoint = "confirm_access", output = crate::rpc::Wire)]
 pub async fn confirm_access(password: String) -> Result<(), AppError> {
     use crate::ssr::{backend, client_ip, current_session, now};
     let session = current_session().await?;

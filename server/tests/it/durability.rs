@@ -5,9 +5,8 @@
 use std::sync::{Arc, Mutex};
 
 use keyward_core::Role;
-use serde_json::Value;
 
-use crate::support::{ServeProcess, Site, TestDatabase, admin_backend};
+use crate::support::{ServeProcess, Site, TestDatabase, admin_backend, answer};
 
 #[derive(Default)]
 struct Acknowledged {
@@ -51,7 +50,7 @@ async fn a_killed_server_keeps_every_acknowledged_mint_and_revocation() {
                     };
                     // Once answered, the answer is a success: the burst is valid input.
                     assert_eq!(res.status(), 200, "mint {w}-{i}");
-                    let Ok(body) = res.json::<Value>().await else {
+                    let Ok(body) = answer(res).await else {
                         return; // Killed while answering: not acknowledged.
                     };
                     let id = body["id"].as_i64().unwrap();

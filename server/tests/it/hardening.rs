@@ -8,7 +8,7 @@ use keyward_core::{Permissions, Role};
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use crate::support::{NO_ARGS, PASSWORD, Site, TestServer, code, start, start_with};
+use crate::support::{NO_ARGS, PASSWORD, Site, TestServer, answer, code, start, start_with};
 
 async fn api_login(s: &TestServer, username: &str, password: &str) -> reqwest::Response {
     Client::new()
@@ -64,7 +64,7 @@ async fn failed_sign_ins_are_rate_limited_on_both_paths() {
         .unwrap();
     assert_eq!(res.status(), 429);
     assert!(retry_after(&res) >= 1);
-    let body: Value = res.json().await.unwrap();
+    let body = answer(res).await.unwrap();
     let message = body["RateLimited"]["message"].as_str().unwrap();
     assert!(
         message.starts_with("Too many failed attempts. Try again in "),
@@ -230,6 +230,12 @@ async fn oversized_bodies_get_413_in_json() {
         .await
         .unwrap();
     assert_eq!(res.status(), 413);
+    // In the page's wire format, so the sign-in form can say it.
+    let body = answer(res).await.unwrap();
+    assert_eq!(
+        body["Message"], "The request is larger than 1 MiB.",
+        "{body}"
+    );
 }
 
 /// Every file of the database directory (the SQLite file and its -wal and -shm), as one

@@ -4,9 +4,8 @@
 use chrono::{Days, TimeDelta, Utc};
 use keyward_core::Role;
 use reqwest::Client;
-use serde_json::Value;
 
-use crate::support::{NO_ARGS, PASSWORD, Site, code, start};
+use crate::support::{NO_ARGS, PASSWORD, Site, answer, code, start};
 
 fn in_days(days: u64) -> String {
     (Utc::now().date_naive() + Days::new(days)).to_string()
@@ -213,7 +212,7 @@ async fn tokens_cannot_call_the_page_functions() {
             .await
             .unwrap();
         assert_eq!(res.status(), 401, "{f}");
-        assert_eq!(res.json::<Value>().await.unwrap(), "NotSignedIn");
+        assert_eq!(answer(res).await.unwrap(), "NotSignedIn");
     }
     assert_eq!(
         s.backend.list_api_tokens(uid).await.unwrap().len(),

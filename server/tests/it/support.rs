@@ -259,7 +259,7 @@ pub trait Site {
             .unwrap();
         let status = res.status().as_u16();
         let headers = res.headers().clone();
-        (status, headers, res.json().await.unwrap_or(Value::Null))
+        (status, headers, answer(res).await.unwrap_or(Value::Null))
     }
 
     /// A login JWT from `POST /api/v1/login`.
@@ -448,4 +448,107 @@ pub async fn deploy_token(
         .backend
         .mint_service_token(&creator, &request, Utc::now(), &mut rng);
     minted.await.unwrap()
+}
+
+/// A server function's answer as the JSON serde would write for it, for assertions. The page's
+/// functions answer in postcard (`app::rpc::Wire`), which names no fields, so the answer is
+/// read with its function's own output type, or as `AppError` when it is a refusal. `Err`
+/// when the body is cut off or is not that type.
+pub async fn answer(res: reqwest::Response) -> Result<Value, String> {
+    let path = res.url().path().to_string();
+    let refused = !res.status().is_success();
+    let bytes = res.bytes().await.map_err(|e| e.to_string())?;
+    if refused {
+        return wire::<app::error::AppError>(&bytes);
+    }
+    answer_of(&path, &bytes)
+}
+
+fn wire<T: serde::de::DeserializeOwned + serde::Serialize>(bytes: &[u8]) -> Result<Value, String> {
+    let value: T = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
+    Ok(serde_json::to_value(value).unwrap())
+}
+
+/// Every server function, by its path: a new one must be added here to be called in a test.
+fn answer_of(path: &str, bytes: &[u8]) -> Result<Value, String> {
+    use app::rpc::*;
+    use leptos::server_fn::ServerFn;
+    macro_rules! by_path {
+        ($($f:ty),* $(,)?) => {
+            $(if path == <$f as ServerFn>::PATH {
+                return wire::<<$f as ServerFn>::Output>(bytes);
+            })*
+        };
+    }
+    by_path![
+        GetMe,
+        Login,
+        Logout,
+        SetupCodeUsable,
+        CompleteSetup,
+        ListApiTokens,
+        CreateApiToken,
+        EditApiTokenExpiry,
+        RevokeApiToken,
+    ];
+    by_path![
+        account::GetProfile,
+        account::UpdatePersonalInfo,
+        account::AddEmail,
+        account::RemoveEmail,
+        account::MakePrimaryEmail,
+        account::RemoveAvatar,
+        account::BeginMfa,
+        account::EnableMfa,
+        account::DisableMfa,
+    ];
+    by_path![
+        admin::AdminUsers,
+        admin::AdminSettings,
+        admin::AdminSaveSettings,
+        admin::AdminOrganizations,
+        admin::AdminTeams,
+        admin::AdminProjects,
+        admin::AdminOplogs,
+        admin::AdminSuspendedTokens,
+        admin::AdminSessions,
+        admin::AdminEndSession,
+        admin::AdminEndUserSessions,
+        admin::AdminCleanupSessions,
+        admin::AdminCreateUser,
+        admin::AdminSetRole,
+        admin::AdminSetActive,
+        admin::AdminCreateOrg,
+        admin::AdminCreateTeam,
+        admin::AdminAddMember,
+        admin::AdminRemoveMember,
+        admin::AdminCreateProject,
+        admin::AdminGrant,
+        admin::AdminRevokeGrant,
+        admin::AdminCreateOplog,
+        admin::AdminRevokeServiceToken,
+        admin::AdminTransferServiceToken,
+    ];
+    by_path![
+        allowlist::SetAllowedIps,
+        audit::AuditLog,
+        rotation::RotateToken,
+        usage::TokenUsage,
+        projects::MyProjects,
+        projects::GetProject,
+        projects::AddOplogEntry,
+        projects::SetProjectConfig,
+        projects::SetProjectSecret,
+        projects::DeleteProjectSecret,
+        projects::ProjectServiceTokens,
+        projects::RevokeProjectServiceToken,
+        service_tokens::ListServiceTokens,
+        service_tokens::CreateServiceToken,
+        service_tokens::RevokeServiceToken,
+        sessions::MySessions,
+        sessions::EndMySession,
+        sessions::ChangePassword,
+        sessions::ConfirmAccess,
+    ];
+    panic!("support::answer_of: {path} is not in the table of server functions")
 }
