@@ -171,6 +171,11 @@ mod tests {
             AppError::ServerFn(ServerFnErrorErr::Args("bad".into())),
         ];
         for e in errors {
+            assert_eq!(
+                e.ser(),
+                postcard::to_allocvec(&e).unwrap(),
+                "{e:?} in postcard"
+            );
             assert_eq!(AppError::de(e.ser()), e);
         }
         let garbage = AppError::de(bytes_of(b"\xff\xff\xff"));

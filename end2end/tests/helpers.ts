@@ -69,3 +69,18 @@ export async function holdAnswers(page: Page, path: string): Promise<() => void>
   });
   return release;
 }
+
+/** What the page's hydration scripts carry, as text: its resources are postcard, base64'd
+ * into `__RESOLVED_RESOURCES` (app/src/resource.rs), where a search of the page's source for
+ * a leaked value would not see it. Strings stay plain UTF-8 in postcard, so decoding each
+ * base64 literal of the scripts is enough. */
+export async function hydrationData(page: Page): Promise<string> {
+  const scripts = await page.locator('script:not([src])').allTextContents();
+  const literals = scripts.join('\n').match(/"[A-Za-z0-9+/]{8,}"/g) ?? [];
+  return literals.map((l) => Buffer.from(l.slice(1, -1), 'base64').toString('utf8')).join('\n');
+}
+
+/** The page's source and its hydration data (see `hydrationData`): where a value must never be. */
+export async function pageText(page: Page): Promise<string> {
+  return `${await page.content()}\n${await hydrationData(page)}`;
+}

@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { admin, signIn, tokenRow, whoami } from './helpers';
+import { admin, pageText, signIn, tokenRow, whoami } from './helpers';
 
 // Users: pia and quinn (team "herons" on project "heron"; pia also holds can_change_secrets),
 // sol (can_change_configs), and rex, who holds nothing (each spec file has its own: see
@@ -89,7 +89,7 @@ test('open the project, Service Tokens tab, New token, Create: the GetWebstack f
   await expect(page.getByRole('table', { name: 'Secrets' })).toContainText('API_KEY');
   await page.reload();
   await expect(page.getByRole('table', { name: 'Secrets' })).toContainText('API_KEY');
-  expect(await page.content()).not.toContain('hunter2-do-not-show');
+  expect(await pageText(page)).not.toContain('hunter2-do-not-show');
 
   // An operation-log entry, from the Operation logs tab.
   await tabs.getByRole('tab', { name: 'Operation logs' }).click();
@@ -130,7 +130,7 @@ test('an outsider gets the not-found page for the project, as for one that does 
     const res = await page.goto(path);
     expect(res?.status()).toBe(404);
     await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
-    expect(await page.content()).not.toContain(NAME);
+    expect(await pageText(page)).not.toContain(NAME);
   }
   await page.goto('/projects');
   await expect(page.getByText('You hold no grant on any project yet.')).toBeVisible();

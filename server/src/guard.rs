@@ -105,7 +105,9 @@ pub async fn server_functions(req: Request, next: Next) -> Response {
         req
     };
     let mut res = next.run(req).await;
-    if res.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+    // A plain `<form>` post (no WASM, `Accept: text/html`) is answered with a redirect back
+    // to its page, the error in the URL's `__err`, for the page to show: it keeps its 302.
+    if res.headers().contains_key(SERVER_FN_ERROR_HEADER) && !res.status().is_redirection() {
         res = with_error_status(res).await;
     }
     res

@@ -68,6 +68,7 @@ fn stored(key: &str) -> Option<bool> {
 #[cfg(feature = "hydrate")]
 fn store(key: &str, flag: bool) {
     use gloo_storage::{LocalStorage, Storage};
-    // A full or disabled storage only means the choice is not remembered.
+    // A full storage only means the choice is not remembered. (A browser that blocks
+    // storage for the site makes `raw()` throw, as gloo's typed setter did before.)
     let _ = LocalStorage::raw().set_item(key, if flag { "true" } else { "false" });
 }

@@ -11,7 +11,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use crate::admin_cli::{keyward, stderr};
-use crate::support::{NO_ARGS, PASSWORD, Site, TestServer, code, start};
+use crate::support::{NO_ARGS, PASSWORD, Site, TestServer, code, start, with_resources};
 
 fn field(body: &Value) -> &str {
     body["Field"]["field"].as_str().unwrap_or("<none>")
@@ -73,11 +73,15 @@ async fn personal_information_and_what_a_peer_sees() {
         let req = client.get(srv.url("/users/alice"));
         async move { req.send().await.unwrap().text().await.unwrap() }
     };
-    let html = page(&bob).await;
+    // Nor the data it hydrates from (base64'd postcard, read by `with_resources`).
+    let html = with_resources(&page(&bob).await);
     assert!(html.contains("Alice Liddell") && html.contains("Europe/Zurich"));
     assert!(!html.contains("alice@example.com") && !html.contains("668 18 00"));
     let html = page(&meg).await;
     assert!(html.contains("alice@example.com") && html.contains("668 18 00"));
+    // The control: the manager's hydration data carries them, and is read.
+    let data = with_resources(&html)[html.len()..].to_string();
+    assert!(data.contains("alice@example.com") && data.contains("668 18 00"));
 }
 
 #[tokio::test]

@@ -207,7 +207,7 @@ async fn soon_expiring_credentials_are_warned_about_in_every_answer() {
 }
 
 #[tokio::test]
-async fn oversized_bodies_get_413_in_json() {
+async fn oversized_bodies_get_413_in_each_paths_format() {
     let s = start().await;
     let big = json!({ "username": "a".repeat(1024 * 1024), "password": "x" });
     let res = Client::new()
@@ -231,6 +231,7 @@ async fn oversized_bodies_get_413_in_json() {
         .unwrap();
     assert_eq!(res.status(), 413);
     // In the page's wire format, so the sign-in form can say it.
+    assert_eq!(res.headers()["content-type"], "application/x-postcard");
     let body = answer(res).await.unwrap();
     assert_eq!(
         body["Message"], "The request is larger than 1 MiB.",

@@ -559,3 +559,48 @@ async fn sign_out_is_a_plain_form_that_works_without_the_wasm() {
     let res = browser.get(s.url("/profile")).send().await.unwrap();
     assert!(res.status().is_redirection(), "{}", res.status());
 }
+
+/// A failed server function posted by a plain `<form>` (the WASM not loaded yet, or off):
+/// the browser is sent back to its page with the error in `__err`, which the page reads, not
+/// left on an error status with the page's binary wire format as the document.
+#[tokio::test]
+async fn a_plain_form_post_that_fails_is_sent_back_with_its_error() {
+    use app::error::AppError;
+    use leptos::server_fn::error::ServerFnUrlError;
+
+    let s = start().await;
+    let uid = s.user("alice", Role::User).await;
+    let browser = s.signed_in("alice").await;
+    let profile = s.url("/profile");
+    let res = browser
+        .post(s.url("/rpc/create_api_token"))
+        .header("accept", "text/html")
+        .header("referer", profile.as_str())
+        .form(&[("name", ""), ("expires_on", &in_days(5))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap();
+    let url = reqwest::Url::parse(location).unwrap();
+    assert_eq!(url.path(), "/profile", "{location}");
+    let err = url.query_pairs().find(|(k, _)| k == "__err").unwrap().1;
+    let err: AppError = ServerFnUrlError::<AppError>::decode_err(&err);
+    assert_eq!(
+        err.for_field("name").as_deref(),
+        Some("Name is required."),
+        "{err:?}"
+    );
+    assert!(s.backend.list_api_tokens(uid).await.unwrap().is_empty());
+}
+
+/// The tests read every server function's answer through its own type (`support::reader`):
+/// a function added without its reader would be read as nothing.
+#[test]
+fn every_server_function_has_a_reader() {
+    let paths: Vec<_> = leptos::server_fn::axum::server_fn_paths().collect();
+    assert!(paths.len() >= 60, "{paths:?}");
+    for (path, _) in paths {
+        assert!(crate::support::reader(path).is_some(), "{path}");
+    }
+}

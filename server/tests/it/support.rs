@@ -452,31 +452,50 @@ pub async fn deploy_token(
 
 /// A server function's answer as the JSON serde would write for it, for assertions. The page's
 /// functions answer in postcard (`app::rpc::Wire`), which names no fields, so the answer is
-/// read with its function's own output type, or as `AppError` when it is a refusal. `Err`
-/// when the body is cut off or is not that type.
+/// read with its function's own output type, or as `AppError` when it is a refusal. `Null`
+/// for a redirect or an answer not in that format (a guard's plain-text 403); `Err` only when
+/// the body was cut off. An answer in that format that does not read back as its type fails
+/// the test.
 pub async fn answer(res: reqwest::Response) -> Result<Value, String> {
     let path = res.url().path().to_string();
-    let refused = !res.status().is_success();
+    let (status, redirect) = (res.status(), res.status().is_redirection());
+    let refused = status.is_client_error() || status.is_server_error();
+    let postcard = res
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .is_some_and(|t| t == "application/x-postcard");
     let bytes = res.bytes().await.map_err(|e| e.to_string())?;
-    if refused {
-        return wire::<app::error::AppError>(&bytes);
+    if !postcard || redirect {
+        return Ok(Value::Null);
     }
-    answer_of(&path, &bytes)
+    let read = if refused {
+        wire::<app::error::AppError>
+    } else {
+        reader(&path).unwrap_or_else(|| panic!("support::reader: add {path} to the table"))
+    };
+    Ok(read(&bytes).unwrap_or_else(|e| panic!("{path}: the answer does not read back: {e}")))
 }
 
+/// `T` from exactly `bytes`, as JSON.
 fn wire<T: serde::de::DeserializeOwned + serde::Serialize>(bytes: &[u8]) -> Result<Value, String> {
-    let value: T = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
+    let (value, rest) = postcard::take_from_bytes::<T>(bytes).map_err(|e| e.to_string())?;
+    if !rest.is_empty() {
+        return Err(format!("{} bytes after the answer", rest.len()));
+    }
     Ok(serde_json::to_value(value).unwrap())
 }
 
-/// Every server function, by its path: a new one must be added here to be called in a test.
-fn answer_of(path: &str, bytes: &[u8]) -> Result<Value, String> {
+type Reader = fn(&[u8]) -> Result<Value, String>;
+
+/// The reader of every server function's answer, by its path (`every_server_function_has_a_reader`
+/// checks that none is missing).
+pub fn reader(path: &str) -> Option<Reader> {
     use app::rpc::*;
     use leptos::server_fn::ServerFn;
     macro_rules! by_path {
         ($($f:ty),* $(,)?) => {
             $(if path == <$f as ServerFn>::PATH {
-                return wire::<<$f as ServerFn>::Output>(bytes);
+                return Some(wire::<<$f as ServerFn>::Output>);
             })*
         };
     }
@@ -550,5 +569,28 @@ fn answer_of(path: &str, bytes: &[u8]) -> Result<Value, String> {
         sessions::ChangePassword,
         sessions::ConfirmAccess,
     ];
-    panic!("support::answer_of: {path} is not in the table of server functions")
+    None
+}
+
+/// `html` followed by what its hydration scripts carry: the resources the page hydrates are
+/// postcard, base64'd into `__RESOLVED_RESOURCES` (`app::resource::Wire`), where a text search
+/// for a leaked value would not see it. Strings stay plain UTF-8 in postcard, so decoding each
+/// base64 literal is enough.
+pub fn with_resources(html: &str) -> String {
+    use base64::Engine;
+    let mut text = html.to_string();
+    let literals = html.split('"').skip(1).step_by(2);
+    for literal in literals {
+        let base64ish = literal
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+        if literal.len() < 8 || !base64ish {
+            continue;
+        }
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD_NO_PAD.decode(literal) {
+            text.push('\n');
+            text.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    text
 }
