@@ -8,9 +8,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
 use keyward_backend::sessions::SessionUser;
 use keyward_backend::{Backend, Error};
-use leptos::server_fn::ContentType;
-use leptos::server_fn::codec::PostcardEncoding;
 use leptos::server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
+use leptos::server_fn::{ContentType, Decodes};
+
+/// How server functions' errors travel (`AppError`'s encoder: the page's wire format).
+type ErrorWire = <AppError as FromServerFnError>::Encoder;
 
 /// The live session a request's cookie names, if any (for the handlers outside the
 /// server functions: page guards and the avatar routes). While the database is out of
@@ -149,9 +151,9 @@ fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
 }
 
 /// A server function's refusal, written as the page reads every server function's error
-/// (`AppError` in the wire format, see `app::rpc::Wire`).
+/// (`AppError` in its encoder's format, see `app::rpc::Wire`).
 fn refusal_response(status: StatusCode, refusal: &AppError) -> Response {
-    let content_type = [(header::CONTENT_TYPE, PostcardEncoding::CONTENT_TYPE)];
+    let content_type = [(header::CONTENT_TYPE, ErrorWire::CONTENT_TYPE)];
     (status, content_type, refusal.ser()).into_response()
 }
 
@@ -162,7 +164,7 @@ async fn with_error_status(res: Response) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "response too large").into_response();
     };
-    if let Ok(err) = postcard::from_bytes::<AppError>(&bytes) {
+    if let Ok(err) = <ErrorWire as Decodes<AppError>>::decode(bytes.clone()) {
         parts.status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry_after = match err {
