@@ -7,12 +7,18 @@
 //! (`kept`), so `/profile` loads none of their code (issue 16). A reply that may have
 //! changed the list bumps a counter the list's resource reads.
 
+use std::future::Future;
+
+use keyward_core::Policy;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-use super::allowlist::Editing;
+use super::allowlist::{AllowlistDialog, Editing};
+use super::deferred::MaybeSend;
+use super::rotate::RotateDialog;
 use super::sudo::kept_action;
-use super::{Keeper, TokenRef, keeper};
+use super::usage::UsageDialog;
+use super::{Keeper, RevokeDialog, TokenRef, keeper};
 use crate::error::AppError;
 use crate::rpc::allowlist::SetAllowedIps;
 use crate::rpc::rotation::RotateToken;
@@ -162,5 +168,29 @@ impl CardState {
         A: ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
     {
         self.action(false, move |()| self.revoking.set(None))
+    }
+}
+
+/// The row dialogs of a profile token card (Rotate, Allowed IP ranges, Usage, Revoke): drawn
+/// once, outside the table, so that a new page of the list (Hide expired, Previous, Next, a
+/// change saved) neither makes them again nor closes one that is open, and its focus still
+/// goes back to the row's button. `kind` names the token kind to the server (`api_token`);
+/// `policy` is the list's as loaded; `revoke_body` is the card's Revoke chunk.
+#[component]
+pub fn RowDialogs<B, F>(
+    kind: &'static str,
+    card: CardState,
+    policy: Signal<Option<Policy>>,
+    revoke_body: B,
+) -> impl IntoView
+where
+    B: Fn(CardState, TokenRef) -> F + Copy + Send + Sync + 'static,
+    F: Future<Output = AnyView> + MaybeSend + 'static,
+{
+    view! {
+        <RotateDialog kind card policy/>
+        <AllowlistDialog kind card/>
+        <UsageDialog kind viewing=card.viewing/>
+        <RevokeDialog revoking=card.revoking body=move |t| revoke_body(card, t)/>
     }
 }

@@ -3,19 +3,17 @@
 use keyward_core::Policy;
 use leptos::prelude::*;
 
-use crate::components::allowlist::{
-    AllowedIpsCell, AllowedIpsField, AllowlistButton, AllowlistDialog,
-};
-use crate::components::card::CardState;
+use crate::components::allowlist::{AllowedIpsCell, AllowedIpsField, AllowlistButton};
+use crate::components::card::{CardState, RowDialogs};
 use crate::components::field::invalid;
-use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
+use crate::components::rotate::{OldValueNote, RotateButton};
 use crate::components::tokens::{
     ReportedCell, RevokeButton, RowButton, TokenCard, TokenTable, is_expired, revoke_view,
     row_class,
 };
-use crate::components::usage::{UsageButton, UsageDialog};
+use crate::components::usage::UsageButton;
 use crate::components::{
-    ExpiryCell, FieldMessage, FormFooter, Modal, RevokeDialog, ShownOnce, TokenRef, deferred,
+    ExpiryCell, FieldMessage, FormFooter, Modal, ShownOnce, TokenRef, deferred,
 };
 use crate::error::AppError;
 use crate::resource::{self, Loaded};
@@ -80,7 +78,7 @@ pub fn ApiTokensCard(card: Card) -> impl IntoView {
                 <code>"kw"</code>
                 " command-line client. They cannot create or change other tokens (a token may only rotate or revoke itself)."
         </TokenCard>
-        <RowDialogs card/>
+        <Dialogs card/>
     }
 }
 
@@ -118,19 +116,13 @@ fn CardBody(card: Card, list: ApiTokenList) -> impl IntoView {
     }
 }
 
-/// The rows' dialogs: drawn once, outside the table, so that a new page of the list (Hide
-/// expired, Previous, Next, a change saved) neither makes them again nor closes one that is
-/// open, and its focus still goes back to the row's button.
+/// The rows' dialogs (see `card::RowDialogs`), Edit expiration among them.
 #[component]
-fn RowDialogs(card: Card) -> impl IntoView {
+fn Dialogs(card: Card) -> impl IntoView {
     let policy = Signal::derive(move || resource::latest(card.tokens, |l| l.policy));
-    let state = card.state;
     view! {
         <EditDialog card/>
-        <RotateDialog kind="api_token" card=state policy/>
-        <AllowlistDialog kind="api_token" card=state/>
-        <UsageDialog kind="api_token" viewing=state.viewing/>
-        <RevokeDialog revoking=state.revoking body=move |t| revoke_body(state, t)/>
+        <RowDialogs kind="api_token" card=card.state policy revoke_body/>
     }
 }
 

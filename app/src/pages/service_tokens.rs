@@ -5,18 +5,16 @@
 use keyward_core::{Permissions, Policy};
 use leptos::prelude::*;
 
-use crate::components::allowlist::{
-    AllowedIpsCell, AllowedIpsField, AllowlistButton, AllowlistDialog,
-};
-use crate::components::card::CardState;
+use crate::components::allowlist::{AllowedIpsCell, AllowedIpsField, AllowlistButton};
+use crate::components::card::{CardState, RowDialogs};
 use crate::components::field::invalid;
-use crate::components::rotate::{OldValueNote, RotateButton, RotateDialog};
+use crate::components::rotate::{OldValueNote, RotateButton};
 use crate::components::tokens::{
     ReportedCell, RevokeButton, TokenCard, TokenTable, is_expired, revoke_view, row_class,
 };
-use crate::components::usage::{UsageButton, UsageDialog};
+use crate::components::usage::UsageButton;
 use crate::components::{
-    ExpiryCell, FieldMessage, FlagBoxes, FormFooter, RevokeDialog, ShownOnce, TokenRef, deferred,
+    ExpiryCell, FieldMessage, FlagBoxes, FormFooter, ShownOnce, TokenRef, deferred,
 };
 use crate::error::AppError;
 use crate::resource::{self, Loaded};
@@ -72,7 +70,7 @@ pub fn ServiceTokensCard(card: Card) -> impl IntoView {
                 "not as you. Each carries only the grant ticked on it, for one project or one "
                 "operation log, and never more than you hold yourself."
         </TokenCard>
-        <RowDialogs card/>
+        <Dialogs card/>
     }
 }
 
@@ -111,17 +109,11 @@ fn CardBody(card: Card, list: ServiceTokenList) -> impl IntoView {
     }
 }
 
-/// The rows' dialogs, drawn once outside the table (see the API Tokens card's).
+/// The rows' dialogs (see `card::RowDialogs`).
 #[component]
-fn RowDialogs(card: Card) -> impl IntoView {
+fn Dialogs(card: Card) -> impl IntoView {
     let policy = Signal::derive(move || resource::latest(card.tokens, |l| l.policy));
-    let state = card.state;
-    view! {
-        <RotateDialog kind="service_token" card=state policy/>
-        <AllowlistDialog kind="service_token" card=state/>
-        <UsageDialog kind="service_token" viewing=state.viewing/>
-        <RevokeDialog revoking=state.revoking body=move |t| revoke_body(state, t)/>
-    }
+    view! { <RowDialogs kind="service_token" card=card.state policy revoke_body/> }
 }
 
 /// The Revoke dialog's body (a separate chunk: see `deferred`).
